@@ -2,6 +2,8 @@ module github.com/gofdfs/gofdfs
 
 go 1.26.0
 
+require golang.org/x/sys v0.49.0
+
 require (
 	github.com/klauspost/cpuid/v2 v2.4.2 // indirect
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
@@ -10,6 +12,5 @@ require (
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.28.0 // indirect
 	golang.org/x/sync v0.11.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )
