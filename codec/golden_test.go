@@ -48,18 +48,28 @@ func loadCaptures(t testing.TB) []*capture.Exchange {
 	return captures
 }
 
-// capturedBodies returns the request bodies (or, with replies, the status-0
-// reply bodies) of every captured exchange of cmd: fuzz seeds.
+// capturedBodies returns the distinct request bodies (or, with replies, the
+// status-0 reply bodies) of the captured exchanges of cmd: fuzz seeds. Beats
+// and list replies repeat hundreds of times; each distinct body comes once.
 func capturedBodies(t testing.TB, cmd byte, replies bool) [][]byte {
 	var out [][]byte
+	seen := map[string]bool{}
 	for _, e := range loadCaptures(t) {
 		if e.Request.Cmd != cmd {
 			continue
 		}
-		if !replies {
-			out = append(out, e.Request.Body)
-		} else if e.Reply != nil && e.Reply.Status == 0 {
-			out = append(out, e.Reply.Body)
+		var b []byte
+		switch {
+		case !replies:
+			b = e.Request.Body
+		case e.Reply != nil && e.Reply.Status == 0:
+			b = e.Reply.Body
+		default:
+			continue
+		}
+		if !seen[string(b)] {
+			seen[string(b)] = true
+			out = append(out, b)
 		}
 	}
 	return out
