@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/gofdfs/gofdfs/codec"
 )
 
 // Config describes how to reach a cluster. Trackers is required.
@@ -33,11 +35,16 @@ type Config struct {
 	// Dial, if set, replaces the dialer: it receives the address a tracker
 	// handed out (or a configured tracker) and may map it, e.g. across NAT.
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// Dialect is what the trackers speak: list record layouts, the
+	// QUERY_FETCH_ALL format and the IP width (default: V6.16). Replies are
+	// told apart by length where they can be; this settles the rest.
+	Dialect codec.Dialect
 }
 
 // Client talks to one cluster. It is safe for concurrent use.
 type Client struct {
 	trackers []string
+	dialect  codec.Dialect
 	next     atomic.Uint32 // index of the tracker to try first
 	pool     *pool
 }
@@ -69,6 +76,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		trackers: trackers,
+		dialect:  cfg.Dialect,
 		pool:     newPool(cfg),
 	}, nil
 }

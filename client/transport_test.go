@@ -202,3 +202,5 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatalf("trackers %v", got)
 	}
 }
+
+func readFull(c net.Conn, b []byte) (int, error) { return io.ReadFull(c, b) }
