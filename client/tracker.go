@@ -30,21 +30,9 @@ func splitFileID(fileID string) (group, name string, err error) {
 	return group, name, nil
 }
 
-// exchange sends a request whose body is in cn.buf and reads a small reply.
-// A non-zero status comes back as a *StatusError.
+// exchange sends a request without content and reads a small reply.
 func (cn *conn) exchange(ctx context.Context, cmd, status byte, body []byte, fileID string, maxReply int) ([]byte, error) {
-	op := codec.CmdName(cmd)
-	if err := cn.send(ctx, cmd, status, body, nil, 0); err != nil {
-		return nil, err
-	}
-	h, err := cn.recvHeader(ctx, op)
-	if err != nil {
-		return nil, err
-	}
-	if h.Status != 0 {
-		return nil, cn.statusErr(h, op, fileID)
-	}
-	return cn.recvSmall(ctx, h, op, maxReply)
+	return cn.call(ctx, cmd, status, body, nil, 0, fileID, maxReply)
 }
 
 // exchangeOwned is exchange for replies the caller keeps: the body is a fresh
