@@ -1,0 +1,126 @@
+package tracker
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+// handlerFunc answers one request: it appends the reply body to out (which
+// already holds room for the header) and returns it with the status.
+type handlerFunc func(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno)
+
+// handlers maps command codes to their handlers; nil entries answer EINVAL
+// and keep the connection (client.md §1.3, tracker column).
+var handlers [256]handlerFunc
+
+func init() {
+	for cmd, h := range map[byte]handlerFunc{
+		codec.CmdActiveTest: handleActiveTest,
+
+		codec.CmdQueryStoreWithoutGroupOne: handleQueryStoreWithoutGroupOne,
+		codec.CmdQueryStoreWithGroupOne:    handleQueryStoreWithGroupOne,
+		codec.CmdQueryStoreWithoutGroupAll: handleQueryStoreWithoutGroupAll,
+		codec.CmdQueryStoreWithGroupAll:    handleQueryStoreWithGroupAll,
+		codec.CmdQueryFetchOne:             handleQueryFetchOne,
+		codec.CmdQueryUpdate:               handleQueryUpdate,
+		codec.CmdQueryFetchAll:             handleQueryFetchAll,
+
+		codec.CmdServerListOneGroup:  handleListOneGroup,
+		codec.CmdServerListAllGroups: handleListAllGroups,
+		codec.CmdServerListStorage:   handleListStorage,
+
+		codec.CmdServerDeleteStorage: handleDeleteStorage,
+		codec.CmdServerDeleteGroup:   handleDeleteGroup,
+		codec.CmdServerGetLeader:     handleGetLeader,
+		codec.CmdStorageParameterReq: handleParameterReq,
+
+		codec.CmdStorageJoin:            handleJoin,
+		codec.CmdStorageBeat:            handleBeat,
+		codec.CmdStorageReportDiskUsage: handleDiskUsage,
+		codec.CmdStorageSyncReport:      handleSyncReport,
+		codec.CmdStorageReportStatus:    handleReportStatus,
+		codec.CmdStorageReplicaChg:      handleReplicaChange,
+		codec.CmdStorageChangeStatus:    handleChangeStatus,
+		codec.CmdStorageGetMyIP:         handleGetMyIP,
+		codec.CmdStorageChangelogReq:    handleChangelogReq,
+		codec.CmdStorageReportIPChanged: handleReportIPChanged,
+
+		codec.CmdStorageFetchStorageIDs: handleFetchStorageIDs,
+		codec.CmdStorageGetServerID:     handleGetServerID,
+		codec.CmdStorageGetStatus:       handleGetStatus,
+		codec.CmdStorageGetGroupName:    handleGetGroupName,
+
+		codec.CmdStorageSyncSrcReq:    handleSyncSrcReq,
+		codec.CmdStorageSyncDestReq:   handleSyncDestReq,
+		codec.CmdStorageSyncNotify:    handleSyncNotify,
+		codec.CmdStorageSyncDestQuery: handleSyncDestQuery,
+	} {
+		handlers[cmd] = h
+	}
+}
+
+// dispatch answers one request packet into out and returns header + body.
+func (s *Server) dispatch(cs *connState, cmd byte, body, out []byte) []byte {
+	out = append(out[:0], make([]byte, headerSize)...)
+	h := handlers[cmd]
+	if h == nil {
+		s.log.Warn("unknown command", "peer", cs.peer, "cmd", cmd, "len", len(body))
+		codec.Reply(byte(codec.EINVAL), 0).Put(out)
+		return out
+	}
+	out, st := h(s, cs, body, out)
+	if st != codec.OK {
+		out = out[:headerSize] // errors are header-only
+	}
+	codec.Reply(byte(st), len(out)-headerSize).Put(out)
+	return out
+}
+
+// errnoOf is the status to answer for a decode or handler error.
+func errnoOf(err error) codec.Errno {
+	var ce *codec.Error
+	if errors.As(err, &ce) {
+		return ce.Errno
+	}
+	var e codec.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return codec.EINVAL
+}
+
+func handleActiveTest(_ *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
+	if len(body) != 0 {
+		return out, codec.EINVAL
+	}
+	return out, codec.OK
+}
+
+// tick runs the periodic checks and says when to come back.
+func (s *Server) tick() time.Duration {
+	now := s.now()
+	s.mu.Lock()
+	due := now.Sub(s.lastCheck) >= s.cfg.CheckActiveInterval
+	if due {
+		s.lastCheck = now
+	}
+	statusDue := now.Sub(s.lastStatusSave) >= trackerStatusInterval
+	if statusDue {
+		s.lastStatusSave = now
+	}
+	s.mu.Unlock()
+	if due {
+		s.reg.checkActive()
+	}
+	if statusDue {
+		if err := s.reg.saveTrackerStatus(s.startedAt, now); err != nil {
+			s.log.Error("save .tracker_status", "err", err)
+		}
+	}
+	return min(s.cfg.CheckActiveInterval, time.Second)
+}
+
+// trackerStatusInterval is how often C rewrites .tracker_status.
+const trackerStatusInterval = 300 * time.Second

@@ -1,0 +1,496 @@
+package tracker
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
+)
+
+// Tracker state files in <base_path>/data (cluster.md §2.5), written in C's
+// exact text layout so a C tracker can take over the directory and back.
+const (
+	groupsFile        = "storage_groups_new.dat"
+	serversFile       = "storage_servers_new.dat"
+	syncTimestampFile = "storage_sync_timestamp.dat"
+	changelogFile     = "storage_changelog.dat"
+	trackerStatusFile = ".tracker_status"
+)
+
+// stateFiles is the data directory.
+type stateFiles struct {
+	dir          string
+	useStorageID bool
+}
+
+func newStateFiles(cfg *conf.Tracker) *stateFiles {
+	return &stateFiles{dir: filepath.Join(cfg.BasePath, "data"), useStorageID: cfg.UseStorageID}
+}
+
+// writeFile replaces name atomically: <name>.tmp, fsync, rename, then an
+// fsync of the directory so the rename itself survives a crash.
+func (f *stateFiles) writeFile(name string, data []byte) error {
+	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(f.dir, name)
+	tmp := path + ".tmp"
+	fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err = fh.Write(data); err == nil {
+		err = fh.Sync()
+	}
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(f.dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// appendFile appends and fsyncs (the changelog: one line per deletion).
+func (f *stateFiles) appendFile(name string, data []byte) error {
+	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+		return err
+	}
+	fh, err := os.OpenFile(filepath.Join(f.dir, name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err = fh.Write(data); err == nil {
+		err = fh.Sync()
+	}
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (f *stateFiles) readFile(name string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(f.dir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// ---- writers (caller holds the registry lock) ---------------------------
+
+func (r *registry) saveFile(name string, data []byte) {
+	if r.store == nil {
+		return
+	}
+	if err := r.store.writeFile(name, data); err != nil {
+		r.log.Error("cannot save tracker state", "file", name, "err", err)
+	}
+}
+
+func (r *registry) saveGroups()         { r.saveFile(groupsFile, r.formatGroups()) }
+func (r *registry) saveServers()        { r.saveFile(serversFile, r.formatServers()) }
+func (r *registry) saveSyncTimestamps() { r.saveFile(syncTimestampFile, r.formatSyncTimestamps()) }
+
+// saveAll writes the three state files (caller holds the lock).
+func (r *registry) saveAll() error {
+	if r.store == nil {
+		return nil
+	}
+	var errs []error
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{
+		{groupsFile, r.formatGroups()},
+		{serversFile, r.formatServers()},
+		{syncTimestampFile, r.formatSyncTimestamps()},
+	} {
+		if err := r.store.writeFile(f.name, f.data); err != nil {
+			r.log.Error("cannot save tracker state", "file", f.name, "err", err)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// persist is saveAll taking the lock (shutdown).
+func (r *registry) persist() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.saveAll()
+}
+
+// appendChangelog adds a line to storage_changelog.dat, on disk first.
+func (r *registry) appendChangelog(line []byte) error {
+	if r.store != nil {
+		if err := r.store.appendFile(changelogFile, line); err != nil {
+			return err
+		}
+	}
+	r.changelog = append(r.changelog, line...)
+	return nil
+}
+
+// saveTrackerStatus writes .tracker_status.
+func (r *registry) saveTrackerStatus(up, now time.Time) error {
+	if r.store == nil {
+		return nil
+	}
+	return r.store.writeFile(trackerStatusFile, formatTrackerStatus(up.Unix(), now.Unix()))
+}
+
+func formatTrackerStatus(up, lastCheck int64) []byte {
+	return fmt.Appendf(nil, "up_time=%d\nlast_check_time=%d\n", up, lastCheck)
+}
+
+func (r *registry) formatGroups() []byte {
+	b := fmt.Appendf(nil, "[Global]\n\tgroup_count=%d\n\n", len(r.sorted))
+	for i, g := range r.sorted {
+		b = fmt.Appendf(b, "# group: %s\n[Group%03d]\n", g.name, i+1)
+		b = fmt.Appendf(b, "\tgroup_name=%s\n\tstorage_port=%d\n\tstore_path_count=%d\n"+
+			"\tsubdir_count_per_path=%d\n\tcurrent_trunk_file_id=%d\n\ttrunk_server=%s\n"+
+			"\tlast_trunk_server=%s\n\n",
+			g.name, g.port, g.storePathCount, g.subdirCount, g.currentTrunkFileID,
+			g.trunkServer, g.lastTrunkServer)
+	}
+	return b
+}
+
+// persisted reports whether a record goes to the files: deleted and
+// superseded records do not.
+func persisted(m *storage) bool {
+	return m.status != StatusDeleted && m.status != StatusIPChanged
+}
+
+// statKeys are the counters of storage_servers_new.dat in C's order
+// (modify and truncate counters are not persisted).
+var statKeys = []struct {
+	key   string
+	field func(*codec.StatBlock) *int64
+}{
+	{"total_upload_count", func(s *codec.StatBlock) *int64 { return &s.TotalUploadCount }},
+	{"success_upload_count", func(s *codec.StatBlock) *int64 { return &s.SuccessUploadCount }},
+	{"total_append_count", func(s *codec.StatBlock) *int64 { return &s.TotalAppendCount }},
+	{"success_append_count", func(s *codec.StatBlock) *int64 { return &s.SuccessAppendCount }},
+	{"total_set_meta_count", func(s *codec.StatBlock) *int64 { return &s.TotalSetMetaCount }},
+	{"success_set_meta_count", func(s *codec.StatBlock) *int64 { return &s.SuccessSetMetaCount }},
+	{"total_delete_count", func(s *codec.StatBlock) *int64 { return &s.TotalDeleteCount }},
+	{"success_delete_count", func(s *codec.StatBlock) *int64 { return &s.SuccessDeleteCount }},
+	{"total_download_count", func(s *codec.StatBlock) *int64 { return &s.TotalDownloadCount }},
+	{"success_download_count", func(s *codec.StatBlock) *int64 { return &s.SuccessDownloadCount }},
+	{"total_get_meta_count", func(s *codec.StatBlock) *int64 { return &s.TotalGetMetaCount }},
+	{"success_get_meta_count", func(s *codec.StatBlock) *int64 { return &s.SuccessGetMetaCount }},
+	{"total_create_link_count", func(s *codec.StatBlock) *int64 { return &s.TotalCreateLinkCount }},
+	{"success_create_link_count", func(s *codec.StatBlock) *int64 { return &s.SuccessCreateLinkCount }},
+	{"total_delete_link_count", func(s *codec.StatBlock) *int64 { return &s.TotalDeleteLinkCount }},
+	{"success_delete_link_count", func(s *codec.StatBlock) *int64 { return &s.SuccessDeleteLinkCount }},
+	{"total_upload_bytes", func(s *codec.StatBlock) *int64 { return &s.TotalUploadBytes }},
+	{"success_upload_bytes", func(s *codec.StatBlock) *int64 { return &s.SuccessUploadBytes }},
+	{"total_append_bytes", func(s *codec.StatBlock) *int64 { return &s.TotalAppendBytes }},
+	{"success_append_bytes", func(s *codec.StatBlock) *int64 { return &s.SuccessAppendBytes }},
+	{"total_download_bytes", func(s *codec.StatBlock) *int64 { return &s.TotalDownloadBytes }},
+	{"success_download_bytes", func(s *codec.StatBlock) *int64 { return &s.SuccessDownloadBytes }},
+	{"total_sync_in_bytes", func(s *codec.StatBlock) *int64 { return &s.TotalSyncInBytes }},
+	{"success_sync_in_bytes", func(s *codec.StatBlock) *int64 { return &s.SuccessSyncInBytes }},
+	{"total_sync_out_bytes", func(s *codec.StatBlock) *int64 { return &s.TotalSyncOutBytes }},
+	{"success_sync_out_bytes", func(s *codec.StatBlock) *int64 { return &s.SuccessSyncOutBytes }},
+	{"total_file_open_count", func(s *codec.StatBlock) *int64 { return &s.TotalFileOpenCount }},
+	{"success_file_open_count", func(s *codec.StatBlock) *int64 { return &s.SuccessFileOpenCount }},
+	{"total_file_read_count", func(s *codec.StatBlock) *int64 { return &s.TotalFileReadCount }},
+	{"success_file_read_count", func(s *codec.StatBlock) *int64 { return &s.SuccessFileReadCount }},
+	{"total_file_write_count", func(s *codec.StatBlock) *int64 { return &s.TotalFileWriteCount }},
+	{"success_file_write_count", func(s *codec.StatBlock) *int64 { return &s.SuccessFileWriteCount }},
+	{"last_source_update", func(s *codec.StatBlock) *int64 { return &s.LastSourceUpdate }},
+	{"last_sync_update", func(s *codec.StatBlock) *int64 { return &s.LastSyncUpdate }},
+	{"last_synced_timestamp", func(s *codec.StatBlock) *int64 { return &s.LastSyncedTimestamp }},
+	{"last_heart_beat_time", func(s *codec.StatBlock) *int64 { return &s.LastHeartBeatTime }},
+}
+
+// hostPort is "ip:port", brackets around IPv6.
+func hostPort(ip string, port int) string {
+	if strings.IndexByte(ip, ':') >= 0 {
+		return "[" + ip + "]:" + strconv.Itoa(port)
+	}
+	return ip + ":" + strconv.Itoa(port)
+}
+
+func (r *registry) formatServers() []byte {
+	var b []byte
+	n := 0
+	for _, g := range r.sorted {
+		for _, m := range g.storages {
+			if !persisted(m) {
+				continue
+			}
+			n++
+			b = fmt.Appendf(b, "# storage: %s\n[Storage%03d]\n", hostPort(m.ip, m.port), n)
+			if r.store != nil && r.store.useStorageID {
+				b = fmt.Appendf(b, "\tid=%s\n", m.id)
+			}
+			b = fmt.Appendf(b, "\tgroup_name=%s\n\tip_addr=%s\n\tstatus=%d\n\tversion=%s\n"+
+				"\tjoin_time=%d\n\tstorage_port=%d\n\tsync_src_server=%s\n\tsync_until_timestamp=%d\n"+
+				"\ttotal_mb=%d\n\tfree_mb=%d\n\tchangelog_offset=%d\n\tstore_path_count=%d\n"+
+				"\tsubdir_count_per_path=%d\n\tupload_priority=%d\n",
+				g.name, m.ip, m.status, m.version, m.joinTime, m.port, m.syncSrcID, m.syncUntil,
+				m.totalMB, m.freeMB, m.changelogOffset, m.storePathCount, m.subdirCount, m.uploadPriority)
+			for _, k := range statKeys {
+				b = fmt.Appendf(b, "\t%s=%d\n", k.key, *k.field(&m.stat))
+			}
+			b = append(b, '\n')
+		}
+	}
+	return fmt.Appendf(b, "\n[Global]\n\tstorage_count=%d\n", n)
+}
+
+func (r *registry) formatSyncTimestamps() []byte {
+	var b []byte
+	for _, g := range r.sorted {
+		for _, src := range g.storages {
+			if !persisted(src) {
+				continue
+			}
+			b = fmt.Appendf(b, "%s,%s", g.name, src.id)
+			for _, dest := range g.storages {
+				if !persisted(dest) {
+					continue
+				}
+				var ts int64
+				if dest != src {
+					ts = dest.syncedFrom[src.id]
+				}
+				b = fmt.Appendf(b, ",%d", ts)
+			}
+			b = append(b, '\n')
+		}
+	}
+	return b
+}
+
+// ---- loading -------------------------------------------------------------
+
+// load reads the state files of a previous run (ours or C's). Storages come
+// back OFFLINE unless they were still being set up (INIT, WAIT_SYNC,
+// SYNCING): nobody is connected yet.
+func (r *registry) load() error {
+	f := r.store
+	data, err := f.readFile(groupsFile)
+	if err != nil {
+		return err
+	}
+	if data != nil {
+		if err := r.loadGroups(data); err != nil {
+			return fmt.Errorf("%s: %w", groupsFile, err)
+		}
+	}
+	if data, err = f.readFile(serversFile); err != nil {
+		return err
+	}
+	if data != nil {
+		if err := r.loadServers(data); err != nil {
+			return fmt.Errorf("%s: %w", serversFile, err)
+		}
+	}
+	if data, err = f.readFile(syncTimestampFile); err != nil {
+		return err
+	}
+	if data != nil {
+		if err := r.loadSyncTimestamps(data); err != nil {
+			return fmt.Errorf("%s: %w", syncTimestampFile, err)
+		}
+	}
+	if r.changelog, err = f.readFile(changelogFile); err != nil {
+		return err
+	}
+	return nil
+}
+
+// iniInt reads an integer key of a state-file section, 0 when absent.
+func iniInt(s *conf.Section, key string) int64 {
+	it, ok := s.Last(key)
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.ParseInt(strings.TrimSpace(it.Value), 10, 64)
+	return n
+}
+
+func iniStr(s *conf.Section, key string) string {
+	it, _ := s.Last(key)
+	return it.Value
+}
+
+func (r *registry) loadGroups(data []byte) error {
+	ini, err := conf.ParseINI(groupsFile, data)
+	if err != nil {
+		return err
+	}
+	count := int(iniInt(ini.Section("Global"), "group_count"))
+	for i := 1; i <= count; i++ {
+		sec := ini.Section(fmt.Sprintf("Group%03d", i))
+		if sec == nil {
+			return fmt.Errorf("section [Group%03d] missing", i)
+		}
+		name := iniStr(sec, "group_name")
+		if !codec.ValidGroupName([]byte(name)) {
+			return fmt.Errorf("[Group%03d]: invalid group name %q", i, name)
+		}
+		g := r.groups[name]
+		if g == nil {
+			g = r.addGroup(name)
+		}
+		g.port = int(iniInt(sec, "storage_port"))
+		g.storePathCount = int(iniInt(sec, "store_path_count"))
+		g.subdirCount = int(iniInt(sec, "subdir_count_per_path"))
+		g.currentTrunkFileID = iniInt(sec, "current_trunk_file_id")
+		g.trunkServer = iniStr(sec, "trunk_server")
+		g.lastTrunkServer = iniStr(sec, "last_trunk_server")
+	}
+	return nil
+}
+
+func (r *registry) loadServers(data []byte) error {
+	ini, err := conf.ParseINI(serversFile, data)
+	if err != nil {
+		return err
+	}
+	count := int(iniInt(ini.Section("Global"), "storage_count"))
+	for i := 1; i <= count; i++ {
+		sec := ini.Section(fmt.Sprintf("Storage%03d", i))
+		if sec == nil {
+			return fmt.Errorf("section [Storage%03d] missing", i)
+		}
+		groupName := iniStr(sec, "group_name")
+		g := r.groups[groupName]
+		if g == nil {
+			return fmt.Errorf("[Storage%03d]: unknown group %q", i, groupName)
+		}
+		ip := iniStr(sec, "ip_addr")
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return fmt.Errorf("[Storage%03d]: bad ip_addr %q", i, ip)
+		}
+		port := int(iniInt(sec, "storage_port"))
+		if port <= 0 {
+			port = g.port
+		}
+		id := iniStr(sec, "id")
+		rw := codec.RWModeBoth
+		if r.cfg.UseStorageID && r.cfg.StorageIDs != nil {
+			e := r.cfg.StorageIDs.ByID(id)
+			if id == "" {
+				e = r.cfg.StorageIDs.ByAddr(ip, port)
+			}
+			if e == nil {
+				return fmt.Errorf("[Storage%03d]: %s:%d not in storage_ids", i, ip, port)
+			}
+			id, rw = e.ID, wireRWMode(e.RW)
+		} else {
+			id = ip
+		}
+		if g.find(id) != nil {
+			return fmt.Errorf("[Storage%03d]: storage %s listed twice", i, id)
+		}
+		m := newStorage(g, id, ip, port)
+		m.rwMode = rw
+		m.status = byte(iniInt(sec, "status"))
+		switch m.status {
+		case StatusInit, StatusWaitSync, StatusSyncing:
+		default:
+			m.status = StatusOffline
+		}
+		m.version = iniStr(sec, "version")
+		m.joinTime = iniInt(sec, "join_time")
+		m.syncSrcID = iniStr(sec, "sync_src_server")
+		m.syncUntil = iniInt(sec, "sync_until_timestamp")
+		m.totalMB = iniInt(sec, "total_mb")
+		m.freeMB = iniInt(sec, "free_mb")
+		m.changelogOffset = iniInt(sec, "changelog_offset")
+		m.storePathCount = int(iniInt(sec, "store_path_count"))
+		m.subdirCount = int(iniInt(sec, "subdir_count_per_path"))
+		m.uploadPriority = iniInt(sec, "upload_priority")
+		for _, k := range statKeys {
+			*k.field(&m.stat) = iniInt(sec, k.key)
+		}
+		g.add(m)
+	}
+	for _, g := range r.sorted {
+		g.updateSpace()
+	}
+	return nil
+}
+
+func (r *registry) loadSyncTimestamps(data []byte) error {
+	rows := map[string]int{} // group -> rows read
+	for n, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		cols := strings.Split(line, ",")
+		if len(cols) < 2 {
+			return fmt.Errorf("line %d: too few columns", n+1)
+		}
+		g := r.groups[cols[0]]
+		if g == nil {
+			return fmt.Errorf("line %d: unknown group %q", n+1, cols[0])
+		}
+		k := rows[g.name]
+		rows[g.name]++
+		if k >= len(g.storages) || g.storages[k].id != cols[1] {
+			return fmt.Errorf("line %d: row %d of %s is %s, the servers file says otherwise", n+1, k, g.name, cols[1])
+		}
+		src := g.storages[k]
+		for j, c := range cols[2:] {
+			if j >= len(g.storages) {
+				break
+			}
+			ts, err := strconv.ParseInt(c, 10, 64)
+			if err != nil {
+				return fmt.Errorf("line %d: bad timestamp %q", n+1, c)
+			}
+			if dest := g.storages[j]; dest != src && ts > 0 {
+				dest.syncedFrom[src.id] = ts
+			}
+		}
+	}
+	// last_synced_timestamp follows from the matrix (cluster.md §2.5)
+	for _, g := range r.sorted {
+		for _, dest := range g.storages {
+			var v int64
+			first := true
+			for _, ts := range dest.syncedFrom {
+				if ts <= 0 {
+					continue
+				}
+				if r.cfg.StoreServer == conf.StoreServerRoundRobin {
+					if first || ts < v {
+						v = ts
+					}
+				} else if ts > v {
+					v = ts
+				}
+				first = false
+			}
+			if !first {
+				dest.stat.LastSyncedTimestamp = v
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,263 @@
+// Package tracker is the FastDFS tracker server: a gnet event handler that
+// frames and dispatches the tracker protocol, the in-memory cluster state
+// (groups, storages, the status machine, sync timestamps), the selection
+// policies of client queries, and persistence in C's state-file formats, so
+// that a C tracker can take over our data directory and back.
+package tracker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
+	"golang.org/x/sys/unix"
+
+	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
+)
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLogger sets the structured logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithClock replaces time.Now, so tests can move time past heartbeat limits.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithListenAddr overrides bind_addr:port, e.g. "127.0.0.5:0" in tests; port
+// 0 picks a free port (see Server.Addr).
+func WithListenAddr(addr string) Option { return func(s *Server) { s.listen = addr } }
+
+// WithMulticore runs one event loop per CPU (default true).
+func WithMulticore(on bool) Option { return func(s *Server) { s.multicore = on } }
+
+// Server is one tracker.
+type Server struct {
+	cfg       *conf.Tracker
+	log       *slog.Logger
+	now       func() time.Time
+	listen    string
+	multicore bool
+
+	reg *registry
+
+	// dialect is the shape of client-facing replies: IP width from
+	// response_ip_addr_size, list and FETCH_ALL layouts from our
+	// response_list_dialect.
+	dialect codec.Dialect
+
+	// maxBody is the largest request body accepted: the C tracker closes a
+	// connection whose packet (header included) exceeds max_buff_size.
+	maxBody int64
+
+	handler   *eventHandler
+	replies   *sync.Pool // reply buffers of the connections
+	booted    chan struct{}
+	done      chan struct{}
+	mu        sync.Mutex
+	engine    gnet.Engine
+	addr      netip.AddrPort // bound address, known after boot
+	learnedIP netip.Addr     // own IP learned from the first JOIN when bound to all addresses
+	serveErr  error
+	startedAt time.Time
+
+	// periodic work, see tick
+	lastCheck      time.Time
+	lastStatusSave time.Time
+}
+
+// New builds a tracker from its configuration and loads the state files
+// under base_path/data (a missing directory is a fresh tracker).
+func New(cfg *conf.Tracker, opts ...Option) (*Server, error) {
+	if cfg == nil {
+		return nil, errors.New("tracker: nil config")
+	}
+	s := &Server{cfg: cfg, log: slog.Default(), now: time.Now, multicore: true,
+		booted: make(chan struct{}), done: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.listen == "" {
+		s.listen = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Port))
+	}
+	d, err := replyDialect(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.dialect = d
+	maxPkg, _, _ := cfg.NetBuffers()
+	s.maxBody = maxPkg - headerSize
+	var store *stateFiles
+	if cfg.BasePath != "" {
+		store = newStateFiles(cfg)
+	}
+	s.reg = newRegistry(cfg, s.log, s.now, store)
+	if store != nil {
+		if err := s.reg.load(); err != nil {
+			return nil, fmt.Errorf("tracker: load state from %s: %w", store.dir, err)
+		}
+	}
+	s.handler = &eventHandler{srv: s}
+	s.replies = newReplyPool()
+	return s, nil
+}
+
+// replyDialect derives the client reply shape from the configuration. The
+// current layouts take their IP width from response_ip_addr_size; the older
+// ones fix it (V6.11-V6.14: 46, older: 16).
+func replyDialect(cfg *conf.Tracker) (codec.Dialect, error) {
+	d, err := codec.ParseDialect(cfg.ResponseListDialect)
+	if err != nil {
+		return codec.Dialect{}, fmt.Errorf("tracker: response_list_dialect: %w", err)
+	}
+	if d.List == codec.ListV6_15 {
+		d.IPSize = codec.IPSize(cfg.ResponseIPAddrSize.Width(cfg.UseStorageID, cfg.StorageIDs))
+	}
+	return d, nil
+}
+
+// Serve runs the tracker until ctx ends or Stop is called.
+func (s *Server) Serve(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Stop(sctx)
+	})
+	defer stop()
+	s.startedAt = s.now()
+	s.mu.Lock()
+	s.lastCheck = s.startedAt
+	s.mu.Unlock()
+	// No SO_REUSEPORT: gnet would then give every loop its own listener,
+	// and with port 0 each would bind a different port. One listener with
+	// round-robin hand-off to the loops is plenty for a tracker.
+	err := gnet.Run(s.handler, "tcp://"+s.listen,
+		gnet.WithMulticore(s.multicore),
+		gnet.WithTicker(true),
+		gnet.WithReuseAddr(true),
+		gnet.WithTCPKeepAlive(time.Minute),
+		gnet.WithLogger(gnetLogger{s.log}),
+	)
+	s.mu.Lock()
+	s.serveErr = err
+	s.mu.Unlock()
+	select {
+	case <-s.booted:
+	default:
+		close(s.booted) // boot failed: wake Start
+	}
+	close(s.done)
+	if serr := s.reg.persist(); serr != nil {
+		s.log.Error("save state on shutdown", "err", serr)
+	}
+	if serr := s.reg.saveTrackerStatus(s.startedAt, s.now()); serr != nil {
+		s.log.Error("save .tracker_status on shutdown", "err", serr)
+	}
+	return err
+}
+
+// Start runs Serve in the background and returns once the tracker listens.
+func (s *Server) Start() error {
+	go func() { _ = s.Serve(context.Background()) }()
+	<-s.booted
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.addr.IsValid() {
+		if s.serveErr != nil {
+			return fmt.Errorf("tracker: listen on %s: %w", s.listen, s.serveErr)
+		}
+		return fmt.Errorf("tracker: listen on %s failed", s.listen)
+	}
+	return nil
+}
+
+// Stop shuts the engine down, closes every connection and saves the state.
+func (s *Server) Stop(ctx context.Context) error {
+	select {
+	case <-s.booted:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	eng := s.engine
+	s.mu.Unlock()
+	if err := eng.Stop(ctx); err != nil && !isEngineGone(err) {
+		return err
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Addr is the address the tracker listens on ("ip:port"), valid after Start.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr.String()
+}
+
+// port is the port the tracker listens on.
+func (s *Server) port() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int(s.addr.Port())
+}
+
+// boot records the engine and the bound address (port 0 picks one).
+func (s *Server) boot(eng gnet.Engine) {
+	defer close(s.booted)
+	addr, err := boundAddr(eng)
+	if err != nil {
+		s.log.Error("cannot read the listening address", "err", err)
+	}
+	s.mu.Lock()
+	s.engine, s.addr = eng, addr
+	s.mu.Unlock()
+	s.log.Info("tracker listening", "addr", addr.String(), "multicore", s.multicore)
+}
+
+// boundAddr asks the kernel which address the listener got.
+func boundAddr(eng gnet.Engine) (netip.AddrPort, error) {
+	fd, err := eng.Dup()
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	defer unix.Close(fd)
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)), nil
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port)), nil
+	}
+	return netip.AddrPort{}, fmt.Errorf("unexpected socket address %T", sa)
+}
+
+// isEngineGone: Stop after the engine already ended is not an error.
+func isEngineGone(err error) bool {
+	return errors.Is(err, gerrors.ErrEmptyEngine) || errors.Is(err, gerrors.ErrEngineInShutdown)
+}
+
+// gnetLogger routes gnet's own messages to slog.
+type gnetLogger struct{ l *slog.Logger }
+
+func (g gnetLogger) Debugf(f string, a ...any) { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
