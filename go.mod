@@ -2,13 +2,15 @@ module github.com/gofdfs/gofdfs
 
 go 1.26.0
 
-require golang.org/x/sys v0.49.0
+require (
+	github.com/klauspost/cpuid/v2 v2.4.2
+	github.com/panjf2000/gnet/v2 v2.10.0
+	github.com/valyala/bytebufferpool v1.0.0
+	golang.org/x/sys v0.49.0
+)
 
 require (
-	github.com/klauspost/cpuid/v2 v2.4.2 // indirect
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
-	github.com/panjf2000/gnet/v2 v2.10.0 // indirect
-	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.28.0 // indirect
 	golang.org/x/sync v0.11.0 // indirect
