@@ -1,0 +1,402 @@
+// Package storage is the FastDFS storage server: a gnet event handler with a
+// per-connection state machine (header, fixed fields, body), the client
+// file operations on top of diskio, and the binlog every operation is
+// recorded in. The event loops only frame, validate and answer from memory
+// or the page cache; everything that may wait for a disk runs on the store
+// path's disk workers, and large bodies never pass through gnet: the socket
+// is detached for the body and re-attached after it (see conn.go).
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
+
+	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/diskio"
+)
+
+// Params are what a C storage learns from its tracker (STORAGE_PARAMETER_REQ).
+// Until a tracker reporter exists they come from options, with the values a
+// C storage has before its first tracker reply.
+type Params struct {
+	// StorePathMode is tracker.conf store_path: 0 round robin, 2 most free
+	// space (the storage's own choice for index 0xFF follows it).
+	StorePathMode int
+	// Reserve is reserved_storage_space. The zero value reserves nothing,
+	// as a C storage that has not heard from a tracker yet.
+	Reserve diskio.Reserve
+	// UseStorageID with StorageID (a decimal id 1..16777215) puts the id
+	// instead of the IPv4 address into new file names.
+	UseStorageID bool
+	StorageID    string
+	// SlaveUseLink is store_slave_file_use_link: a slave file's data gets
+	// a generated name and the slave name is a symbolic link to it.
+	SlaveUseLink bool
+	// ResponseIPSize is the IP field width of QUERY_FILE_INFO replies: 16 or
+	// 46 (the default: a C storage that never received the value uses 46).
+	ResponseIPSize int
+}
+
+// DefaultParams are the values before any tracker reply.
+func DefaultParams() Params { return Params{ResponseIPSize: codec.IPv6AddrSize} }
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLogger sets the structured logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithClock replaces time.Now (binlog timestamps, regenerated names,
+// .data_init_flag).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithListenAddr overrides bind_addr:port, e.g. "127.0.0.5:0" in tests.
+func WithListenAddr(addr string) Option { return func(s *Server) { s.listen = addr } }
+
+// WithParams sets the tracker-learned parameters.
+func WithParams(p Params) Option { return func(s *Server) { s.params = p } }
+
+// WithSourceIP fixes the IPv4 address written into new file names. Without
+// it the address the client reached us on is used (what a tracker would
+// report back to a storage bound to one address).
+func WithSourceIP(ip netip.Addr) Option { return func(s *Server) { s.sourceIP = ip } }
+
+// WithMulticore runs one event loop per CPU (default true).
+func WithMulticore(on bool) Option { return func(s *Server) { s.multicore = on } }
+
+// WithSmallBody sets the largest body that is buffered by the event loop and
+// written by a worker from a copy; larger bodies are received by a worker
+// straight from the detached socket. Default smallBodyDefault.
+func WithSmallBody(n int) Option { return func(s *Server) { s.smallBody = n } }
+
+// smallBodyDefault: bodies up to this size are copied once from gnet's
+// buffer instead of detaching the socket. 256 KiB is C's buff_size: a body
+// that fits C's network buffer is what C, too, handles in one piece.
+const smallBodyDefault = 256 << 10
+
+// smallReadMax is the largest download answered on the event loop from
+// the page cache (preadv2 RWF_NOWAIT); larger ones go to a worker's sendfile.
+const smallReadMax = 64 << 10
+
+// storePath is one store_pathN with its disk workers and cached free space.
+type storePath struct {
+	index   int
+	disk    *diskio.StorePath
+	workers *diskio.WorkerGroup
+
+	// space is refreshed at most once per spaceMaxAge by the event loops
+	// (statfs is cheap but not free); the reserve check of an upload uses
+	// it, and fallocate catches a disk that filled up since.
+	spaceMu  sync.Mutex
+	space    diskio.Space
+	spaceAt  time.Time
+	spaceErr error
+}
+
+const spaceMaxAge = time.Second
+
+// cachedSpace returns the path's space, re-reading it when stale.
+func (p *storePath) cachedSpace(now time.Time) (diskio.Space, error) {
+	p.spaceMu.Lock()
+	defer p.spaceMu.Unlock()
+	if now.Sub(p.spaceAt) >= spaceMaxAge || now.Before(p.spaceAt) {
+		p.space, p.spaceErr = p.disk.Space()
+		p.spaceAt = now
+	}
+	return p.space, p.spaceErr
+}
+
+// Server is one storage.
+type Server struct {
+	cfg       *conf.Storage
+	log       *slog.Logger
+	now       func() time.Time
+	listen    string
+	multicore bool
+	params    Params
+	sourceIP  netip.Addr
+	smallBody int
+
+	group  []byte // group_name
+	paths  []*storePath
+	binlog *Binlog
+
+	// maxRequest is the largest non-streamed request body (buff_size minus
+	// the header): C needs those in one network buffer.
+	maxRequest int64
+
+	counters counters
+
+	// conns are the attached connections, for the network_timeout sweep.
+	conns     sync.Map  // *connState -> struct{}
+	lastSync  time.Time // last binlog fsync (ticker goroutine only)
+	dist      distributor
+	nextPath  atomic.Uint32 // round robin over store paths for index 0xFF
+	bodyPool  sync.Pool     // *[]byte of smallBody capacity
+	readPool  sync.Pool     // *[]byte of header + smallReadMax capacity
+	handler   *eventHandler
+	booted    chan struct{}
+	done      chan struct{}
+	mu        sync.Mutex
+	engine    gnet.Engine
+	addr      net.Addr
+	serveErr  error
+	closeOnce sync.Once
+}
+
+// New opens the store paths (creating their trees on first start), the
+// binlog and the .data_init_flag, and starts one disk worker group per
+// store path. Nothing listens until Start or Serve.
+func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
+	if cfg == nil {
+		return nil, errors.New("storage: nil config")
+	}
+	s := &Server{cfg: cfg, log: slog.Default(), now: time.Now, multicore: true,
+		params: DefaultParams(), smallBody: smallBodyDefault,
+		booted: make(chan struct{}), done: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.listen == "" {
+		s.listen = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Port))
+	}
+	if !codec.ValidGroupName([]byte(cfg.GroupName)) {
+		return nil, fmt.Errorf("storage: group_name %q: need 1..16 of [A-Za-z0-9] (no tracker lookup yet)", cfg.GroupName)
+	}
+	if cfg.BasePath == "" || len(cfg.StorePaths) == 0 {
+		return nil, errors.New("storage: base_path and at least one store path are required")
+	}
+	if s.params.UseStorageID {
+		id, err := strconv.ParseUint(s.params.StorageID, 10, 32)
+		if err != nil || id == 0 || id > 0xFFFFFF {
+			return nil, fmt.Errorf("storage: storage id %q: need 1..16777215", s.params.StorageID)
+		}
+	}
+	if s.params.ResponseIPSize != codec.IPv4AddrSize {
+		s.params.ResponseIPSize = codec.IPv6AddrSize
+	}
+	s.group = []byte(cfg.GroupName)
+	s.maxRequest = cfg.BuffSize - codec.HeaderSize
+	if s.maxRequest <= 0 {
+		s.maxRequest = 256<<10 - codec.HeaderSize
+	}
+	s.dist = distributor{mode: cfg.FileDistributePathMode, rotate: cfg.FileDistributeRotateCount,
+		subdirs: cfg.SubdirCountPerPath}
+	if s.dist.subdirs <= 0 {
+		s.dist.subdirs = diskio.DefaultSubdirCount
+	}
+	if s.dist.rotate <= 0 {
+		s.dist.rotate = 100
+	}
+	s.bodyPool.New = func() any { b := make([]byte, 0, s.smallBody); return &b }
+	s.readPool.New = func() any { b := make([]byte, 0, codec.HeaderSize+smallReadMax); return &b }
+
+	dataDir := filepath.Join(cfg.BasePath, "data")
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	if err := loadOrInitDataFlag(dataDir, s.now(), cfg.Port); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeDisks()
+		}
+	}()
+	for i, p := range cfg.StorePaths {
+		sp, err := diskio.Open(p.Path, diskio.Options{SubdirCount: s.dist.subdirs, ReadOnly: p.ReadOnly})
+		if err != nil {
+			return nil, fmt.Errorf("storage: store_path%d: %w", i, err)
+		}
+		if n, err := sp.SweepTemp(time.Now()); err != nil {
+			s.log.Warn("sweep temp files", "store_path", sp.Root(), "err", err)
+		} else if n > 0 {
+			s.log.Info("removed temp files left by a crash", "store_path", sp.Root(), "count", n)
+		}
+		workers := max(1, cfg.DiskReaderThreads+cfg.DiskWriterThreads)
+		g, err := diskio.NewWorkerGroup(workers, diskio.WorkerOptions{
+			Name: sp.Root(), IdleTimeout: cfg.NetworkTimeout}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("storage: store_path%d workers: %w", i, err)
+		}
+		s.paths = append(s.paths, &storePath{index: i, disk: sp, workers: g})
+	}
+	b, err := OpenBinlog(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	s.binlog = b
+	s.handler = &eventHandler{srv: s}
+	ok = true
+	return s, nil
+}
+
+// Serve runs the storage until ctx ends or Stop is called; it closes the
+// workers and the binlog when the engine has stopped.
+func (s *Server) Serve(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Stop(sctx)
+	})
+	defer stop()
+	err := gnet.Run(s.handler, "tcp://"+s.listen,
+		gnet.WithMulticore(s.multicore),
+		gnet.WithTicker(true),
+		gnet.WithReuseAddr(true),
+		gnet.WithTCPKeepAlive(time.Minute),
+		gnet.WithLogger(gnetLogger{s.log}),
+	)
+	s.mu.Lock()
+	s.serveErr = err
+	s.mu.Unlock()
+	select {
+	case <-s.booted:
+	default:
+		close(s.booted)
+	}
+	s.closeDisks()
+	close(s.done)
+	return err
+}
+
+// closeDisks stops the workers (failing transfers still running) and closes
+// the binlog.
+func (s *Server) closeDisks() {
+	s.closeOnce.Do(func() {
+		for _, p := range s.paths {
+			if err := p.workers.Close(); err != nil {
+				s.log.Warn("close disk workers", "store_path", p.disk.Root(), "err", err)
+			}
+		}
+		if s.binlog != nil {
+			if err := s.binlog.Close(); err != nil {
+				s.log.Error("close binlog", "err", err)
+			}
+		}
+	})
+}
+
+// Start runs Serve in the background and returns once the storage listens.
+func (s *Server) Start() error {
+	go func() { _ = s.Serve(context.Background()) }()
+	<-s.booted
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.addr == nil {
+		if s.serveErr != nil {
+			return fmt.Errorf("storage: listen on %s: %w", s.listen, s.serveErr)
+		}
+		return fmt.Errorf("storage: listen on %s failed", s.listen)
+	}
+	return nil
+}
+
+// Stop shuts the engine down and waits until Serve has closed everything.
+func (s *Server) Stop(ctx context.Context) error {
+	select {
+	case <-s.booted:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	eng := s.engine
+	s.mu.Unlock()
+	if err := eng.Stop(ctx); err != nil &&
+		!errors.Is(err, gerrors.ErrEmptyEngine) && !errors.Is(err, gerrors.ErrEngineInShutdown) {
+		return err
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// maxPipelined is the most bytes a connection may have buffered while a
+// worker holds its current request: one small body and one whole request.
+func (s *Server) maxPipelined() int { return s.smallBody + int(s.maxRequest) + 2*codec.HeaderSize }
+
+// Addr is the address the storage listens on (after Start).
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+func (s *Server) boot(eng gnet.Engine) {
+	s.mu.Lock()
+	s.engine = eng
+	if fd, err := eng.Dup(); err == nil {
+		if f := os.NewFile(uintptr(fd), "listener"); f != nil {
+			if ln, err := net.FileListener(f); err == nil {
+				s.addr = ln.Addr()
+				ln.Close()
+			}
+			f.Close()
+		}
+	}
+	s.mu.Unlock()
+	close(s.booted)
+	s.log.Info("storage listening", "addr", s.addr, "group", string(s.group), "store_paths", len(s.paths))
+}
+
+// tick runs on gnet's ticker goroutine once a second: the binlog fsync of
+// sync_binlog_buff_interval, and the network_timeout rule: a connection
+// whose request has been incomplete for that long is closed (C's
+// libserverframe does the same; idle connections between requests are
+// kept, clients pool them).
+func (s *Server) tick() time.Duration {
+	now := time.Now()
+	if iv := s.cfg.SyncBinlogBuffInterval; now.Sub(s.lastSync) >= iv {
+		s.lastSync = now
+		if err := s.binlog.Sync(); err != nil {
+			s.log.Error("binlog fsync", "err", err)
+		}
+	}
+	if limit := s.cfg.NetworkTimeout; limit > 0 {
+		s.conns.Range(func(k, _ any) bool {
+			cs := k.(*connState)
+			if since := cs.partialSince.Load(); since != 0 && now.UnixNano()-since > int64(limit) {
+				s.log.Info("request incomplete for network_timeout, closing", "peer", cs.peer)
+				cs.partialSince.Store(0)
+				_ = cs.conn.Close()
+			}
+			return true
+		})
+	}
+	return time.Second
+}
+
+// counters say which data path requests took (for tests and, later, the
+// stat reports).
+type counters struct {
+	detachedBodies atomic.Int64 // bodies received by a worker from a detached socket
+	workerSends    atomic.Int64 // downloads sent by a worker with sendfile
+	loopReads      atomic.Int64 // downloads answered on the loop from the page cache
+}
+
+// gnetLogger routes gnet's own messages to slog.
+type gnetLogger struct{ l *slog.Logger }
+
+func (g gnetLogger) Debugf(f string, a ...any) { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
