@@ -52,7 +52,7 @@ bench:
 run: build
 	@test -x $(BIN)/fdfs_trackerd -a -x $(BIN)/fdfs_storaged || \
 		{ echo "make run needs bin/fdfs_trackerd and bin/fdfs_storaged (tools/ issue)"; exit 1; }
-	@sh tools/run.sh $(BIN)
+	@bash tools/run.sh $(BIN)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1,0 +1,50 @@
+// fdfs_storaged is the FastDFS storage server: `fdfs_storaged CONF
+// [start|stop|restart]`, as the C daemon, plus --foreground for systemd,
+// containers and tests.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/storage"
+	"github.com/gofdfs/gofdfs/tools/internal/daemon"
+)
+
+func main() {
+	os.Exit(daemon.Main(daemon.Program{
+		Name:    "fdfs_storaged",
+		LogName: "storaged.log",
+		Prepare: prepare,
+	}, os.Args[1:]))
+}
+
+func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
+	cfg, err := conf.LoadStorage(path, conf.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	return &daemon.Prepared{
+		BasePath: cfg.BasePath,
+		LogLevel: cfg.LogLevel,
+		Serve: func(ctx context.Context, log *slog.Logger, ready func()) error {
+			srv, err := storage.New(cfg, storage.WithLogger(log))
+			if err != nil {
+				return err
+			}
+			if err := srv.Start(); err != nil {
+				return err
+			}
+			ready()
+			<-ctx.Done()
+			// in-flight uploads either finish or leave nothing (the engine
+			// removes their temp files); give them the network timeout
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.NetworkTimeout+5*time.Second)
+			defer cancel()
+			return srv.Stop(sctx)
+		},
+	}, nil
+}

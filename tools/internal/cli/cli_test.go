@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+func TestFailWording(t *testing.T) {
+	var b bytes.Buffer
+	err := fmt.Errorf("wrapped: %w", &client.StatusError{Op: "DOWNLOAD_FILE", Status: codec.ENOENT})
+	if n := Fail(&b, "download file", err); n != 2 {
+		t.Fatalf("exit %d", n)
+	}
+	// vectors/client/download_missing.out
+	if got := b.String(); got != "download file fail, error no: 2, error info: No such file or directory\n" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestExtName(t *testing.T) {
+	for in, want := range map[string]string{"a.jpg": "jpg", "/x/y.tar.gz": "gz", "noext": "", "dot.": "",
+		"a.toolongext": "", ".bashrc": "bashrc", "dir.d/file": ""} {
+		if got := ExtName(in); got != want {
+			t.Errorf("ExtName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
