@@ -1,7 +1,6 @@
 package tracker
 
 import (
-	"net/netip"
 	"strconv"
 
 	"github.com/gofdfs/gofdfs/codec"
@@ -78,13 +77,24 @@ func handleDeleteGroup(s *Server, cs *connState, body, out []byte) ([]byte, code
 	return out, codec.OK
 }
 
-// handleGetLeader answers GET_LEADER (95): this tracker, the only one.
+// handleGetLeader answers GET_LEADER (95): the elected leader, ENOENT
+// while there is none. Of a dual-IP leader the address of the asker's IP
+// family is given.
 func handleGetLeader(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	if len(body) != 0 {
 		return out, codec.EINVAL
 	}
-	ip := s.selfIP(cs)
-	port := s.port()
+	leader, ok := s.cl.leaderAddr()
+	if !ok {
+		return out, codec.ENOENT
+	}
+	ip, port := leader.ips[0], leader.port
+	for _, a := range leader.ips {
+		if a.Is4() == cs.peerIP.Is4() {
+			ip = a
+			break
+		}
+	}
 	if ip.Is6() {
 		out = append(out, '[')
 		out = ip.AppendTo(out)
@@ -94,21 +104,6 @@ func handleGetLeader(s *Server, cs *connState, body, out []byte) ([]byte, codec.
 	}
 	out = append(out, ':')
 	return strconv.AppendInt(out, int64(port), 10), codec.OK
-}
-
-// selfIP is this tracker's address as its peers know it: bind_addr when it
-// names one address, else the address learned from the first JOIN, else
-// the address this connection reached.
-func (s *Server) selfIP(cs *connState) netip.Addr {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a := s.addr.Addr(); a.IsValid() && !a.IsUnspecified() {
-		return a.Unmap()
-	}
-	if s.learnedIP.IsValid() {
-		return s.learnedIP
-	}
-	return cs.localIP
 }
 
 func handleParameterReq(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -21,9 +22,17 @@ type connState struct {
 
 	// storage is the storage that joined on this connection ("logged in").
 	storage *storage
-	// leaderNoticed: the leader brief went out in a change notice on this
-	// connection (C sends it with the first reply of every connection).
-	leaderNoticed bool
+	// leaderNoticed is the cluster's leader-change count last told on this
+	// connection: the leader brief goes out whenever it differs, so with
+	// the first reply of every connection (it starts at 0).
+	leaderNoticed int64
+	// follower is the "ip:port" of the tracker that sent JOIN_LEADER on
+	// this connection; trunkNoticed the trunk-change count it last heard.
+	follower     string
+	trunkNoticed int64
+	// boot is the state of the state-file pull started for a JOIN on this
+	// connection (bootIdle...), set by the pulling goroutine.
+	boot atomic.Int32
 
 	// out is the reply buffer, taken from the server's pool for the
 	// connection's life.
@@ -52,6 +61,7 @@ func (h *eventHandler) OnBoot(eng gnet.Engine) gnet.Action {
 }
 
 func (h *eventHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	h.srv.conns.opened()
 	cs := &connState{out: h.srv.replies.Get().(*[]byte)}
 	cs.peerIP = addrIP(c.RemoteAddr())
 	cs.localIP = addrIP(c.LocalAddr())
@@ -74,6 +84,8 @@ func (h *eventHandler) OnClose(c gnet.Conn, err error) gnet.Action {
 	if !ok {
 		return gnet.None
 	}
+	h.srv.conns.closed()
+	h.srv.sys.release(cs)
 	if cs.storage != nil {
 		h.srv.log.Info("storage connection closed", "peer", cs.peer,
 			"group", cs.storage.group.name, "storage", cs.storage.id, "err", err)
@@ -123,7 +135,19 @@ func (h *eventHandler) OnTraffic(c gnet.Conn) gnet.Action {
 		if err != nil {
 			return gnet.None
 		}
-		out := h.srv.dispatch(cs, hdr.Cmd, pkt[headerSize:], (*cs.out)[:0])
+		var out []byte
+		step := bootGo
+		if hdr.Cmd == codec.CmdStorageJoin {
+			step = h.srv.joinBootstrap(c, cs, pkt[headerSize:])
+		}
+		switch step {
+		case bootWait:
+			return gnet.None
+		case bootRefuse:
+			out = codec.Reply(byte(codec.EAGAIN), 0).Append((*cs.out)[:0])
+		default:
+			out = h.srv.dispatch(cs, hdr.Cmd, pkt[headerSize:], (*cs.out)[:0])
+		}
 		if _, err := c.Write(out); err != nil {
 			return gnet.Close
 		}
@@ -137,4 +161,30 @@ func (h *eventHandler) OnTraffic(c gnet.Conn) gnet.Action {
 // OnTick runs the periodic work: the heartbeat check and .tracker_status.
 func (h *eventHandler) OnTick() (time.Duration, gnet.Action) {
 	return h.srv.tick(), gnet.None
+}
+
+// connCounters are the connection figures a follower reports in
+// PING_LEADER: connections now, and the most at once (C's pool never
+// frees, so its allocated count is that maximum too).
+type connCounters struct {
+	current atomic.Int32
+	max     atomic.Int32
+}
+
+func (c *connCounters) opened() {
+	n := c.current.Add(1)
+	for {
+		m := c.max.Load()
+		if n <= m || c.max.CompareAndSwap(m, n) {
+			return
+		}
+	}
+}
+
+func (c *connCounters) closed() { c.current.Add(-1) }
+
+// connStat is the PING_LEADER body.
+func (s *Server) connStat() codec.ConnectionStat {
+	m := s.conns.max.Load()
+	return codec.ConnectionStat{AllocCount: m, CurrentCount: s.conns.current.Load(), MaxCount: m}
 }

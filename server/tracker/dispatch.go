@@ -34,7 +34,11 @@ func init() {
 		codec.CmdServerDeleteStorage: handleDeleteStorage,
 		codec.CmdServerDeleteGroup:   handleDeleteGroup,
 		codec.CmdServerGetLeader:     handleGetLeader,
-		codec.CmdStorageParameterReq: handleParameterReq,
+
+		codec.CmdServerTrackerClusterStat: handleTrackerClusterStat,
+		codec.CmdServerStorageClusterStat: handleStorageClusterStat,
+		codec.CmdServerStorageVolumnStat:  handleVolumeStat,
+		codec.CmdStorageParameterReq:      handleParameterReq,
 
 		codec.CmdStorageJoin:            handleJoin,
 		codec.CmdStorageBeat:            handleBeat,
@@ -56,6 +60,16 @@ func init() {
 		codec.CmdStorageSyncDestReq:   handleSyncDestReq,
 		codec.CmdStorageSyncNotify:    handleSyncNotify,
 		codec.CmdStorageSyncDestQuery: handleSyncDestQuery,
+
+		codec.CmdTrackerGetStatus:            handleTrackerGetStatus,
+		codec.CmdTrackerNotifyNextLeader:     handleNotifyNextLeader,
+		codec.CmdTrackerCommitNextLeader:     handleCommitNextLeader,
+		codec.CmdTrackerNotifyReselectLeader: handleNotifyReselectLeader,
+		codec.CmdTrackerJoinLeader:           handleJoinLeader,
+		codec.CmdTrackerPingLeader:           handlePingLeader,
+		codec.CmdTrackerGetSysFilesStart:     handleGetSysFilesStart,
+		codec.CmdTrackerGetOneSysFile:        handleGetOneSysFile,
+		codec.CmdTrackerGetSysFilesEnd:       handleGetSysFilesEnd,
 	} {
 		handlers[cmd] = h
 	}
@@ -106,21 +120,22 @@ func (s *Server) tick() time.Duration {
 	if due {
 		s.lastCheck = now
 	}
-	statusDue := now.Sub(s.lastStatusSave) >= trackerStatusInterval
+	slot := now.Unix() / statusRounding
+	statusDue := slot > s.statusSlot
 	if statusDue {
-		s.lastStatusSave = now
+		s.statusSlot = slot
 	}
+	start := s.startedAt
 	s.mu.Unlock()
 	if due {
 		s.reg.checkActive()
 	}
 	if statusDue {
-		if err := s.reg.saveTrackerStatus(s.startedAt, now); err != nil {
+		// at the slot boundary, as C's task scheduled on a 300 s time base
+		at := time.Unix(slot*statusRounding, 0)
+		if err := s.reg.saveTrackerStatus(start, at); err != nil {
 			s.log.Error("save .tracker_status", "err", err)
 		}
 	}
 	return min(s.cfg.CheckActiveInterval, time.Second)
 }
-
-// trackerStatusInterval is how often C rewrites .tracker_status.
-const trackerStatusInterval = 300 * time.Second

@@ -32,6 +32,12 @@ func handleJoin(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno
 		return out, codec.ENOENT
 	}
 	s.learnSelf(self)
+	s.learnTrackers(&req, self)
+	if !s.sys.settled() {
+		// OnTraffic holds a JOIN back until its pull is done
+		// (joinBootstrap); this one raced another connection's pull
+		return out, codec.EAGAIN
+	}
 
 	r := s.reg
 	r.mu.Lock()
@@ -106,6 +112,29 @@ func (s *Server) learnSelf(ip netip.Addr) {
 	defer s.mu.Unlock()
 	if !s.learnedIP.IsValid() {
 		s.learnedIP = ip
+	}
+}
+
+// learnTrackers merges the JOIN's tracker list into the cluster (the first
+// JOIN defines it). A tracker that finds itself alone leads at once: there
+// is nobody to ask, and its storages get the leader brief with their first
+// beat, as from a lone C tracker after its first election.
+func (s *Server) learnTrackers(req *codec.StorageJoinRequest, self netip.Addr) {
+	var list []trackerAddr
+	for e := range req.Trackers() {
+		if a, ok := parseTrackerEntry(e); ok {
+			list = append(list, a)
+		}
+	}
+	alone, ok := s.cl.learn(list, self, s.port())
+	if !ok {
+		return
+	}
+	s.cl.mu.Lock()
+	defer s.cl.mu.Unlock()
+	if alone && s.cl.leader < 0 {
+		s.cl.setLeaderLocked(s.cl.self)
+		s.log.Info("lone tracker, leading", "addr", s.cl.trackers[s.cl.self].String())
 	}
 }
 
@@ -230,7 +259,7 @@ func (r *registry) join(cs *connState, req *codec.StorageJoinRequest) (*storage,
 	}
 	m.conn = cs
 	cs.storage = m
-	cs.leaderNoticed = false
+	cs.leaderNoticed = 0
 	// step 11
 	if inserted {
 		r.saveAll()

@@ -5,23 +5,31 @@ import (
 )
 
 // appendNotice appends the change notice that answers BEAT, DISK_USAGE and
-// SYNC_REPORT (cluster.md §1.4) as the leader sends it: this tracker is the
-// only one, so it is the leader. The leader brief goes with the first reply
-// on every connection, the member list whenever the group changed since the
-// storage last heard. Caller holds the registry lock.
+// SYNC_REPORT (cluster.md §1.4). Only the leader tells storages anything: a
+// follower, or a tracker before any leader exists, answers the one flags
+// byte 0, so storages take lists and the leader from one source. The
+// leader brief goes out when the leader changed since this connection last
+// heard (always with the leader's first reply on a connection), the member
+// list whenever the group changed since the storage last heard. Caller
+// holds the registry lock.
 func (s *Server) appendNotice(cs *connState, m *storage, out []byte) []byte {
 	flagAt := len(out)
 	out = append(out, 0)
+	me, leading, changes := s.cl.selfIfLeader()
+	if !leading {
+		return out
+	}
 	var flags byte
-	if !cs.leaderNoticed {
-		cs.leaderNoticed = true
+	if cs.leaderNoticed != changes {
+		cs.leaderNoticed = changes
 		flags |= codec.ChangeTrackerLeader
-		ip := s.selfIP(cs)
-		id := ip.String()
+		// as the storages name us: the first IP of our list entry
+		ip := me.ips[0].String()
+		id := ip
 		if len(id) > codec.StorageIDSize-1 {
 			id = id[:codec.StorageIDSize-1]
 		}
-		b := codec.StorageBrief{Port: int32(s.port()), ID: []byte(id), IP: []byte(ip.String())}
+		b := codec.StorageBrief{Port: int32(me.port), ID: []byte(id), IP: []byte(ip)}
 		out = b.Append(out)
 	}
 	g := m.group

@@ -289,36 +289,40 @@ func (r *registry) formatSyncTimestamps() []byte {
 // back OFFLINE unless they were still being set up (INIT, WAIT_SYNC,
 // SYNCING): nobody is connected yet.
 func (r *registry) load() error {
-	f := r.store
-	data, err := f.readFile(groupsFile)
-	if err != nil {
-		return err
+	var files [codec.SysFileCount][]byte
+	for i := range files {
+		data, err := r.store.readFile(codec.SysFileName(i))
+		if err != nil {
+			return err
+		}
+		files[i] = data
 	}
-	if data != nil {
-		if err := r.loadGroups(data); err != nil {
-			return fmt.Errorf("%s: %w", groupsFile, err)
+	return r.loadFiles(&files)
+}
+
+// loadFiles builds the state from the contents of the four state files,
+// indexed as GET_ONE_SYS_FILE numbers them; a nil file is absent.
+func (r *registry) loadFiles(files *[codec.SysFileCount][]byte) error {
+	loaders := [...]func([]byte) error{r.loadGroups, r.loadServers, r.loadSyncTimestamps}
+	for i, load := range loaders {
+		if data := files[i]; data != nil {
+			if err := load(data); err != nil {
+				return fmt.Errorf("%s: %w", codec.SysFileName(i), err)
+			}
 		}
 	}
-	if data, err = f.readFile(serversFile); err != nil {
-		return err
-	}
-	if data != nil {
-		if err := r.loadServers(data); err != nil {
-			return fmt.Errorf("%s: %w", serversFile, err)
-		}
-	}
-	if data, err = f.readFile(syncTimestampFile); err != nil {
-		return err
-	}
-	if data != nil {
-		if err := r.loadSyncTimestamps(data); err != nil {
-			return fmt.Errorf("%s: %w", syncTimestampFile, err)
-		}
-	}
-	if r.changelog, err = f.readFile(changelogFile); err != nil {
-		return err
-	}
+	r.changelog = files[codec.SysFileChangelog]
 	return nil
+}
+
+// reset forgets every group and storage, before loading files pulled
+// from another tracker (caller holds the lock).
+func (r *registry) reset() {
+	r.groups = map[string]*group{}
+	r.sorted = nil
+	r.currentWriteGroup = 0
+	r.changelog = nil
+	r.syncReports = 0
 }
 
 // iniInt reads an integer key of a state-file section, 0 when absent.
@@ -493,4 +497,20 @@ func (r *registry) loadSyncTimestamps(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// lastCheckTime reads last_check_time from the previous run's
+// .tracker_status, 0 when there is none.
+func (f *stateFiles) lastCheckTime() (int64, error) {
+	data, err := f.readFile(trackerStatusFile)
+	if err != nil || data == nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "last_check_time="); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n, nil
+		}
+	}
+	return 0, nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/codec/capture"
@@ -115,13 +116,34 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	c := newClient(t, s)
 	ctx := context.Background()
 	before := snapshot(t, c)
+	// .tracker_status is written when the wall clock crosses a multiple of
+	// 300 s, stamped with that multiple, and not at shutdown
+	start := clock.Now().Unix()
+	statusPath := filepath.Join(base, "data", trackerStatusFile)
+	if _, err := os.Stat(statusPath); err == nil {
+		t.Fatal(".tracker_status written before the first 300 s boundary")
+	}
+	clock.Advance(300 * time.Second)
+	slot := clock.Now().Unix() / 300 * 300
+	wantStatus := string(formatTrackerStatus(start, slot))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		status, _ := os.ReadFile(statusPath)
+		if string(status) == wantStatus {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf(".tracker_status %q, want %q", status, wantStatus)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	clock.Advance(100 * time.Second) // within the same slot: no rewrite at Stop
 	if err := s.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	saved := readState(t, base)
-	status, err := os.ReadFile(filepath.Join(base, "data", trackerStatusFile))
-	if err != nil || string(status) != string(formatTrackerStatus(clock.Now().Unix(), clock.Now().Unix())) {
-		t.Fatalf(".tracker_status after Stop: %q %v", status, err)
+	if status, err := os.ReadFile(statusPath); err != nil || string(status) != wantStatus {
+		t.Fatalf(".tracker_status after Stop: %q %v, want %q", status, err, wantStatus)
 	}
 
 	s2, err := New(cfg, WithListenAddr("127.0.0.10:0"), WithLogger(testLogger(t)), WithClock(clock.Now))

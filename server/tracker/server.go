@@ -71,8 +71,26 @@ type Server struct {
 	startedAt time.Time
 
 	// periodic work, see tick
-	lastCheck      time.Time
-	lastStatusSave time.Time
+	lastCheck time.Time
+	// statusSlot is the 300 s wall-clock slot .tracker_status was last
+	// written in (C writes it at multiples of 300 s, never at shutdown).
+	statusSlot int64
+
+	// cl is the tracker cluster: members, leader, election.
+	cl             *cluster
+	leaderInterval time.Duration
+	// restartInterval is how long the previous run had been down when we
+	// started, rounded down to 300 s (GET_STATUS).
+	restartInterval int64
+	// prevCheck is last_check_time of the previous run's .tracker_status.
+	prevCheck int64
+	sys       sysFiles
+
+	conns connCounters
+	peers peerSet // open connections to other trackers
+
+	stopping chan struct{} // closed when the engine stops: ends the loop
+	loopDone chan struct{}
 }
 
 // New builds a tracker from its configuration and loads the state files
@@ -82,7 +100,9 @@ func New(cfg *conf.Tracker, opts ...Option) (*Server, error) {
 		return nil, errors.New("tracker: nil config")
 	}
 	s := &Server{cfg: cfg, log: slog.Default(), now: time.Now, multicore: true,
-		booted: make(chan struct{}), done: make(chan struct{})}
+		booted: make(chan struct{}), done: make(chan struct{}),
+		cl: newCluster(), leaderInterval: time.Second, peers: newPeerSet(),
+		stopping: make(chan struct{}), loopDone: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -104,6 +124,9 @@ func New(cfg *conf.Tracker, opts ...Option) (*Server, error) {
 	if store != nil {
 		if err := s.reg.load(); err != nil {
 			return nil, fmt.Errorf("tracker: load state from %s: %w", store.dir, err)
+		}
+		if s.prevCheck, err = store.lastCheckTime(); err != nil {
+			return nil, fmt.Errorf("tracker: %s: %w", trackerStatusFile, err)
 		}
 	}
 	s.handler = &eventHandler{srv: s}
@@ -133,9 +156,13 @@ func (s *Server) Serve(ctx context.Context) error {
 		_ = s.Stop(sctx)
 	})
 	defer stop()
-	s.startedAt = s.now()
 	s.mu.Lock()
+	s.startedAt = s.now()
 	s.lastCheck = s.startedAt
+	s.statusSlot = s.startedAt.Unix() / statusRounding
+	if s.prevCheck > 0 && s.startedAt.Unix() > s.prevCheck {
+		s.restartInterval = (s.startedAt.Unix() - s.prevCheck) / statusRounding * statusRounding
+	}
 	s.mu.Unlock()
 	// No SO_REUSEPORT: gnet would then give every loop its own listener,
 	// and with port 0 each would bind a different port. One listener with
@@ -155,13 +182,18 @@ func (s *Server) Serve(ctx context.Context) error {
 	default:
 		close(s.booted) // boot failed: wake Start
 	}
-	close(s.done)
+	s.peers.stop()
+	close(s.stopping)
+	s.mu.Lock()
+	looping := s.addr.IsValid()
+	s.mu.Unlock()
+	if looping {
+		<-s.loopDone
+	}
 	if serr := s.reg.persist(); serr != nil {
 		s.log.Error("save state on shutdown", "err", serr)
 	}
-	if serr := s.reg.saveTrackerStatus(s.startedAt, s.now()); serr != nil {
-		s.log.Error("save .tracker_status on shutdown", "err", serr)
-	}
+	close(s.done)
 	return err
 }
 
@@ -190,6 +222,8 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	eng := s.engine
 	s.mu.Unlock()
+	// a JOIN pulling state files holds an event loop: cut its connection
+	s.peers.stop()
 	if err := eng.Stop(ctx); err != nil && !isEngineGone(err) {
 		return err
 	}
@@ -225,6 +259,9 @@ func (s *Server) boot(eng gnet.Engine) {
 	s.mu.Lock()
 	s.engine, s.addr = eng, addr
 	s.mu.Unlock()
+	if addr.IsValid() {
+		go s.leaderLoop()
+	}
 	s.log.Info("tracker listening", "addr", addr.String(), "multicore", s.multicore)
 }
 
