@@ -120,7 +120,7 @@ func (h *eventHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	}
 	cs := h.srv.newConnState(c)
 	c.SetContext(cs)
-	h.srv.conns.Store(cs, struct{}{})
+	h.srv.trackConn(cs)
 	return nil, gnet.None
 }
 
@@ -132,7 +132,7 @@ func (h *eventHandler) OnClose(c gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	if !cs.detached {
-		h.srv.conns.Delete(cs)
+		h.srv.forgetConn(cs)
 		return gnet.None
 	}
 	if serr := cs.op.path.workers.Pick().Do(cs.receiveFn); serr != nil {
@@ -245,6 +245,7 @@ func (cs *connState) finish(close bool) {
 // setReply sets out to a header with status and bodyLen; the body, if any,
 // is appended by the caller.
 func (cs *connState) setReply(status codec.Errno, bodyLen int) {
+	cs.srv.stats.done(cs.op.cmd, status == codec.OK, cs.op.size, cs.srv.now)
 	cs.out = codec.Reply(byte(status), bodyLen).Append(cs.out[:0])
 }
 
@@ -305,7 +306,7 @@ func (cs *connState) dropDetached(err error) {
 		_ = unix.Close(cs.dup)
 		cs.dup = -1
 	}
-	cs.srv.conns.Delete(cs)
+	cs.srv.forgetConn(cs)
 }
 
 // reattachDetached gives the socket back to gnet with cs.out as the first
@@ -322,14 +323,14 @@ func (cs *connState) reattachDetached() {
 	_ = f.Close()
 	if err != nil {
 		cs.srv.log.Warn("re-attach after upload", "peer", cs.peer, "err", err)
-		cs.srv.conns.Delete(cs)
+		cs.srv.forgetConn(cs)
 		return
 	}
 	cs.reattach = true
 	if _, err := cs.loop.Enroll(gnet.NewContext(context.Background(), cs), nc); err != nil {
 		cs.srv.log.Warn("re-attach after upload", "peer", cs.peer, "err", err)
 		_ = nc.Close()
-		cs.srv.conns.Delete(cs)
+		cs.srv.forgetConn(cs)
 	}
 }
 

@@ -46,6 +46,7 @@ func (s *Server) download(cs *connState, c gnet.Conn, r *codec.DownloadRequest) 
 			_ = f.Close()
 			s.readPool.Put(bp)
 			s.counters.loopReads.Add(1)
+			s.stats.done(codec.CmdDownloadFile, true, length, nil)
 			return stepNext
 		}
 		s.readPool.Put(bp)
@@ -107,6 +108,7 @@ func (cs *connState) sent(n int64, err error) {
 	_ = unix.Close(cs.dup)
 	cs.dup = -1
 	cs.out = cs.out[:0]
+	cs.srv.stats.done(codec.CmdDownloadFile, err == nil, n, nil)
 	if err != nil {
 		cs.srv.log.Warn("download failed", "peer", cs.peer, "group", string(cs.srv.group),
 			"file", op.describe(), "sent", n, "err", err)

@@ -51,7 +51,8 @@ func quietLogger() *slog.Logger {
 // startServer starts a storage on 127.0.0.1:0 and stops it at cleanup.
 func startServer(t testing.TB, cfg *conf.Storage, opts ...Option) *Server {
 	t.Helper()
-	opts = append([]Option{WithListenAddr("127.0.0.1:0"), WithLogger(quietLogger()), WithMulticore(false)}, opts...)
+	opts = append([]Option{WithListenAddr("127.0.0.1:0"), WithLogger(quietLogger()), WithMulticore(false),
+		WithReporting(false)}, opts...)
 	s, err := New(cfg, opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)

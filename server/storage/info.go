@@ -57,7 +57,7 @@ func (s *Server) doFileInfo(cs *connState) {
 		op.auxBuf = ip
 	}
 	r := codec.FileInfoReply{FileSize: st.Size, CreateTime: mtime.Unix(), CRC32: crc, SourceIP: ip,
-		IPSize: s.params.ResponseIPSize}
+		IPSize: s.prm().ResponseIPSize}
 	cs.setReply(codec.OK, r.Size())
 	cs.out = r.Append(cs.out)
 	cs.finish(false)

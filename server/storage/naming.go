@@ -72,16 +72,20 @@ func randomDigit() byte { return '0' + byte(rand.IntN(10)) }
 func random23() uint32 { return rand.Uint32() & 0x7FFFFF }
 
 // source is the value in bytes 0-3 of new names: the storage id, or the
-// IPv4 address of this storage (fixed by option, else the address the
-// client reached us on).
+// IPv4 address of this storage (fixed by option, else "my IP" learned from
+// the trackers with GET_MY_IP, else the address the client reached us on).
 func (s *Server) source(local netip.Addr) uint32 {
-	if s.params.UseStorageID {
-		id, _ := strconv.ParseUint(s.params.StorageID, 10, 32) // checked by New
+	if p := s.prm(); p.UseStorageID {
+		id, _ := strconv.ParseUint(p.StorageID, 10, 32) // checked by New and applyParams
 		return uint32(id)
 	}
 	ip := s.sourceIP
 	if !ip.IsValid() {
-		ip = local
+		if my := s.myIP.Load(); my != nil {
+			ip = *my // learned from the trackers (GET_MY_IP)
+		} else {
+			ip = local
+		}
 	}
 	if ip.Is4() || ip.Is4In6() {
 		return codec.SourceFromIPv4(ip.Unmap().As4())
@@ -146,7 +150,7 @@ func (s *Server) choosePath(req int8) (*storePath, error) {
 		if p.disk.ReadOnly() || s.checkRoom(p, now) != nil {
 			continue
 		}
-		if s.params.StorePathMode != 2 {
+		if s.prm().StorePathMode != 2 {
 			return p, nil
 		}
 		sp, _ := p.cachedSpace(now)
@@ -166,9 +170,9 @@ func (s *Server) checkRoom(p *storePath, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if !s.params.Reserve.PathHasRoom(sp, len(s.paths)) {
+	if r := s.prm().Reserve; !r.PathHasRoom(sp, len(s.paths)) {
 		return &diskio.NoSpaceError{Path: p.disk.Root(), FreeMB: sp.FreeMB(), TotalMB: sp.TotalMB(),
-			NeedMB: s.params.Reserve.MB / int64(len(s.paths)), Ratio: s.params.Reserve.Ratio}
+			NeedMB: r.MB / int64(len(s.paths)), Ratio: r.Ratio}
 	}
 	return nil
 }

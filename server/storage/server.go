@@ -30,8 +30,9 @@ import (
 )
 
 // Params are what a C storage learns from its tracker (STORAGE_PARAMETER_REQ).
-// Until a tracker reporter exists they come from options, with the values a
-// C storage has before its first tracker reply.
+// They come from options (default: the values a C storage has before its
+// first tracker reply) until the reporters' PARAMETER_REQ reply replaces
+// them (reporter.go applyParams).
 type Params struct {
 	// StorePathMode is tracker.conf store_path: 0 round robin, 2 most free
 	// space (the storage's own choice for index 0xFF follows it).
@@ -74,6 +75,11 @@ func WithParams(p Params) Option { return func(s *Server) { s.params = p } }
 // it the address the client reached us on is used (what a tracker would
 // report back to a storage bound to one address).
 func WithSourceIP(ip netip.Addr) Option { return func(s *Server) { s.sourceIP = ip } }
+
+// WithReporting turns the tracker reporters on or off (default on: one per
+// tracker_server, see reporter.go). Off, the storage serves clients with the
+// parameters of WithParams and never talks to a tracker.
+func WithReporting(on bool) Option { return func(s *Server) { s.reporting = on } }
 
 // WithMulticore runs one event loop per CPU (default true).
 func WithMulticore(on bool) Option { return func(s *Server) { s.multicore = on } }
@@ -141,6 +147,20 @@ type Server struct {
 
 	counters counters
 
+	// live are the parameters in force (params until a tracker's
+	// PARAMETER_REQ reply replaces them); myIP is this storage's address as
+	// the trackers see it (GET_MY_IP), nil until learned.
+	live      atomic.Pointer[Params]
+	myIP      atomic.Pointer[netip.Addr]
+	stats     opStats                     // BEAT stat block counters
+	reporting bool                        // run the tracker reporters (default true)
+	upTime    time.Time                   // process start, JOIN's up_time
+	rep       *reporters                  // the tracker reporters while running
+	peers     peerView                    // leader and group members from change notices
+	tap       func(cmd byte, body []byte) // tests: every request a reporter sends
+
+	onChangelog func(ChangelogEntry) // OnChangelog
+
 	// conns are the attached connections, for the network_timeout sweep.
 	conns     sync.Map  // *connState -> struct{}
 	lastSync  time.Time // last binlog fsync (ticker goroutine only)
@@ -166,7 +186,7 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 		return nil, errors.New("storage: nil config")
 	}
 	s := &Server{cfg: cfg, log: slog.Default(), now: time.Now, multicore: true,
-		params: DefaultParams(), smallBody: smallBodyDefault,
+		params: DefaultParams(), smallBody: smallBodyDefault, reporting: true,
 		booted: make(chan struct{}), done: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
@@ -189,6 +209,9 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 	if s.params.ResponseIPSize != codec.IPv4AddrSize {
 		s.params.ResponseIPSize = codec.IPv6AddrSize
 	}
+	live := s.params
+	s.live.Store(&live)
+	s.upTime = s.now()
 	s.group = []byte(cfg.GroupName)
 	s.maxRequest = cfg.BuffSize - codec.HeaderSize
 	if s.maxRequest <= 0 {
@@ -262,6 +285,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		gnet.WithTCPKeepAlive(time.Minute),
 		gnet.WithLogger(gnetLogger{s.log}),
 	)
+	s.stopReporting()
 	s.mu.Lock()
 	s.serveErr = err
 	s.mu.Unlock()
@@ -314,6 +338,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	s.stopReporting()
 	s.mu.Lock()
 	eng := s.engine
 	s.mu.Unlock()
@@ -355,6 +380,7 @@ func (s *Server) boot(eng gnet.Engine) {
 	s.mu.Unlock()
 	close(s.booted)
 	s.log.Info("storage listening", "addr", s.addr, "group", string(s.group), "store_paths", len(s.paths))
+	s.startReporting()
 }
 
 // tick runs on gnet's ticker goroutine once a second: the binlog fsync of
@@ -400,3 +426,6 @@ func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...),
 func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...), "src", "gnet") }
 func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
 func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
+
+// prm returns the parameters in force (never nil after New).
+func (s *Server) prm() *Params { return s.live.Load() }

@@ -284,7 +284,7 @@ func (s *Server) commitBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 		}
 		s.setUploadReply(cs, name.logic)
 	case codec.CmdUploadSlaveFile:
-		if s.params.SlaveUseLink {
+		if s.prm().SlaveUseLink {
 			return s.commitSlaveLink(cs, w)
 		}
 		if err := w.Commit(op.slaveRef); err != nil {
