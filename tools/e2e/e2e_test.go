@@ -1,0 +1,165 @@
+// Package e2e runs the built daemons and client tools the way an operator
+// does: real processes, real confs, real files, on loopback.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+var tools = []string{"fdfs_trackerd", "fdfs_storaged", "fdfs_upload_file", "fdfs_download_file",
+	"fdfs_delete_file", "fdfs_file_info"}
+
+// buildTools builds every binary into one temp dir.
+func buildTools(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
+	bin := t.TempDir()
+	for _, name := range tools {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, name), "./tools/"+name)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", name, err, out)
+		}
+	}
+	return bin
+}
+
+func freePort(t *testing.T, ip string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+type cluster struct {
+	t                                    *testing.T
+	bin, dir                             string
+	trackerConf, storageConf, clientConf string
+}
+
+func write(t *testing.T, path, body string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startCluster starts one tracker (127.0.0.21) and one storage (127.0.0.22)
+// as background daemons, and stops them when the test ends.
+func startCluster(t *testing.T) *cluster {
+	bin := buildTools(t)
+	dir := t.TempDir()
+	tport, sport := freePort(t, "127.0.0.21"), freePort(t, "127.0.0.22")
+	c := &cluster{t: t, bin: bin, dir: dir}
+	os.MkdirAll(filepath.Join(dir, "tracker"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "storage"), 0o755)
+	c.trackerConf = write(t, filepath.Join(dir, "tracker.conf"), fmt.Sprintf(
+		"base_path = %s/tracker\nbind_addr = 127.0.0.21\nport = %d\nreserved_storage_space = 1%%\n", dir, tport))
+	c.storageConf = write(t, filepath.Join(dir, "storage.conf"), fmt.Sprintf(
+		"group_name = group1\nbase_path = %s/storage\nstore_path0 = %s/storage\nbind_addr = 127.0.0.22\nport = %d\n"+
+			"tracker_server = 127.0.0.21:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n", dir, dir, sport, tport))
+	c.clientConf = write(t, filepath.Join(dir, "client.conf"), fmt.Sprintf(
+		"base_path = %s\ntracker_server = 127.0.0.21:%d\nnetwork_timeout = 10\n", dir, tport))
+	for _, d := range []struct{ name, conf string }{{"fdfs_trackerd", c.trackerConf}, {"fdfs_storaged", c.storageConf}} {
+		if out, code := c.run(d.name, d.conf, "start"); code != 0 {
+			t.Fatalf("%s start: exit %d\n%s", d.name, code, out)
+		}
+		t.Cleanup(func() {
+			if out, code := c.run(d.name, d.conf, "stop"); code != 0 {
+				t.Errorf("%s stop: exit %d\n%s", d.name, code, out)
+			}
+		})
+	}
+	return c
+}
+
+func (c *cluster) run(name string, args ...string) (string, int) {
+	cmd := exec.Command(filepath.Join(c.bin, name), args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), ee.ExitCode()
+	}
+	if err != nil {
+		c.t.Fatalf("%s: %v", name, err)
+	}
+	return out.String(), 0
+}
+
+// upload retries until the storage has joined and turned ACTIVE.
+func (c *cluster) upload(path string) string {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, code := c.run("fdfs_upload_file", c.clientConf, path)
+		if code == 0 {
+			return strings.TrimSpace(out)
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("upload never succeeded: exit %d: %s", code, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+var fileIDShape = regexp.MustCompile(`^group1/M00/[0-9A-F]{2}/[0-9A-F]{2}/[A-Za-z0-9_-]{27}\d{3}\.txt$`)
+
+func TestToolsAgainstDaemons(t *testing.T) {
+	c := startCluster(t)
+	src := write(t, filepath.Join(c.dir, "hello.txt"), "hello fastdfs\n")
+	id := c.upload(src)
+	if !fileIDShape.MatchString(id) {
+		t.Fatalf("file ID %q", id)
+	}
+
+	local := filepath.Join(c.dir, "copy.txt")
+	if out, code := c.run("fdfs_download_file", c.clientConf, id, local); code != 0 {
+		t.Fatalf("download: exit %d: %s", code, out)
+	}
+	if b, _ := os.ReadFile(local); string(b) != "hello fastdfs\n" {
+		t.Fatalf("downloaded %q", b)
+	}
+	part := filepath.Join(c.dir, "part.txt")
+	if out, code := c.run("fdfs_download_file", c.clientConf, id, part, "6", "7"); code != 0 {
+		t.Fatalf("ranged download: exit %d: %s", code, out)
+	}
+	if b, _ := os.ReadFile(part); string(b) != "fastdfs" {
+		t.Fatalf("ranged download %q", b)
+	}
+
+	out, code := c.run("fdfs_file_info", c.clientConf, id)
+	if code != 0 || !strings.Contains(out, "GET FROM SERVER: false") || !strings.Contains(out, "file type: normal") ||
+		!strings.Contains(out, "source ip address: 127.0.0.22") || !strings.Contains(out, "file size: 14") ||
+		!strings.Contains(out, "file crc32: 235977309 (0x0e10ba5d)") {
+		t.Fatalf("file info: exit %d:\n%s", code, out)
+	}
+
+	if out, code := c.run("fdfs_delete_file", c.clientConf, id); code != 0 {
+		t.Fatalf("delete: exit %d: %s", code, out)
+	}
+	out, code = c.run("fdfs_download_file", c.clientConf, id, local)
+	if code != 2 || out != "download file fail, error no: 2, error info: No such file or directory\n" {
+		t.Fatalf("download of a deleted file: exit %d: %q", code, out)
+	}
+	if _, err := os.Stat(local); !os.IsNotExist(err) {
+		t.Fatal("failed download left a local file")
+	}
+}
