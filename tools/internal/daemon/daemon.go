@@ -230,6 +230,8 @@ func serve(p Program, prep *Prepared, pidPath string, foreground bool) int {
 	}
 	err = prep.Serve(ctx, log, ready)
 	if report != nil { // never became ready
+		// the parent exits as soon as it reads the reason: clean up first
+		os.Remove(pidPath)
 		return fail(err)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
