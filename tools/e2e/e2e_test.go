@@ -49,6 +49,7 @@ type cluster struct {
 	t                                    *testing.T
 	bin, dir                             string
 	trackerConf, storageConf, clientConf string
+	trackerAddr                          string // host:port of the tracker
 }
 
 func write(t *testing.T, path, body string) string {
@@ -63,16 +64,18 @@ func write(t *testing.T, path, body string) string {
 }
 
 // startCluster starts one tracker (127.0.0.21) and one storage (127.0.0.22)
-// as background daemons, and stops them when the test ends.
-func startCluster(t *testing.T) *cluster {
+// as background daemons, and stops them when the test ends. trackerLines are
+// extra tracker.conf lines (e.g. "response_list_dialect = v5").
+func startCluster(t *testing.T, trackerLines ...string) *cluster {
 	bin := buildTools(t)
 	dir := t.TempDir()
 	tport, sport := freePort(t, "127.0.0.21"), freePort(t, "127.0.0.22")
-	c := &cluster{t: t, bin: bin, dir: dir}
+	c := &cluster{t: t, bin: bin, dir: dir, trackerAddr: fmt.Sprintf("127.0.0.21:%d", tport)}
 	os.MkdirAll(filepath.Join(dir, "tracker"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "storage"), 0o755)
 	c.trackerConf = write(t, filepath.Join(dir, "tracker.conf"), fmt.Sprintf(
-		"base_path = %s/tracker\nbind_addr = 127.0.0.21\nport = %d\nreserved_storage_space = 1%%\n", dir, tport))
+		"base_path = %s/tracker\nbind_addr = 127.0.0.21\nport = %d\nreserved_storage_space = 1%%\n%s", dir, tport,
+		extraLines(trackerLines)))
 	c.storageConf = write(t, filepath.Join(dir, "storage.conf"), fmt.Sprintf(
 		"group_name = group1\nbase_path = %s/storage\nstore_path0 = %s/storage\nbind_addr = 127.0.0.22\nport = %d\n"+
 			"tracker_server = 127.0.0.21:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n", dir, dir, sport, tport))
@@ -89,6 +92,15 @@ func startCluster(t *testing.T) *cluster {
 		})
 	}
 	return c
+}
+
+func extraLines(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 func (c *cluster) run(name string, args ...string) (string, int) {
