@@ -17,7 +17,7 @@ import (
 )
 
 var tools = []string{"fdfs_trackerd", "fdfs_storaged", "fdfs_upload_file", "fdfs_download_file",
-	"fdfs_delete_file", "fdfs_file_info"}
+	"fdfs_delete_file", "fdfs_file_info", "fdfs_monitor"}
 
 // buildTools builds every binary into one temp dir.
 func buildTools(t *testing.T) string {
