@@ -88,7 +88,7 @@ func run(args []string, out, errw io.Writer) int {
 	// to every tracker
 	if op != "set_trunk_server" || group != "" {
 		fmt.Fprintf(out, "tracker server count=%d, current server index=%d\n\n", len(cfg.TrackerServers), index)
-		fmt.Fprintf(out, "tracker server is %s\n\n", trackerAddr(cfg.TrackerServers[index]))
+		fmt.Fprintf(out, "tracker server is %s\n\n", cli.TrackerAddr(cfg.TrackerServers[index]))
 	}
 	switch op {
 	case "delete":
@@ -98,7 +98,7 @@ func run(args []string, out, errw io.Writer) int {
 		}
 		if len(rest) == 0 {
 			if err := c.DeleteGroup(ctx, group); err != nil {
-				n, text := errInfo(err)
+				n, text := cli.Info(err)
 				fmt.Fprintf(out, "delete group: %s fail, error no: %d, error info: %s\n", group, n, text)
 			} else {
 				fmt.Fprintf(out, "delete group: %s success\n", group)
@@ -107,7 +107,7 @@ func run(args []string, out, errw io.Writer) int {
 		}
 		id := rest[0]
 		if err := c.DeleteStorage(ctx, group, id); err != nil {
-			n, text := errInfo(err)
+			n, text := cli.Info(err)
 			fmt.Fprintf(out, "delete storage server %s::%s fail, error no: %d, error info: %s\n", group, id, n, text)
 		} else {
 			fmt.Fprintf(out, "delete storage server %s::%s success\n", group, id)
@@ -123,7 +123,7 @@ func run(args []string, out, errw io.Writer) int {
 		if len(rest) > 0 {
 			id = rest[0]
 		}
-		n, text := errInfo(syscall.EOPNOTSUPP)
+		n, text := cli.Info(syscall.EOPNOTSUPP)
 		fmt.Fprintf(out, "set trunk server %s::%s fail, error no: %d, error info: %s\n", group, id, n, text)
 		return 0
 	default:
@@ -131,24 +131,6 @@ func run(args []string, out, errw io.Writer) int {
 		usage(out)
 		return 0
 	}
-}
-
-// errInfo is the errno and strerror text C would print for err: a socket
-// error keeps its own errno (ECONNREFUSED...), others map as cli.Fail does.
-func errInfo(err error) (int, string) {
-	var se syscall.Errno
-	if errors.As(err, &se) && se != 0 {
-		t := se.Error()
-		return int(se), strings.ToUpper(t[:1]) + t[1:]
-	}
-	var b strings.Builder
-	n := cli.Fail(&b, "x", err)
-	const sep = "error info: "
-	s := b.String()
-	if i := strings.Index(s, sep); i >= 0 {
-		return n, strings.TrimSuffix(s[i+len(sep):], "\n")
-	}
-	return n, err.Error()
 }
 
 // findTracker returns the index in the conf of the tracker host[:port], or -1.
@@ -181,10 +163,6 @@ func findTracker(cfg *conf.Client, s string) int {
 	return -1
 }
 
-func trackerAddr(t conf.TrackerServer) string {
-	return net.JoinHostPort(t.Hosts[0], strconv.Itoa(t.Port))
-}
-
 // list asks the trackers from index on, as C's tracker_get_connection does,
 // until one answers, and prints its view.
 func list(ctx context.Context, out, errw io.Writer, cfg *conf.Client, index int, group string) int {
@@ -192,7 +170,7 @@ func list(ctx context.Context, out, errw io.Writer, cfg *conf.Client, index int,
 	var lastErr error
 	for k := 0; k < n; k++ {
 		i := (index + k) % n
-		addr := trackerAddr(cfg.TrackerServers[i])
+		addr := cli.TrackerAddr(cfg.TrackerServers[i])
 		c, err := client.New(client.Config{Trackers: []string{addr},
 			ConnectTimeout: cfg.ConnectTimeout, NetworkTimeout: cfg.NetworkTimeout})
 		if err != nil {
@@ -203,7 +181,7 @@ func list(ctx context.Context, out, errw io.Writer, cfg *conf.Client, index int,
 		if err != nil {
 			c.Close()
 			lastErr = err
-			if n, _ := errInfo(err); n == int(codec.EIO) || isNetErr(err) {
+			if n, _ := cli.Info(err); n == int(codec.EIO) || isNetErr(err) {
 				continue
 			}
 			break
@@ -229,7 +207,7 @@ func list(ctx context.Context, out, errw io.Writer, cfg *conf.Client, index int,
 		}
 		return 0
 	}
-	n, text := errInfo(lastErr)
+	n, text := cli.Info(lastErr)
 	fmt.Fprintf(errw, "connect tracker server fail, error no: %d, error info: %s\n", n, text)
 	return n
 }

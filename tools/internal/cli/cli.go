@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
@@ -28,8 +29,7 @@ func Open(confPath string) (*client.Client, *conf.Client, error) {
 	}
 	trackers := make([]string, 0, len(cfg.TrackerServers))
 	for _, t := range cfg.TrackerServers {
-		// the first (inner) address; a dual-IP tracker is one tracker
-		trackers = append(trackers, net.JoinHostPort(t.Hosts[0], strconv.Itoa(t.Port)))
+		trackers = append(trackers, TrackerAddr(t))
 	}
 	c, err := client.New(client.Config{
 		Trackers:       trackers,
@@ -42,38 +42,51 @@ func Open(confPath string) (*client.Client, *conf.Client, error) {
 	return c, cfg, nil
 }
 
-// Errno is the status a failure maps to: the server's errno, else EIO
-// (like C, whose tools exit with the errno).
-func Errno(err error) int {
+// Info is the errno and the strerror text C's tools print for err: a
+// server's status, a socket error's own errno (ECONNREFUSED ...), EINVAL for
+// a malformed input, ENOENT for a missing local file, else EIO.
+func Info(err error) (int, string) {
+	var se syscall.Errno
+	if errors.As(err, &se) && se != 0 {
+		return int(se), capitalize(se.Error())
+	}
+	n := int(codec.EIO)
 	var e codec.Errno
-	if errors.As(err, &e) && e != 0 {
-		return int(e)
-	}
 	var ce *codec.Error
-	if errors.As(err, &ce) {
-		return int(ce.Errno)
+	switch {
+	case errors.As(err, &e) && e != 0:
+		n = int(e)
+	case errors.As(err, &ce):
+		n = int(ce.Errno)
+	case errors.Is(err, os.ErrNotExist):
+		n = int(codec.ENOENT)
 	}
-	if errors.Is(err, os.ErrNotExist) {
-		return int(codec.ENOENT)
+	if t := codec.Errno(n).Error(); !strings.HasPrefix(t, "errno ") {
+		return n, capitalize(strings.TrimSuffix(t, fmt.Sprintf(" (%d)", n)))
 	}
-	return int(codec.EIO)
+	return n, err.Error()
+}
+
+// capitalize makes "no such file" read "No such file", as strerror does.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // Fail prints "<what> fail, error no: N, error info: TEXT" as the C tools do
 // and returns the exit code.
 func Fail(w io.Writer, what string, err error) int {
-	n := Errno(err)
-	fmt.Fprintf(w, "%s fail, error no: %d, error info: %s\n", what, n, errText(n, err))
+	n, text := Info(err)
+	fmt.Fprintf(w, "%s fail, error no: %d, error info: %s\n", what, n, text)
 	return n
 }
 
-func errText(n int, err error) string {
-	if t := codec.Errno(n).Error(); !strings.HasPrefix(t, "errno ") {
-		// "No such file or directory", as strerror capitalises it
-		t = strings.TrimSuffix(t, fmt.Sprintf(" (%d)", n))
-		return strings.ToUpper(t[:1]) + t[1:]
-	}
-	return err.Error()
+// TrackerAddr is the address the SDK dials for a tracker_server entry: its
+// first (inner) host; a dual-IP tracker is one tracker.
+func TrackerAddr(t conf.TrackerServer) string {
+	return net.JoinHostPort(t.Hosts[0], strconv.Itoa(t.Port))
 }
 
 // ExtName is the extension C's tools take from a local file name: the part

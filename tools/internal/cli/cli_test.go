@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"syscall"
 	"testing"
 
 	"github.com/gofdfs/gofdfs/client"
@@ -27,5 +28,15 @@ func TestExtName(t *testing.T) {
 		if got := ExtName(in); got != want {
 			t.Errorf("ExtName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestInfoKeepsSocketErrno(t *testing.T) {
+	n, text := Info(fmt.Errorf("dial: %w", syscall.ECONNREFUSED))
+	if n != 111 || text != "Connection refused" {
+		t.Fatalf("got %d %q", n, text)
+	}
+	if n, _ := Info(fmt.Errorf("weird")); n != int(codec.EIO) {
+		t.Fatalf("unknown error maps to %d, want EIO", n)
 	}
 }
