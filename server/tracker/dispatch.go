@@ -73,7 +73,17 @@ func init() {
 	} {
 		handlers[cmd] = h
 	}
+	for _, cmd := range []byte{codec.CmdStorageBeat, codec.CmdStorageReportDiskUsage,
+		codec.CmdStorageSyncReport, codec.CmdStorageReplicaChg, codec.CmdStorageChangeStatus,
+		codec.CmdStorageSyncDestReq, codec.CmdStorageSyncNotify, codec.CmdStorageSyncDestQuery} {
+		joinedOnly[cmd] = true
+	}
 }
+
+// joinedOnly marks the commands a connection may send only after STORAGE_JOIN
+// (C answers EACCES; 88 and 79 C does not check, but they dereference the
+// joined storage, so we refuse them too). Their handlers rely on cs.storage.
+var joinedOnly [256]bool
 
 // dispatch answers one request packet into out and returns header + body.
 func (s *Server) dispatch(cs *connState, cmd byte, body, out []byte) []byte {
@@ -82,6 +92,10 @@ func (s *Server) dispatch(cs *connState, cmd byte, body, out []byte) []byte {
 	if h == nil {
 		s.log.Warn("unknown command", "peer", cs.peer, "cmd", cmd, "len", len(body))
 		codec.Reply(byte(codec.EINVAL), 0).Put(out)
+		return out
+	}
+	if joinedOnly[cmd] && cs.storage == nil {
+		codec.Reply(byte(codec.EACCES), 0).Put(out)
 		return out
 	}
 	out, st := h(s, cs, body, out)

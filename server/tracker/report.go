@@ -18,9 +18,6 @@ const (
 
 func handleBeat(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	m := cs.storage
-	if m == nil {
-		return out, codec.EACCES
-	}
 	var req codec.StorageBeat
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
@@ -55,9 +52,6 @@ func (r *registry) markActive(m *storage) {
 
 func handleDiskUsage(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	m := cs.storage
-	if m == nil {
-		return out, codec.EACCES
-	}
 	var req codec.DiskUsageReport
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
@@ -98,9 +92,6 @@ func handleDiskUsage(s *Server, cs *connState, body, out []byte) ([]byte, codec.
 
 func handleSyncReport(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	m := cs.storage
-	if m == nil {
-		return out, codec.EACCES
-	}
 	var req codec.SyncReport
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
@@ -204,9 +195,6 @@ func (r *registry) applyBrief(g *group, b *codec.StorageBrief) bool {
 // handleReplicaChange answers REPLICA_CHG (85). The leader ignores these
 // pushes (captured in 03_new_member); this tracker is the leader.
 func handleReplicaChange(_ *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
-	if cs.storage == nil {
-		return out, codec.EACCES
-	}
 	var req codec.ReplicaChange
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
@@ -216,9 +204,6 @@ func handleReplicaChange(_ *Server, cs *connState, body, out []byte) ([]byte, co
 
 func handleChangeStatus(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	m := cs.storage
-	if m == nil {
-		return out, codec.EACCES
-	}
 	var req codec.ChangeStatusRequest
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)

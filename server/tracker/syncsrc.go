@@ -11,9 +11,6 @@ import (
 // source. The first writable ACTIVE member by id becomes it.
 func handleSyncDestReq(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	m := cs.storage
-	if m == nil {
-		return out, codec.EACCES
-	}
 	if len(body) != 0 {
 		return out, codec.EINVAL
 	}
@@ -51,9 +48,6 @@ func handleSyncDestReq(s *Server, cs *connState, body, out []byte) ([]byte, code
 // the source another tracker gave it. Repeats are harmless.
 func handleSyncNotify(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	m := cs.storage
-	if m == nil {
-		return out, codec.EACCES
-	}
 	var req codec.SyncSource
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
@@ -90,9 +84,6 @@ func handleSyncNotify(s *Server, cs *connState, body, out []byte) ([]byte, codec
 // handleSyncDestQuery answers SYNC_DEST_QUERY (79): the recorded source.
 func handleSyncDestQuery(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	m := cs.storage
-	if m == nil {
-		return out, codec.EACCES
-	}
 	if len(body) != 0 {
 		return out, codec.EINVAL
 	}
