@@ -16,23 +16,37 @@ import (
 	"time"
 )
 
-var tools = []string{"fdfs_trackerd", "fdfs_storaged", "fdfs_upload_file", "fdfs_download_file",
-	"fdfs_delete_file", "fdfs_file_info", "fdfs_monitor"}
+// binDir holds every tools/fdfs_* binary, built once for the package.
+var binDir string
 
-// buildTools builds every binary into one temp dir.
-func buildTools(t *testing.T) string {
-	t.Helper()
+func TestMain(m *testing.M) {
+	os.Exit(runWithTools(m))
+}
+
+// runWithTools builds every tool in one go build (the binaries a user runs)
+// into a temp dir, runs the tests and removes the dir.
+func runWithTools(m *testing.M) int {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-	bin := t.TempDir()
-	for _, name := range tools {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, name), "./tools/"+name)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", name, err, out)
-		}
+	dirs, _ := filepath.Glob(filepath.Join(root, "tools", "fdfs_*"))
+	dir, err := os.MkdirTemp("", "gofdfs-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	return bin
+	defer os.RemoveAll(dir)
+	args := []string{"build", "-o", dir + "/"}
+	for _, d := range dirs {
+		args = append(args, "./tools/"+filepath.Base(d))
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build tools: %v\n%s", err, out)
+		return 1
+	}
+	binDir = dir
+	return m.Run()
 }
 
 func freePort(t *testing.T, ip string) int {
@@ -63,24 +77,24 @@ func write(t *testing.T, path, body string) string {
 	return path
 }
 
-// startCluster starts one tracker (127.0.0.21) and one storage (127.0.0.22)
+// startCluster starts one tracker (127.0.7.21) and one storage (127.0.7.22)
 // as background daemons, and stops them when the test ends. trackerLines are
 // extra tracker.conf lines (e.g. "response_list_dialect = v5").
 func startCluster(t *testing.T, trackerLines ...string) *cluster {
-	bin := buildTools(t)
+	bin := binDir
 	dir := t.TempDir()
-	tport, sport := freePort(t, "127.0.0.21"), freePort(t, "127.0.0.22")
-	c := &cluster{t: t, bin: bin, dir: dir, trackerAddr: fmt.Sprintf("127.0.0.21:%d", tport)}
+	tport, sport := freePort(t, "127.0.7.21"), freePort(t, "127.0.7.22")
+	c := &cluster{t: t, bin: bin, dir: dir, trackerAddr: fmt.Sprintf("127.0.7.21:%d", tport)}
 	os.MkdirAll(filepath.Join(dir, "tracker"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "storage"), 0o755)
 	c.trackerConf = write(t, filepath.Join(dir, "tracker.conf"), fmt.Sprintf(
-		"base_path = %s/tracker\nbind_addr = 127.0.0.21\nport = %d\nreserved_storage_space = 1%%\n%s", dir, tport,
+		"base_path = %s/tracker\nbind_addr = 127.0.7.21\nport = %d\nreserved_storage_space = 1%%\n%s", dir, tport,
 		extraLines(trackerLines)))
 	c.storageConf = write(t, filepath.Join(dir, "storage.conf"), fmt.Sprintf(
-		"group_name = group1\nbase_path = %s/storage\nstore_path0 = %s/storage\nbind_addr = 127.0.0.22\nport = %d\n"+
-			"tracker_server = 127.0.0.21:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n", dir, dir, sport, tport))
+		"group_name = group1\nbase_path = %s/storage\nstore_path0 = %s/storage\nbind_addr = 127.0.7.22\nport = %d\n"+
+			"tracker_server = 127.0.7.21:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n", dir, dir, sport, tport))
 	c.clientConf = write(t, filepath.Join(dir, "client.conf"), fmt.Sprintf(
-		"base_path = %s\ntracker_server = 127.0.0.21:%d\nnetwork_timeout = 10\n", dir, tport))
+		"base_path = %s\ntracker_server = 127.0.7.21:%d\nnetwork_timeout = 10\n", dir, tport))
 	for _, d := range []struct{ name, conf string }{{"fdfs_trackerd", c.trackerConf}, {"fdfs_storaged", c.storageConf}} {
 		if out, code := c.run(d.name, d.conf, "start"); code != 0 {
 			t.Fatalf("%s start: exit %d\n%s", d.name, code, out)
@@ -159,7 +173,7 @@ func TestToolsAgainstDaemons(t *testing.T) {
 
 	out, code := c.run("fdfs_file_info", c.clientConf, id)
 	if code != 0 || !strings.Contains(out, "GET FROM SERVER: false") || !strings.Contains(out, "file type: normal") ||
-		!strings.Contains(out, "source ip address: 127.0.0.22") || !strings.Contains(out, "file size: 14") ||
+		!strings.Contains(out, "source ip address: 127.0.7.22") || !strings.Contains(out, "file size: 14") ||
 		!strings.Contains(out, "file crc32: 235977309 (0x0e10ba5d)") {
 		t.Fatalf("file info: exit %d:\n%s", code, out)
 	}
