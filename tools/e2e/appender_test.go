@@ -31,6 +31,7 @@ func captureOut(t *testing.T, name, storageIP string) *regexp.Regexp {
 // the content after each step by downloading it and the reported size and
 // CRC32 against C's captured fdfs_file_info output.
 func TestAppenderToolsAgainstDaemons(t *testing.T) {
+	t.Parallel() // each has its own daemons, dirs and ports
 	c := startCluster(t)
 	hello := write(t, filepath.Join(c.dir, "hello.txt"), "hello fastdfs\n")
 	c.upload(hello) // waits for the storage to be ACTIVE
@@ -106,6 +107,7 @@ func TestAppenderToolsAgainstDaemons(t *testing.T) {
 // TestMetadataToolsAgainstDaemons sets, merges, reads and clears metadata
 // with the built tools.
 func TestMetadataToolsAgainstDaemons(t *testing.T) {
+	t.Parallel() // each has its own daemons, dirs and ports
 	c := startCluster(t)
 	id := c.upload(write(t, filepath.Join(c.dir, "meta.txt"), "meta\n"))
 

@@ -149,6 +149,7 @@ func (c *cluster) upload(path string) string {
 var fileIDShape = regexp.MustCompile(`^group1/M00/[0-9A-F]{2}/[0-9A-F]{2}/[A-Za-z0-9_-]{27}\d{3}\.txt$`)
 
 func TestToolsAgainstDaemons(t *testing.T) {
+	t.Parallel() // each has its own daemons, dirs and ports
 	c := startCluster(t)
 	src := write(t, filepath.Join(c.dir, "hello.txt"), "hello fastdfs\n")
 	id := c.upload(src)

@@ -12,6 +12,7 @@ import (
 // packager does, and checks that every tool landed in usr/bin executable,
 // the conf samples in etc/fdfs, and that an installed tool runs.
 func TestMakeInstallWithDestdir(t *testing.T) {
+	t.Parallel() // each has its own daemons, dirs and ports
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("no make")
 	}

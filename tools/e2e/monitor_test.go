@@ -11,6 +11,7 @@ import (
 // storage must be listed ACTIVE with its IP, and cannot be deleted while
 // online.
 func TestMonitorAgainstDaemons(t *testing.T) {
+	t.Parallel() // each has its own daemons, dirs and ports
 	c := startCluster(t)
 	// an upload succeeding means the storage has joined and is ACTIVE
 	c.upload(write(t, filepath.Join(c.dir, "m.txt"), "monitor\n"))

@@ -20,6 +20,7 @@ var (
 // tracker and storage, checking each whole output against C 6.16's layout,
 // then matches the outputs the README documents against its examples.
 func TestStatToolsAgainstDaemons(t *testing.T) {
+	t.Parallel() // each has its own daemons, dirs and ports
 	c := startCluster(t)
 	c.upload(write(t, filepath.Join(c.dir, "s.txt"), "stat\n")) // the storage is ACTIVE
 	tracker := regexp.QuoteMeta(c.trackerAddr)
