@@ -111,16 +111,16 @@ func running(pidPath string) (int, bool) {
 	if err != nil || pid <= 0 {
 		return 0, false
 	}
-	return pid, alive(pid)
+	return pid, Alive(pid)
 }
 
-// alive reports whether process pid exists and has not exited. An exited
+// Alive reports whether process pid exists and has not exited. An exited
 // process stays a zombie until its parent reaps it, and kill(pid, 0) still
 // succeeds on a zombie: a detached daemon's parent is init, which may reap
 // late (in the CI sandbox init took ~1.3 s, which made every stop look
 // that much slower than the daemon's own ~0.5 s). So the state in
 // /proc/PID/stat decides where there is one.
-func alive(pid int) bool {
+func Alive(pid int) bool {
 	if syscall.Kill(pid, 0) != nil {
 		return false
 	}
@@ -192,7 +192,7 @@ func stop(p Program, pidPath string) int {
 	}
 	deadline := time.Now().Add(stopWait)
 	for time.Now().Before(deadline) {
-		if !alive(pid) {
+		if !Alive(pid) {
 			fmt.Printf("waiting for pid: %d exit ok\n", pid)
 			return 0
 		}

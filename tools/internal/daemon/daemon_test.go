@@ -20,7 +20,7 @@ func TestAliveSeesAZombieAsExited(t *testing.T) {
 			cmd.Wait()
 		}
 	}()
-	if !alive(pid) {
+	if !Alive(pid) {
 		t.Fatal("a running child is not alive")
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -28,7 +28,7 @@ func TestAliveSeesAZombieAsExited(t *testing.T) {
 	}
 	// not reaped yet: a zombie, which kill(pid, 0) still finds
 	deadline := time.Now().Add(10 * time.Second)
-	for alive(pid) {
+	for Alive(pid) {
 		if time.Now().After(deadline) {
 			t.Fatal("a killed child still alive after 10 s")
 		}
@@ -39,7 +39,7 @@ func TestAliveSeesAZombieAsExited(t *testing.T) {
 	}
 	cmd.Wait()
 	reaped = true
-	if alive(pid) {
+	if Alive(pid) {
 		t.Fatal("a reaped child is alive")
 	}
 }
