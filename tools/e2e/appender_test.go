@@ -53,6 +53,12 @@ func TestAppenderToolsAgainstDaemons(t *testing.T) {
 		t.Fatalf("appender file info: exit %d:\n%s\nwant (C capture):\n%s", code, out, want)
 	}
 
+	// -n: the storage skips the CRC (0), so the line is left out, as C's
+	out, code = c.run("fdfs_file_info", "-n", "-s", c.clientConf, id)
+	if code != 0 || strings.Contains(out, "crc32") || !strings.HasSuffix(out, "\nfile size: 28\n\n") {
+		t.Fatalf("appender file info -n: exit %d:\n%s", code, out)
+	}
+
 	upper := write(t, filepath.Join(c.dir, "upper.txt"), "HELLO")
 	if out, code := c.run("fdfs_modify_file", c.clientConf, id, "14", upper); code != 0 || out != "" {
 		t.Fatalf("modify: exit %d: %q", code, out)
