@@ -190,3 +190,52 @@ func TestToolsAgainstDaemons(t *testing.T) {
 		t.Fatal("failed download left a local file")
 	}
 }
+
+// TestProgressOnlyOnATerminal uploads and downloads a 9 MiB file twice:
+// with plain pipes (as scripts run the tools) the output is exactly C's,
+// and under a pseudo-terminal (script(1)) a progress line is drawn on
+// stderr.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	t.Parallel() // its own daemons, dirs and ports
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("no script(1) to give the tools a terminal")
+	}
+	c := startCluster(t)
+	big := filepath.Join(c.dir, "big.bin")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("0123456789abcdef"), 9<<16), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.upload(write(t, filepath.Join(c.dir, "ready.txt"), "ready\n"))
+
+	out, code := c.run("fdfs_upload_file", c.clientConf, big)
+	id := strings.TrimSpace(out)
+	if code != 0 || !strings.HasSuffix(id, ".bin") || strings.Contains(out, "\r") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("upload through pipes: exit %d: %q", code, out)
+	}
+
+	onTTY := func(args ...string) string {
+		t.Helper()
+		line := strings.Join(append([]string{filepath.Join(c.bin, args[0])}, args[1:]...), " ")
+		cmd := exec.Command(script, "-qefc", line, "/dev/null")
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s on a terminal: %v\n%q", args[0], err, b)
+		}
+		return string(b)
+	}
+	out = onTTY("fdfs_upload_file", c.clientConf, big)
+	if !strings.Contains(out, "\rupload "+big+": 100% 9.0 MiB / 9.0 MiB ") || !strings.Contains(out, "group1/M00/") {
+		t.Fatalf("upload on a terminal drew no progress: %q", out)
+	}
+	local := filepath.Join(c.dir, "big.copy")
+	out = onTTY("fdfs_download_file", c.clientConf, id, local)
+	if !strings.Contains(out, "\rdownload "+local+": 9.0 MiB ") {
+		t.Fatalf("download on a terminal drew no progress: %q", out)
+	}
+	got, _ := os.ReadFile(local)
+	want, _ := os.ReadFile(big)
+	if !bytes.Equal(got, want) {
+		t.Fatal("the metered download differs from the file")
+	}
+}
