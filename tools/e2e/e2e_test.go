@@ -77,10 +77,23 @@ func write(t *testing.T, path, body string) string {
 	return path
 }
 
+// smallTree keeps a storage's first start short: C's default 256 x 256
+// directories take seconds to create on a busy disk (ext4 in CI: 4-20 s), and
+// several clusters start at once here. TestToolsAgainstDaemons keeps C's
+// default; the tree itself is diskio's to test.
+const smallTree = "subdir_count_per_path = 4"
+
 // startCluster starts one tracker (127.0.7.21) and one storage (127.0.7.22)
-// as background daemons, and stops them when the test ends. trackerLines are
-// extra tracker.conf lines (e.g. "response_list_dialect = v5").
+// with a small directory tree; trackerLines are extra tracker.conf lines
+// (e.g. "response_list_dialect = v5").
 func startCluster(t *testing.T, trackerLines ...string) *cluster {
+	return startClusterWith(t, []string{smallTree}, trackerLines)
+}
+
+// startClusterWith starts the tracker and the storage as background daemons
+// with extra storage.conf and tracker.conf lines, and stops them when the
+// test ends.
+func startClusterWith(t *testing.T, storageLines, trackerLines []string) *cluster {
 	bin := binDir
 	dir := t.TempDir()
 	tport, sport := freePort(t, "127.0.7.21"), freePort(t, "127.0.7.22")
@@ -92,7 +105,8 @@ func startCluster(t *testing.T, trackerLines ...string) *cluster {
 		extraLines(trackerLines)))
 	c.storageConf = write(t, filepath.Join(dir, "storage.conf"), fmt.Sprintf(
 		"group_name = group1\nbase_path = %s/storage\nstore_path0 = %s/storage\nbind_addr = 127.0.7.22\nport = %d\n"+
-			"tracker_server = 127.0.7.21:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n", dir, dir, sport, tport))
+			"tracker_server = 127.0.7.21:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n%s", dir, dir, sport, tport,
+		extraLines(storageLines)))
 	c.clientConf = write(t, filepath.Join(dir, "client.conf"), fmt.Sprintf(
 		"base_path = %s\ntracker_server = 127.0.7.21:%d\nnetwork_timeout = 10\n", dir, tport))
 	for _, d := range []struct{ name, conf string }{{"fdfs_trackerd", c.trackerConf}, {"fdfs_storaged", c.storageConf}} {
@@ -150,7 +164,10 @@ var fileIDShape = regexp.MustCompile(`^group1/M00/[0-9A-F]{2}/[0-9A-F]{2}/[A-Za-
 
 func TestToolsAgainstDaemons(t *testing.T) {
 	t.Parallel() // each has its own daemons, dirs and ports
-	c := startCluster(t)
+	c := startClusterWith(t, nil, nil) // C's default tree, as an operator's first start
+	if _, err := os.Stat(filepath.Join(c.dir, "storage", "data", "FF", "FF")); err != nil {
+		t.Fatalf("the 256 x 256 tree is not complete after start: %v", err)
+	}
 	src := write(t, filepath.Join(c.dir, "hello.txt"), "hello fastdfs\n")
 	id := c.upload(src)
 	if !fileIDShape.MatchString(id) {
