@@ -163,7 +163,7 @@ func (c *cluster) upload(path string) string {
 var fileIDShape = regexp.MustCompile(`^group1/M00/[0-9A-F]{2}/[0-9A-F]{2}/[A-Za-z0-9_-]{27}\d{3}\.txt$`)
 
 func TestToolsAgainstDaemons(t *testing.T) {
-	t.Parallel() // each has its own daemons, dirs and ports
+	t.Parallel()                       // each has its own daemons, dirs and ports
 	c := startClusterWith(t, nil, nil) // C's default tree, as an operator's first start
 	if _, err := os.Stat(filepath.Join(c.dir, "storage", "data", "FF", "FF")); err != nil {
 		t.Fatalf("the 256 x 256 tree is not complete after start: %v", err)
