@@ -34,7 +34,9 @@ func run(args []string) int {
 	err = c.Append(context.Background(), args[1], m.Reader(f), size)
 	m.Done()
 	if err != nil {
-		return cli.Fail(os.Stderr, "append file", err)
+		// on stdout: C's tool prints this one there (every release), and
+		// scripts grep for it
+		return cli.Fail(os.Stdout, "append file", err)
 	}
 	return 0
 }
