@@ -26,6 +26,22 @@ func captureOut(t *testing.T, name, storageIP string) *regexp.Regexp {
 	return regexp.MustCompile("^" + s + "$")
 }
 
+// captureTail is what follows after in a C tool's captured output.
+func captureTail(t *testing.T, name, after string) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
+	b, err := os.ReadFile(filepath.Join(root, "..", "shared", "protocol", "vectors", "client", name+".out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tail, ok := strings.Cut(string(b), after)
+	if !ok {
+		t.Fatalf("%s.out has no %q", name, after)
+	}
+	return tail
+}
+
 // TestAppenderToolsAgainstDaemons walks an appender file through every
 // tool that changes one, as built binaries against real daemons, checking
 // the content after each step by downloading it and the reported size and
@@ -140,6 +156,17 @@ func TestMetadataToolsAgainstDaemons(t *testing.T) {
 	if out, code := c.run("fdfs_get_metadata", c.clientConf, id); code != 0 || out != "only=1\n" {
 		t.Fatalf("get after overwrite: exit %d: %q", code, out)
 	}
+	// the metadata C's fdfs_test set and listed (fdfs_test_getmeta.out): the
+	// same name=value lines, in the same order
+	if out, code := c.run("fdfs_set_metadata", c.clientConf, id, "O",
+		"ext_name=jpg,file_size=115120,height=80,width=160"); code != 0 {
+		t.Fatalf("set as fdfs_test: exit %d: %q", code, out)
+	}
+	out, code = c.run("fdfs_get_metadata", c.clientConf, id)
+	if want := captureTail(t, "fdfs_test_getmeta", "get meta data success, meta count=4\n"); code != 0 || out != want {
+		t.Fatalf("get: exit %d: %q, want (C's listing) %q", code, out, want)
+	}
+
 	missing := id[:len(id)-7] + "xyz.txt"
 	out, code = c.run("fdfs_set_metadata", c.clientConf, missing, "O", "a=1")
 	if code == 0 || !strings.HasPrefix(out, "set metadata fail, error no: ") {
