@@ -15,7 +15,7 @@ func TestIDsAndTrunkFlag(t *testing.T) {
 	rep := codec.StorageClusterStatReply{UseStorageID: true, UseTrunkFile: true, Storages: []codec.StorageClusterStat{
 		{ID: []byte("100001"), Host: []byte("127.0.7.2:23000"), IsTrunkServer: true, Status: 7,
 			Connection: codec.ConnectionStat{AllocCount: 64, CurrentCount: 2, MaxCount: 34},
-			Version: []byte("6.16.1"), UpTime: 1795299424, LastHeartbeatTime: 1795299484},
+			Version:    []byte("6.16.1"), UpTime: 1795299424, LastHeartbeatTime: 1795299484},
 		{ID: []byte("100002"), Host: []byte("127.0.7.3:23000"), Status: 5},
 	}}
 	var out bytes.Buffer
