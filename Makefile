@@ -14,9 +14,8 @@ all: build
 
 build:
 	@mkdir -p $(BIN)
-	@if [ -n "$(TOOLS)" ]; then \
-		for t in $(TOOLS); do $(GO) build -trimpath -o $(BIN)/$$t ./tools/$$t || exit 1; done; \
-	else echo "no tools yet"; fi
+	@# one go build for every tool: the links run in parallel
+	$(GO) build -trimpath -o $(BIN)/ $(addprefix ./tools/,$(TOOLS))
 
 vet:
 	$(GO) vet ./...
