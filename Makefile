@@ -2,6 +2,7 @@
 GO        ?= go
 BIN       := bin
 PREFIX    ?= /usr
+CONFDIR   ?= /etc/fdfs
 FUZZTIME  ?= 20s
 # Packages whose state is shared across goroutines run under the race detector.
 RACE_PKGS := ./client/... ./server/... ./diskio/...
@@ -13,9 +14,8 @@ all: build
 
 build:
 	@mkdir -p $(BIN)
-	@if [ -n "$(TOOLS)" ]; then \
-		for t in $(TOOLS); do $(GO) build -trimpath -o $(BIN)/$$t ./tools/$$t || exit 1; done; \
-	else echo "no tools yet"; fi
+	@# one go build for every tool: the links run in parallel
+	$(GO) build -trimpath -o $(BIN)/ $(addprefix ./tools/,$(TOOLS))
 
 vet:
 	$(GO) vet ./...
@@ -54,9 +54,12 @@ run: build
 		{ echo "make run needs bin/fdfs_trackerd and bin/fdfs_storaged (tools/ issue)"; exit 1; }
 	@bash tools/run.sh $(BIN)
 
+# Where C's packages put things: the binaries in /usr/bin, the confs in
+# /etc/fdfs. The confs go in as *.sample and never overwrite an operator's.
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BIN)/* $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(CONFDIR)
+	install -m 0755 $(addprefix $(BIN)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	for c in tracker storage client; do install -m 0644 conf/$$c.conf $(DESTDIR)$(CONFDIR)/$$c.conf.sample || exit 1; done
 
 clean:
 	rm -rf $(BIN)

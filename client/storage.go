@@ -317,11 +317,29 @@ func (cn *conn) download(ctx context.Context, fileID, group, name string, w io.W
 	return cn.recvTo(ctx, w, h.BodyLen)
 }
 
+// InfoOption adjusts FileInfo.
+type InfoOption func(*codec.QueryFileInfoRequest)
+
+// NoCRC asks the storage not to compute the CRC32 of an appender or slave
+// file (a whole read of it); CRC32 is then 0 (V6.15.1+ storages).
+func NoCRC() InfoOption {
+	return func(r *codec.QueryFileInfoRequest) { r.Flags |= codec.QueryFlagNoCRC }
+}
+
+// Silent asks the storage not to log a missing file as an error, for
+// callers that probe.
+func Silent() InfoOption {
+	return func(r *codec.QueryFileInfoRequest) { r.Flags |= codec.QueryFlagSilent }
+}
+
 // FileInfo asks a storage holding fileID for its size, time, CRC32 and source.
-func (c *Client) FileInfo(ctx context.Context, fileID string) (FileInfo, error) {
+func (c *Client) FileInfo(ctx context.Context, fileID string, opts ...InfoOption) (FileInfo, error) {
 	var fi FileInfo
 	err := c.onReader(ctx, fileID, func(cn *conn, group, name string) error {
 		req := codec.QueryFileInfoRequest{Group: []byte(group), Name: []byte(name)}
+		for _, o := range opts {
+			o(&req)
+		}
 		b, err := cn.call(ctx, codec.CmdQueryFileInfo, req.Flags, req.Append(cn.buf[:0]), nil, 0, fileID, 256)
 		if err != nil {
 			return err

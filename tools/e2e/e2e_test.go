@@ -16,23 +16,37 @@ import (
 	"time"
 )
 
-var tools = []string{"fdfs_trackerd", "fdfs_storaged", "fdfs_upload_file", "fdfs_download_file",
-	"fdfs_delete_file", "fdfs_file_info", "fdfs_monitor"}
+// binDir holds every tools/fdfs_* binary, built once for the package.
+var binDir string
 
-// buildTools builds every binary into one temp dir.
-func buildTools(t *testing.T) string {
-	t.Helper()
+func TestMain(m *testing.M) {
+	os.Exit(runWithTools(m))
+}
+
+// runWithTools builds every tool in one go build (the binaries a user runs)
+// into a temp dir, runs the tests and removes the dir.
+func runWithTools(m *testing.M) int {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-	bin := t.TempDir()
-	for _, name := range tools {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, name), "./tools/"+name)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", name, err, out)
-		}
+	dirs, _ := filepath.Glob(filepath.Join(root, "tools", "fdfs_*"))
+	dir, err := os.MkdirTemp("", "gofdfs-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	return bin
+	defer os.RemoveAll(dir)
+	args := []string{"build", "-o", dir + "/"}
+	for _, d := range dirs {
+		args = append(args, "./tools/"+filepath.Base(d))
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build tools: %v\n%s", err, out)
+		return 1
+	}
+	binDir = dir
+	return m.Run()
 }
 
 func freePort(t *testing.T, ip string) int {
@@ -63,24 +77,38 @@ func write(t *testing.T, path, body string) string {
 	return path
 }
 
-// startCluster starts one tracker (127.0.0.21) and one storage (127.0.0.22)
-// as background daemons, and stops them when the test ends. trackerLines are
-// extra tracker.conf lines (e.g. "response_list_dialect = v5").
+// smallTree keeps a storage's first start short: C's default 256 x 256
+// directories take seconds to create on a busy disk (ext4 in CI: 4-20 s), and
+// several clusters start at once here. TestToolsAgainstDaemons keeps C's
+// default; the tree itself is diskio's to test.
+const smallTree = "subdir_count_per_path = 4"
+
+// startCluster starts one tracker (127.0.7.21) and one storage (127.0.7.22)
+// with a small directory tree; trackerLines are extra tracker.conf lines
+// (e.g. "response_list_dialect = v5").
 func startCluster(t *testing.T, trackerLines ...string) *cluster {
-	bin := buildTools(t)
+	return startClusterWith(t, []string{smallTree}, trackerLines)
+}
+
+// startClusterWith starts the tracker and the storage as background daemons
+// with extra storage.conf and tracker.conf lines, and stops them when the
+// test ends.
+func startClusterWith(t *testing.T, storageLines, trackerLines []string) *cluster {
+	bin := binDir
 	dir := t.TempDir()
-	tport, sport := freePort(t, "127.0.0.21"), freePort(t, "127.0.0.22")
-	c := &cluster{t: t, bin: bin, dir: dir, trackerAddr: fmt.Sprintf("127.0.0.21:%d", tport)}
+	tport, sport := freePort(t, "127.0.7.21"), freePort(t, "127.0.7.22")
+	c := &cluster{t: t, bin: bin, dir: dir, trackerAddr: fmt.Sprintf("127.0.7.21:%d", tport)}
 	os.MkdirAll(filepath.Join(dir, "tracker"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "storage"), 0o755)
 	c.trackerConf = write(t, filepath.Join(dir, "tracker.conf"), fmt.Sprintf(
-		"base_path = %s/tracker\nbind_addr = 127.0.0.21\nport = %d\nreserved_storage_space = 1%%\n%s", dir, tport,
+		"base_path = %s/tracker\nbind_addr = 127.0.7.21\nport = %d\nreserved_storage_space = 1%%\n%s", dir, tport,
 		extraLines(trackerLines)))
 	c.storageConf = write(t, filepath.Join(dir, "storage.conf"), fmt.Sprintf(
-		"group_name = group1\nbase_path = %s/storage\nstore_path0 = %s/storage\nbind_addr = 127.0.0.22\nport = %d\n"+
-			"tracker_server = 127.0.0.21:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n", dir, dir, sport, tport))
+		"group_name = group1\nbase_path = %s/storage\nstore_path0 = %s/storage\nbind_addr = 127.0.7.22\nport = %d\n"+
+			"tracker_server = 127.0.7.21:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n%s", dir, dir, sport, tport,
+		extraLines(storageLines)))
 	c.clientConf = write(t, filepath.Join(dir, "client.conf"), fmt.Sprintf(
-		"base_path = %s\ntracker_server = 127.0.0.21:%d\nnetwork_timeout = 10\n", dir, tport))
+		"base_path = %s\ntracker_server = 127.0.7.21:%d\nnetwork_timeout = 10\n", dir, tport))
 	for _, d := range []struct{ name, conf string }{{"fdfs_trackerd", c.trackerConf}, {"fdfs_storaged", c.storageConf}} {
 		if out, code := c.run(d.name, d.conf, "start"); code != 0 {
 			t.Fatalf("%s start: exit %d\n%s", d.name, code, out)
@@ -135,7 +163,11 @@ func (c *cluster) upload(path string) string {
 var fileIDShape = regexp.MustCompile(`^group1/M00/[0-9A-F]{2}/[0-9A-F]{2}/[A-Za-z0-9_-]{27}\d{3}\.txt$`)
 
 func TestToolsAgainstDaemons(t *testing.T) {
-	c := startCluster(t)
+	t.Parallel()                       // each has its own daemons, dirs and ports
+	c := startClusterWith(t, nil, nil) // C's default tree, as an operator's first start
+	if _, err := os.Stat(filepath.Join(c.dir, "storage", "data", "FF", "FF")); err != nil {
+		t.Fatalf("the 256 x 256 tree is not complete after start: %v", err)
+	}
 	src := write(t, filepath.Join(c.dir, "hello.txt"), "hello fastdfs\n")
 	id := c.upload(src)
 	if !fileIDShape.MatchString(id) {
@@ -159,7 +191,7 @@ func TestToolsAgainstDaemons(t *testing.T) {
 
 	out, code := c.run("fdfs_file_info", c.clientConf, id)
 	if code != 0 || !strings.Contains(out, "GET FROM SERVER: false") || !strings.Contains(out, "file type: normal") ||
-		!strings.Contains(out, "source ip address: 127.0.0.22") || !strings.Contains(out, "file size: 14") ||
+		!strings.Contains(out, "source ip address: 127.0.7.22") || !strings.Contains(out, "file size: 14") ||
 		!strings.Contains(out, "file crc32: 235977309 (0x0e10ba5d)") {
 		t.Fatalf("file info: exit %d:\n%s", code, out)
 	}
@@ -173,5 +205,54 @@ func TestToolsAgainstDaemons(t *testing.T) {
 	}
 	if _, err := os.Stat(local); !os.IsNotExist(err) {
 		t.Fatal("failed download left a local file")
+	}
+}
+
+// TestProgressOnlyOnATerminal uploads and downloads a 9 MiB file twice:
+// with plain pipes (as scripts run the tools) the output is exactly C's,
+// and under a pseudo-terminal (script(1)) a progress line is drawn on
+// stderr.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	t.Parallel() // its own daemons, dirs and ports
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("no script(1) to give the tools a terminal")
+	}
+	c := startCluster(t)
+	big := filepath.Join(c.dir, "big.bin")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("0123456789abcdef"), 9<<16), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.upload(write(t, filepath.Join(c.dir, "ready.txt"), "ready\n"))
+
+	out, code := c.run("fdfs_upload_file", c.clientConf, big)
+	id := strings.TrimSpace(out)
+	if code != 0 || !strings.HasSuffix(id, ".bin") || strings.Contains(out, "\r") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("upload through pipes: exit %d: %q", code, out)
+	}
+
+	onTTY := func(args ...string) string {
+		t.Helper()
+		line := strings.Join(append([]string{filepath.Join(c.bin, args[0])}, args[1:]...), " ")
+		cmd := exec.Command(script, "-qefc", line, "/dev/null")
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s on a terminal: %v\n%q", args[0], err, b)
+		}
+		return string(b)
+	}
+	out = onTTY("fdfs_upload_file", c.clientConf, big)
+	if !strings.Contains(out, "\rupload "+big+": 100% 9.0 MiB / 9.0 MiB ") || !strings.Contains(out, "group1/M00/") {
+		t.Fatalf("upload on a terminal drew no progress: %q", out)
+	}
+	local := filepath.Join(c.dir, "big.copy")
+	out = onTTY("fdfs_download_file", c.clientConf, id, local)
+	if !strings.Contains(out, "\rdownload "+local+": 9.0 MiB ") {
+		t.Fatalf("download on a terminal drew no progress: %q", out)
+	}
+	got, _ := os.ReadFile(local)
+	want, _ := os.ReadFile(big)
+	if !bytes.Equal(got, want) {
+		t.Fatal("the metered download differs from the file")
 	}
 }

@@ -27,6 +27,7 @@ var npmSDKs = []struct{ script, dialect string }{
 // upload/append/modify, LIST_GROUPS/LIST_STORAGE and delete, as the SDKs do
 // them on the wire (a new connection per operation, QUIT after it).
 func TestNpmSDKs(t *testing.T) {
+	t.Parallel() // each has its own daemons, dirs and ports
 	for _, tool := range []string{"node", "npm"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not installed: skipping the npm SDK interop test", tool)
@@ -47,6 +48,7 @@ func TestNpmSDKs(t *testing.T) {
 
 	for _, sdk := range npmSDKs {
 		t.Run(strings.TrimSuffix(sdk.script, ".js"), func(t *testing.T) {
+			t.Parallel()
 			c := startCluster(t, "response_list_dialect = "+sdk.dialect)
 			// Wait until the storage has joined and turned ACTIVE.
 			c.upload(write(t, filepath.Join(c.dir, "ready.txt"), "ready\n"))

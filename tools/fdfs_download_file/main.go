@@ -51,7 +51,9 @@ func run(args []string) int {
 	if err != nil {
 		return cli.Fail(os.Stderr, "open file "+local, err)
 	}
-	_, err = c.Download(context.Background(), args[1], f, offset, length)
+	m := cli.NewMeter("download "+local, length) // the size is known only when asked for
+	_, err = c.Download(context.Background(), args[1], m.Writer(f), offset, length)
+	m.Done()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -65,3 +65,38 @@ func TestBadFileID(t *testing.T) {
 		}
 	}
 }
+
+// C's FDFSFileInfo.crc32 is an int printed with %d; -n leaves out a CRC the
+// storage did not compute (0) but keeps one it has.
+func TestCRCLine(t *testing.T) {
+	time.Local = time.UTC
+	for _, c := range []struct {
+		i    info
+		want string
+	}{
+		{info{crc: 0xe224ee95}, "file crc32: -500896107 (0xe224ee95)\n\n"},
+		{info{crc: 0x0e10ba5d}, "file crc32: 235977309 (0x0e10ba5d)\n\n"},
+		{info{noCRC: true}, "file size: 0\n\n"},
+		{info{noCRC: true, crc: 7}, "file crc32: 7 (0x00000007)\n\n"},
+	} {
+		var out bytes.Buffer
+		c.i.print(&out)
+		if !strings.HasSuffix(out.String(), c.want) {
+			t.Errorf("%+v printed\n%s\nwant it to end with\n%s", c.i, out.String(), c.want)
+		}
+	}
+}
+
+func TestOptionsBeforeOperands(t *testing.T) {
+	time.Local = time.UTC
+	cf := filepath.Join(t.TempDir(), "client.conf")
+	os.WriteFile(cf, []byte("tracker_server = 127.0.0.1:1\n"), 0o644)
+	var out bytes.Buffer
+	if rc := run([]string{"-s", "-n", cf, "group1/M00/00/00/wKgAZl9hKxOAV5bOAAAKmQ0oXv8683.png"}, &out); rc != 0 ||
+		!strings.Contains(out.String(), "file crc32: 220749567 (0x0d285eff)\n") {
+		t.Fatalf("exit %d:\n%s", rc, out.String())
+	}
+	if rc := run([]string{"-x", cf, "group1/M00/00/00/wKgAZl9hKxOAV5bOAAAKmQ0oXv8683.png"}, &out); rc != 1 {
+		t.Fatalf("unknown option: exit %d", rc)
+	}
+}

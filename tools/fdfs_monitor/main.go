@@ -18,8 +18,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
@@ -114,7 +112,6 @@ func run(args []string, out, errw io.Writer) int {
 		}
 		return 0
 	case "set_trunk_server":
-		// the SDK has no SERVER_SET_TRUNK_SERVER (94) call yet
 		if group == "" {
 			usage(out)
 			return 1
@@ -123,8 +120,15 @@ func run(args []string, out, errw io.Writer) int {
 		if len(rest) > 0 {
 			id = rest[0]
 		}
-		n, text := cli.Info(syscall.EOPNOTSUPP)
-		fmt.Fprintf(out, "set trunk server %s::%s fail, error no: %d, error info: %s\n", group, id, n, text)
+		// every tracker in turn, until the leader does it (the others say
+		// EOPNOTSUPP), as C's tracker_set_trunk_server
+		newID, err := c.SetTrunkServer(ctx, group, id)
+		if err != nil {
+			n, text := cli.Info(err)
+			fmt.Fprintf(out, "set trunk server %s::%s fail, error no: %d, error info: %s\n", group, id, n, text)
+		} else {
+			fmt.Fprintf(out, "set trunk server %s::%s success, new trunk server: %s\n", group, id, newID)
+		}
 		return 0
 	default:
 		fmt.Fprintf(out, "Invalid command %s\n\n", op)
@@ -252,51 +256,6 @@ func (r *report) print(w io.Writer) {
 	}
 }
 
-// humanMB is C's MB_TO_HUMAN_STR (libfastcommon bytes_to_human_str of
-// mb MiB): a whole number of the largest unit it reaches, rounded.
-func humanMB(mb int64) string {
-	if mb <= 0 {
-		return "0 B"
-	}
-	if mb < 1024 {
-		return fmt.Sprintf("%d MB", mb)
-	}
-	if mb < 1024*1024 {
-		return fmt.Sprintf("%d GB", (mb+512)/1024)
-	}
-	if mb < 1024*1024*1024 {
-		return fmt.Sprintf("%d TB", (mb+512*1024)/(1024*1024))
-	}
-	return fmt.Sprintf("%d PB", (mb+512*1024*1024)/(1024*1024*1024))
-}
-
-func datetime(t int64) string { return time.Unix(t, 0).Format("2006-01-02 15:04:05") }
-
-func statusCaption(s byte) string {
-	switch s {
-	case client.StatusInit:
-		return "INIT"
-	case client.StatusWaitSync:
-		return "WAIT_SYNC"
-	case client.StatusSyncing:
-		return "SYNCING"
-	case client.StatusIPChanged:
-		return "IP_CHANGED"
-	case client.StatusDeleted:
-		return "DELETED"
-	case client.StatusOffline:
-		return "OFFLINE"
-	case client.StatusOnline:
-		return "ONLINE"
-	case client.StatusActive:
-		return "ACTIVE"
-	case client.StatusRecovery:
-		return "RECOVERY"
-	default:
-		return "UNKNOWN"
-	}
-}
-
 func rwCaption(m byte) string {
 	switch m {
 	case codec.RWModeNone:
@@ -350,10 +309,10 @@ func printGroup(w io.Writer, g *codec.GroupStat, storages []codec.StorageStat) {
 		"disk free space      = %7s\n"+
 		"disk reserved space  = %7s\n"+
 		"disk available space = %7s\n",
-		g.GroupName, humanMB(g.TotalMB), humanMB(g.FreeMB), humanMB(g.ReservedMB), humanMB(avail))
+		g.GroupName, cli.HumanMB(g.TotalMB), cli.HumanMB(g.FreeMB), cli.HumanMB(g.ReservedMB), cli.HumanMB(avail))
 	trunk := g.CurrentTrunkFileID >= 0
 	if trunk {
-		fmt.Fprintf(w, "trunk free space = %7s\n", humanMB(g.TrunkFreeMB))
+		fmt.Fprintf(w, "trunk free space = %7s\n", cli.HumanMB(g.TrunkFreeMB))
 	}
 	fmt.Fprintf(w, "storage server count = %d\n"+
 		"readable server count = %d\n"+
@@ -397,7 +356,7 @@ func printGroup(w io.Writer, g *codec.GroupStat, storages []codec.StorageStat) {
 		}
 		up := ""
 		if s.UpTime != 0 {
-			up = datetime(s.UpTime)
+			up = cli.Datetime(s.UpTime)
 		}
 		trunkFlag := 0
 		if s.IfTrunkServer {
@@ -423,9 +382,9 @@ func printGroup(w io.Writer, g *codec.GroupStat, storages []codec.StorageStat) {
 			"\t\tconnection.alloc_count = %d\n"+
 			"\t\tconnection.current_count = %d\n"+
 			"\t\tconnection.max_count = %d\n",
-			k+1, s.ID, hostPort(s.IP, s.StoragePort), statusCaption(s.Status), rwCaption(s.RWMode),
-			s.Version, datetime(s.JoinTime), up,
-			humanMB(s.TotalMB), humanMB(s.FreeMB), humanMB(s.ReservedMB), humanMB(max(s.FreeMB-s.ReservedMB, 0)),
+			k+1, s.ID, hostPort(s.IP, s.StoragePort), cli.StatusCaption(s.Status), rwCaption(s.RWMode),
+			s.Version, cli.Datetime(s.JoinTime), up,
+			cli.HumanMB(s.TotalMB), cli.HumanMB(s.FreeMB), cli.HumanMB(s.ReservedMB), cli.HumanMB(max(s.FreeMB-s.ReservedMB, 0)),
 			s.UploadPriority, s.StorePathCount, s.SubdirCountPerPath, s.CurrentWritePath,
 			s.SrcID, trunkFlag,
 			st.Connection.AllocCount, st.Connection.CurrentCount, st.Connection.MaxCount)
@@ -461,7 +420,7 @@ func printGroup(w io.Writer, g *codec.GroupStat, storages []codec.StorageStat) {
 			"\t\tlast_source_update = %s\n"+
 			"\t\tlast_sync_update = %s\n"+
 			"\t\tlast_synced_timestamp = %s %s\n",
-			datetime(st.LastHeartBeatTime), datetime(st.LastSourceUpdate),
-			datetime(st.LastSyncUpdate), datetime(st.LastSyncedTimestamp), delay)
+			cli.Datetime(st.LastHeartBeatTime), cli.Datetime(st.LastSourceUpdate),
+			cli.Datetime(st.LastSyncUpdate), cli.Datetime(st.LastSyncedTimestamp), delay)
 	}
 }

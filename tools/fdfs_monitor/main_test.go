@@ -91,20 +91,6 @@ func TestGoldenList(t *testing.T) {
 	}
 }
 
-func TestHumanMB(t *testing.T) {
-	for _, c := range []struct {
-		mb   int64
-		want string
-	}{
-		{0, "0 B"}, {100, "100 MB"}, {1023, "1023 MB"}, {1024, "1 GB"},
-		{1535, "1 GB"}, {1536, "2 GB"}, {1024 * 1024, "1 TB"},
-	} {
-		if got := humanMB(c.mb); got != c.want {
-			t.Errorf("humanMB(%d) = %q, want %q", c.mb, got, c.want)
-		}
-	}
-}
-
 func TestDelayText(t *testing.T) {
 	for _, c := range []struct {
 		d    int64
@@ -120,9 +106,6 @@ func TestDelayText(t *testing.T) {
 }
 
 func TestCaptions(t *testing.T) {
-	if statusCaption(7) != "ACTIVE" || statusCaption(9) != "RECOVERY" || statusCaption(1) != "WAIT_SYNC" {
-		t.Error("status captions")
-	}
 	if rwCaption(codec.RWModeBoth) != "both (normal)" || rwCaption(codec.RWModeRead) != "readonly" ||
 		rwCaption(codec.RWModeWrite) != "writeonly" || rwCaption(codec.RWModeNone) != "none (disabled)" {
 		t.Error("rw captions")

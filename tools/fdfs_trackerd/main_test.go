@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/tools/internal/daemon"
 )
 
 // buildTrackerd builds this command into a temp dir, as a user would run it.
@@ -73,7 +74,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestStartServeStop(t *testing.T) {
 	bin := buildTrackerd(t)
 	base := t.TempDir()
-	ip := "127.0.0.9"
+	ip := "127.0.7.9"
 	port := freePort(t, ip)
 	cf := writeConf(t, base, ip, port)
 	pidPath := filepath.Join(base, "data", "fdfs_trackerd.pid")
@@ -118,7 +119,8 @@ func TestStartServeStop(t *testing.T) {
 	if out, code := run(t, bin, cf, "stop"); code != 0 {
 		t.Fatalf("stop: exit %d: %s", code, out)
 	}
-	if syscall.Kill(pid, 0) == nil {
+	// exited; maybe not reaped yet by init, which kill(pid, 0) would still find
+	if daemon.Alive(pid) {
 		t.Fatal("process still alive after stop")
 	}
 	if _, err := os.Stat(pidPath); !os.IsNotExist(err) {
@@ -155,15 +157,15 @@ func TestStartFailuresAreReported(t *testing.T) {
 	}
 
 	// the port is taken: start fails with the reason, no pid file stays
-	ln, err := net.Listen("tcp", "127.0.0.9:0")
+	ln, err := net.Listen("tcp", "127.0.7.9:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	cf := writeConf(t, base, "127.0.0.9", ln.Addr().(*net.TCPAddr).Port)
+	cf := writeConf(t, base, "127.0.7.9", ln.Addr().(*net.TCPAddr).Port)
 	out, code = run(t, bin, cf, "start")
 	// (gnet words a busy port as "setsockopt: bad file descriptor")
-	if code == 0 || !strings.Contains(out, "listen on 127.0.0.9:") {
+	if code == 0 || !strings.Contains(out, "listen on 127.0.7.9:") {
 		t.Fatalf("busy port: exit %d: %s", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(base, "data", "fdfs_trackerd.pid")); !os.IsNotExist(err) {

@@ -26,16 +26,11 @@ func run(args []string) int {
 		return 2
 	}
 	defer c.Close()
-	f, err := os.Open(args[1])
-	if err != nil {
-		return cli.Fail(os.Stderr, "open file "+args[1], err)
+	f, size, code := cli.LocalFile("fdfs_upload_file", args[1])
+	if code != 0 {
+		return code
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		fmt.Fprintf(os.Stderr, "fdfs_upload_file: %s is not a regular file\n", args[1])
-		return 22
-	}
 	var opts []client.UploadOption
 	if len(args) >= 3 {
 		// an explicit storage: path index given, or 0xFF = the storage picks
@@ -48,7 +43,9 @@ func run(args []string) int {
 		}
 		opts = append(opts, client.OnStorage(client.StorageServer{Addr: args[2], StorePathIndex: idx}))
 	}
-	id, err := c.Upload(context.Background(), f, st.Size(), cli.ExtName(args[1]), opts...)
+	m := cli.NewMeter("upload "+args[1], size)
+	id, err := c.Upload(context.Background(), m.Reader(f), size, cli.ExtName(args[1]), opts...)
+	m.Done()
 	if err != nil {
 		return cli.Fail(os.Stderr, "upload file", err)
 	}

@@ -4,7 +4,7 @@
 // 612-byte records). fdfs.js and fastdfs-client.js call run() with their SDK.
 //
 // Usage: node fdfs.js [TRACKER_HOST:PORT] [WORK_DIR]
-//   or   FDFS_TRACKER=127.0.0.21:22122 FDFS_WORKDIR=/tmp/x node fdfs.js
+//   or   FDFS_TRACKER=127.0.7.21:22122 FDFS_WORKDIR=/tmp/x node fdfs.js
 // Exits 0 when every check passed, 1 with a message naming the failed step.
 
 const fs = require('fs');
@@ -129,7 +129,7 @@ async function run(sdkName, FdfsClient, opts) {
     const info = await step('file info', fdfs.getFileInfo(id1));
     eq('file info: size', info.size, content.length);
     eq('file info: crc32', info.crc32 >>> 0, crc32(content));
-    eq('file info: source ip', info.addr, '127.0.0.22');
+    eq('file info: source ip', info.addr, '127.0.7.22');
     if (Math.abs(info.timestamp - now) > 300) fail('file info: timestamp', String(info.timestamp));
     const info2 = await step('file info (300 KiB)', fdfs.getFileInfo(id2));
     eq('file info (300 KiB): size', info2.size, big.length);
@@ -163,7 +163,7 @@ async function run(sdkName, FdfsClient, opts) {
     eq('download after modify: content', fs.readFileSync(file('app2.txt')), Buffer.from('0123XYZ789abcdef!!tail'));
     const infoa = await step('file info (appender)', fdfs.getFileInfo(ida));
     eq('file info (appender): size', infoa.size, 22);
-    eq('file info (appender): source ip', infoa.addr, '127.0.0.22');
+    eq('file info (appender): source ip', infoa.addr, '127.0.7.22');
     await expectFail('append to a normal file fails', fdfs.upload(Buffer.from('x'), { method: 'append', fileId: id1 }), 22);
 
     // tracker lists
@@ -181,7 +181,7 @@ async function run(sdkName, FdfsClient, opts) {
         try {
             eq('list storages: count', storages.count, 1);
             const s = storages.storages[0];
-            eq('list storages: ip', s.ipAddr, '127.0.0.22');
+            eq('list storages: ip', s.ipAddr, '127.0.7.22');
             eq('list storages: status ACTIVE', s.status, 7);
             eq('list storages: store path count', s.storePathCount, 1);
             if (!(s.successUploadCount >= 5)) fail('list storages: success upload count', String(s.successUploadCount));

@@ -103,3 +103,19 @@ func ExtName(path string) string {
 	}
 	return ext
 }
+
+// LocalFile opens a local regular file to send and returns it with its
+// size, or prints why it cannot and returns the exit code (an errno).
+func LocalFile(tool, path string) (*os.File, int64, int) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, Fail(os.Stderr, "open file "+path, err)
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		fmt.Fprintf(os.Stderr, "%s: %s is not a regular file\n", tool, path)
+		return nil, 0, int(codec.EINVAL)
+	}
+	return f, st.Size(), 0
+}
