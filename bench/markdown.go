@@ -149,7 +149,7 @@ func (r *SuiteReport) Markdown(prev []StepResult) string {
 		if s.Result.Aborted != "" || s.Failure != "" || s.Result.Ops == 0 {
 			got = "not measured: " + strings.TrimSpace(s.Result.Aborted+" "+s.Failure)
 		}
-		w("| upload acknowledged -> file on a group peer | median 590 ms | p99 < 50 ms | %s | %s | - | %s |\n",
+		w("| upload acknowledged -> file on a group peer | median 590 ms | p99 < 50 ms | %s | %s (C's median / ours) | - | %s |\n",
 			got, ratio(590, s.Result.P50ms), met(s.Result.Aborted == "" && s.Result.Ops > 0 && s.Result.P99ms < 50))
 	}
 	var loadRSS float64

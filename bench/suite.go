@@ -31,8 +31,8 @@ type StepResult struct {
 	Step
 	Command    string  `json:"command"`
 	Result     Result  `json:"result"`
-	Failure    string  `json:"failure,omitempty"`     // fdfs_bench did not produce a result
-	ServerCPU  float64 `json:"server_cpu_s"`          // tracker + storages, CPU seconds during the step
+	Failure    string  `json:"failure,omitempty"`    // fdfs_bench did not produce a result
+	ServerCPU  float64 `json:"server_cpu_s"`         // tracker + storages, CPU seconds during the step
 	StorageRSS float64 `json:"storage_peak_rss_mib"` // highest storage VmHWM during the step
 }
 
@@ -63,12 +63,12 @@ func standardSet(cl *Cluster, bigID, bigPath, work string) []Step {
 		{Name: "probe-sendfile-4K-c8", Args: []string{"-op", "sendfile-probe", "-size", "4096", "-concurrency", "8", "-count", "1000000", "-duration", "4s", "-dir", work}},
 		{Name: "probe-sendfile-4K-c32", Args: []string{"-op", "sendfile-probe", "-size", "4096", "-concurrency", "32", "-count", "1000000", "-duration", "4s", "-dir", work}},
 		{Name: "probe-disk-4K-c8", Args: []string{"-op", "disk-probe", "-size", "4096", "-concurrency", "8", "-count", "1000000", "-duration", "4s", "-dir", cl.StorePaths[0]}},
-		{Name: "probe-sendfile-256M-c1", Large: true, Args: []string{"-op", "sendfile-probe", "-probe-file", bigPath, "-concurrency", "1", "-count", "8", "-duration", "20s", "-warmup", "0s"}},
+		{Name: "probe-sendfile-256M-c1", Large: true, Args: []string{"-op", "sendfile-probe", "-probe-file", bigPath, "-concurrency", "1", "-count", "12", "-duration", "20s", "-warmup", "300ms"}},
 		{Name: "probe-disk-256M-c1", Large: true, Args: []string{"-op", "disk-probe", "-size", "256M", "-concurrency", "1", "-count", "6", "-duration", "20s", "-warmup", "0s", "-dir", cl.StorePaths[0]}},
 		{Name: "query-c16", Limit: "probe-rtt-40B-c16", Args: args("-op", "query", "-concurrency", "16", "-count", "1000000", "-duration", "5s")},
 		{Name: "download-4K-c8", Limit: "probe-sendfile-4K-c8", Args: small("download", "8")},
 		{Name: "download-4K-c32", Limit: "probe-sendfile-4K-c32", Args: small("download", "32")},
-		{Name: "download-256M-c1", Limit: "probe-sendfile-256M-c1", Large: true, Args: args("-op", "download", "-id", bigID, "-concurrency", "1", "-count", "8", "-duration", "20s", "-warmup", "0s")},
+		{Name: "download-256M-c1", Limit: "probe-sendfile-256M-c1", Large: true, Args: args("-op", "download", "-id", bigID, "-concurrency", "1", "-count", "12", "-duration", "20s", "-warmup", "300ms")},
 		{Name: "repl-4K-c1", Args: args("-op", "repl", "-size", "4096", "-concurrency", "1", "-count", "300", "-duration", "15s", "-warmup", "0s", "-repl-timeout", "2s", "-cleanup=false")},
 		{Name: "idle-10000", Args: args("-op", "idle", "-concurrency", "16", "-count", "10000", "-duration", "60s", "-hold", "5s")},
 		{Name: "upload-4K-c8", Limit: "probe-disk-4K-c8", Args: small("upload", "8")},
