@@ -39,8 +39,8 @@ func TestMarkdownRatiosAndSplice(t *testing.T) {
 		"**PROVISIONAL figures:** busy machine",
 		"| download-256M-c1 | 9.00 | 1000 |",
 		"0.50x of probe-sendfile-256M-c1 (2000 MiB/s)", // 1000 / 2000
-		"| 0.53x (MiB/s) |",                             // 1000 / 1900, previous run
-		"| 2.00x (ops/s) |",                             // upload 50000 / 25000
+		"| 0.53x (MiB/s) |",                            // 1000 / 1900, previous run
+		"| 2.00x (ops/s) |",                            // upload 50000 / 25000
 		"| 256 MiB download, 1 client |",
 		"| **no** |", // 0.50 < 0.95 of the probe
 		"| 4 KiB uploads/s, 8-32 clients (tracker query + upload) | ~10.8k | >= 2x C | 50000 ops/s (upload-4K-c8) | 4.63x |",
