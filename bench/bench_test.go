@@ -218,3 +218,26 @@ func TestRefusesTrackersOffLoopback(t *testing.T) {
 		t.Fatalf("%v: %s", err, out)
 	}
 }
+
+// A daemon that dies while the cluster starts ends the start at once with
+// its last words, and the others are stopped (no hang, no orphan).
+func TestClusterStartReportsADeadDaemon(t *testing.T) {
+	real := tools(t)
+	bin := t.TempDir()
+	if err := os.Symlink(filepath.Join(real, "fdfs_trackerd"), filepath.Join(bin, "fdfs_trackerd")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(bin, "fdfs_storaged"), []byte("#!/bin/sh\necho 'store_path0: no space left on device' >&2\nexit 1\n"), 0o755)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	c, err := StartCluster(ctx, ClusterOptions{Bin: bin, Dir: t.TempDir(), Net: "127.0.8"})
+	if err == nil {
+		c.Stop()
+		t.Fatal("cluster started without a storage")
+	}
+	if !strings.Contains(err.Error(), "exited during start") || !strings.Contains(err.Error(), "no space left on device") ||
+		time.Since(start) > 20*time.Second {
+		t.Fatalf("after %v: %v", time.Since(start), err)
+	}
+}

@@ -34,8 +34,10 @@ type Daemon struct {
 	Name string
 	Addr string
 	Conf string
-	cmd  *exec.Cmd
-	done chan error
+	cmd    *exec.Cmd
+	out    string        // its stdout and stderr
+	exited chan struct{} // closed when the process has been waited for
+	err    error         // its exit status, once exited is closed
 }
 
 // Pid is the daemon's process id.
@@ -123,8 +125,11 @@ func startDaemon(bin, name, conf, addr, logDir string) (*Daemon, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	d := &Daemon{Name: name, Addr: addr, Conf: conf, cmd: cmd, done: make(chan error, 1)}
-	go func() { d.done <- cmd.Wait() }()
+	d := &Daemon{Name: name, Addr: addr, Conf: conf, cmd: cmd, out: log.Name(), exited: make(chan struct{})}
+	go func() {
+		d.err = cmd.Wait()
+		close(d.exited)
+	}()
 	return d, nil
 }
 
@@ -143,8 +148,8 @@ func (c *Cluster) waitReady(ctx context.Context, limit time.Duration) error {
 	for ctx.Err() == nil {
 		for _, d := range c.all() {
 			select {
-			case err := <-d.done:
-				return fmt.Errorf("%s %s exited during start (%v); see %s", d.Name, d.Addr, err, c.Dir)
+			case <-d.exited:
+				return fmt.Errorf("%s %s exited during start (%v): %s", d.Name, d.Addr, d.err, lastLine(readFile(d.out)))
 			default:
 			}
 		}
@@ -195,10 +200,10 @@ func (c *Cluster) Stop() {
 	}
 	for _, d := range c.all() {
 		select {
-		case <-d.done:
+		case <-d.exited:
 		case <-time.After(15 * time.Second):
 			_ = d.cmd.Process.Kill()
-			<-d.done
+			<-d.exited
 		}
 	}
 }
@@ -235,4 +240,9 @@ func sharedPort(ips ...string) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no port free on all of %v: %w", ips, last)
+}
+
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
 }

@@ -70,6 +70,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("size %d: capped at %d", c.Size, int64(MaxSize))
 	case c.Concurrency > MaxWorkers:
 		return fmt.Errorf("concurrency %d: capped at %d", c.Concurrency, MaxWorkers)
+	case c.FileID != "" && c.Op != "download":
+		return fmt.Errorf("-id is for -op download only")
 	case c.Op == "disk-probe" && c.Dir == "":
 		return fmt.Errorf("disk-probe needs -dir (the store path to measure)")
 	}

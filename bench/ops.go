@@ -152,12 +152,16 @@ type downloadOp struct {
 }
 
 func (d *downloadOp) prepare(ctx context.Context) error {
-	if err := d.files.prepare(ctx); err != nil {
-		return err
-	}
 	if d.cfg.FileID != "" {
+		// a given file: nothing to upload, so no payload to make
+		for range d.cfg.Concurrency {
+			d.sinks = append(d.sinks, newSink())
+		}
 		d.ids = []string{d.cfg.FileID}
 		return nil
+	}
+	if err := d.files.prepare(ctx); err != nil {
+		return err
 	}
 	ids, err := d.uploadSet(ctx, d.cfg.workingSet())
 	d.ids = ids
@@ -167,7 +171,7 @@ func (d *downloadOp) prepare(ctx context.Context) error {
 func (d *downloadOp) do(ctx context.Context, w int) (int64, error) {
 	id := d.ids[(d.next.Add(1)-1)%int64(len(d.ids))]
 	n, err := d.cl.Download(ctx, id, d.sinks[w], 0, 0)
-	if err == nil && d.cfg.FileID == "" && n != d.p.size {
+	if err == nil && d.p != nil && n != d.p.size {
 		err = fmt.Errorf("download %s: %d bytes, uploaded %d", id, n, d.p.size)
 	}
 	return n, err
