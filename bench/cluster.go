@@ -31,9 +31,9 @@ type Cluster struct {
 
 // Daemon is one server process.
 type Daemon struct {
-	Name string
-	Addr string
-	Conf string
+	Name   string
+	Addr   string
+	Conf   string
 	cmd    *exec.Cmd
 	out    string        // its stdout and stderr
 	exited chan struct{} // closed when the process has been waited for
