@@ -135,19 +135,25 @@ func runSuite(ctx context.Context, o suiteOptions) (*SuiteReport, error) {
 		fmt.Fprintf(o.log, "warning: %v\n", err)
 	}
 	work := o.work
+	keep := true // a failed start keeps the daemons' logs for a look
 	if work == "" {
 		if work, err = os.MkdirTemp("", "fdfs_bench-suite-"); err != nil {
 			return nil, err
 		}
-		defer os.RemoveAll(work)
+		defer func() {
+			if !keep {
+				os.RemoveAll(work)
+			}
+		}()
 	}
 	rep := &SuiteReport{Provisional: o.provisional}
 	rep.describeMachine()
 	fmt.Fprintf(o.log, "starting cluster in %s\n", work)
 	cl, err := StartCluster(ctx, ClusterOptions{Bin: o.bin, Dir: work, Net: o.net})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (confs and logs kept in %s)", err, work)
 	}
+	keep = o.work != ""
 	defer cl.Stop()
 	bigID, bigPath, err := cl.storeBigFile(ctx, work, 256<<20)
 	if err != nil {

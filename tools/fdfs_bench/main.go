@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/bench"
+	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/tools/internal/cli"
 )
@@ -94,7 +95,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return 2
 			}
 		}
-		cl, _, oerr := cli.Open(*confPath)
+		cl, oerr := openClient(*confPath, cfg.Concurrency)
 		if oerr != nil {
 			fmt.Fprintf(stderr, "fdfs_bench: %v\n", oerr)
 			return 2
@@ -118,6 +119,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 3
 	}
 	return 0
+}
+
+// openClient is cli.Open with a pool that keeps one idle connection per
+// worker and server: with the SDK's default of 8, 32 workers would close and
+// redial most connections on every request and measure connection set-up.
+func openClient(path string, workers int) (*client.Client, error) {
+	cfg, err := conf.LoadClient(path)
+	if err != nil {
+		return nil, err
+	}
+	trackers := make([]string, 0, len(cfg.TrackerServers))
+	for _, t := range cfg.TrackerServers {
+		trackers = append(trackers, cli.TrackerAddr(t))
+	}
+	return client.New(client.Config{
+		Trackers:         trackers,
+		ConnectTimeout:   cfg.ConnectTimeout,
+		NetworkTimeout:   cfg.NetworkTimeout,
+		MaxIdlePerServer: max(workers, 8),
+	})
 }
 
 func progressTo(quiet bool, w io.Writer) io.Writer {
