@@ -170,8 +170,8 @@ func (r *SuiteReport) Markdown(prev []StepResult) string {
 		"the limit probes ran in this same run on this machine.\n\n")
 
 	w("### Every step\n\n")
-	w("| step | ops/s | MiB/s | p50 ms | p99 ms | p999 ms | errors | ratio to its limit probe | ratio to the previous run | server CPU s | storage peak RSS MiB |\n")
-	w("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	w("| step | ops/s | MiB/s | p50 ms | p99 ms | p999 ms | errors | ratio to its limit probe | ratio to the previous run | server CPU s | server CPU us/op | storage peak RSS MiB |\n")
+	w("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for i := range r.Steps {
 		s := &r.Steps[i]
 		_, lim := limitOf(s)
@@ -179,8 +179,12 @@ func (r *SuiteReport) Markdown(prev []StepResult) string {
 		if p := before[s.Name]; p != nil {
 			prevRatio = ratio(s.figure(), p.figure()) + " (" + s.unit() + ")"
 		}
-		w("| %s | %s | %s | %.3f | %.3f | %.3f | %d | %s | %s | %.2f | %.1f |\n", s.Name, num(s.Result.OpsPerSec), num(s.Result.MiBPerSec),
-			s.Result.P50ms, s.Result.P99ms, s.Result.P999ms, s.Result.Errors, lim, prevRatio, s.ServerCPU, s.StorageRSS)
+		perOp := "-"
+		if s.Result.Ops > 0 && !strings.HasPrefix(s.Name, "probe-") {
+			perOp = num(s.ServerCPU * 1e6 / float64(s.Result.Ops))
+		}
+		w("| %s | %s | %s | %.3f | %.3f | %.3f | %d | %s | %s | %.2f | %s | %.1f |\n", s.Name, num(s.Result.OpsPerSec), num(s.Result.MiBPerSec),
+			s.Result.P50ms, s.Result.P99ms, s.Result.P999ms, s.Result.Errors, lim, prevRatio, s.ServerCPU, perOp, s.StorageRSS)
 	}
 	var notes []string
 	for _, s := range r.Steps {
@@ -193,7 +197,9 @@ func (r *SuiteReport) Markdown(prev []StepResult) string {
 	if len(notes) > 0 {
 		w("\n%s\n", strings.Join(notes, "\n"))
 	}
-	w("\nProbe steps measure no server: their server CPU and RSS columns are the idle cluster's.\n\n")
+	w("\nServer CPU is the tracker's and both storages' user + system time during the step, including the " +
+		"untimed setup (working sets) and the background replication of earlier steps' files; per op it divides by the timed ops only. " +
+		"Probe steps measure no server: their server columns are the idle cluster's.\n\n")
 
 	w("### Commands\n\n`make bench` runs `bin/fdfs_bench suite`, which starts the cluster (confs in `$WORK`), uploads one 256 MiB file " +
 		"(`$BIGID`, stored at `$BIGPATH`) and runs, one process each:\n\n```\n")
