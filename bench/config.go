@@ -21,6 +21,7 @@ type Config struct {
 	ReplTimeout time.Duration // repl: longest wait for one file on the peer
 	ProbeFile   string        // sendfile probe: serve this file (else a temp file of Size)
 	Dir         string        // disk probe and large payload files: directory to write in
+	ServerExe   string        // sendfile probe: run the server as this executable (fdfs_bench itself), "" in-process
 }
 
 // Ops are the scenarios Run knows.

@@ -28,7 +28,7 @@ func newScenario(cl *client.Client, cfg Config) (scenario, string, error) {
 		return &replOp{files: files{cl: cl, cfg: cfg}},
 			"latency: upload acknowledged by storage A -> file readable on storage B of the same group", nil
 	case "sendfile-probe":
-		return &sendfileProbe{cfg: cfg}, "limit: plain Go server, io.Copy of a file to loopback TCP (sendfile), client drains 1 MiB reads", nil
+		return &sendfileProbe{cfg: cfg}, "limit: plain Go server (its own process), io.Copy of a file to loopback TCP (sendfile), client drains 1 MiB reads", nil
 	case "disk-probe":
 		return &diskProbe{cfg: cfg}, "limit: write Size bytes in 1 MiB writes to a new file in -dir (as dd bs=1M), close, remove", nil
 	}

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -8,24 +9,33 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
+	"strings"
 	"sync"
 )
 
 // sendfileProbe is the loopback limit for downloads: a plain Go server that
 // answers each one-byte request on a kept connection with io.Copy(conn,
 // file), which Go turns into sendfile(2), and a client that drains it with
-// the same 1 MiB reads the download op uses. Given ProbeFile it serves that file (the suite passes
-// the very file the storage serves); else a temp file of Size.
+// the same 1 MiB reads the download op uses. Given ProbeFile it serves that
+// file (the suite passes the very file the storage serves); else a temp file
+// of Size. With Config.ServerExe the server is a process of its own, as the
+// storage is when the download op runs: client and server in one Go process
+// would share its GOMAXPROCS and, on a loaded machine, get half the CPU.
 type sendfileProbe struct {
 	cfg   Config
 	path  string
 	size  int64
 	tmp   *payload
-	ln    net.Listener
+	addr  string
+	stop  func()
 	sinks []*sink
 	conns []net.Conn // per worker, kept across transfers
-	wg    sync.WaitGroup
 }
+
+// SendfileServerEnv names the file a fdfs_bench child serves as the
+// sendfile probe's server: set, fdfs_bench runs ServeSendfileChild.
+const SendfileServerEnv = "FDFS_BENCH_SENDFILE_SERVER"
 
 func (p *sendfileProbe) prepare(context.Context) error {
 	p.path = p.cfg.ProbeFile
@@ -49,29 +59,104 @@ func (p *sendfileProbe) prepare(context.Context) error {
 		return err
 	}
 	p.size = st.Size()
-	p.ln, err = net.Listen("tcp", "127.0.0.1:0")
+	if p.cfg.ServerExe != "" {
+		err = p.startChild()
+	} else {
+		err = p.startInProcess()
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("sendfile probe server: %w", err)
 	}
 	for range p.cfg.Concurrency {
 		p.sinks = append(p.sinks, newSink())
 	}
 	p.conns = make([]net.Conn, p.cfg.Concurrency)
-	p.wg.Go(p.serve)
 	return nil
 }
 
-// serve answers every byte a client sends with the whole file, over the
-// same connection, as a storage answers DOWNLOAD_FILE on a pooled one.
-func (p *sendfileProbe) serve() {
+func (p *sendfileProbe) startInProcess() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { serveSendfile(ln, p.path, p.size) })
+	p.addr = ln.Addr().String()
+	p.stop = func() { ln.Close(); wg.Wait() }
+	return nil
+}
+
+// startChild runs ServerExe with SendfileServerEnv set; it prints its
+// address and serves until its stdin closes.
+func (p *sendfileProbe) startChild() error {
+	cmd := exec.Command(p.cfg.ServerExe)
+	cmd.Env = append(os.Environ(), SendfileServerEnv+"="+p.path)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	p.stop = func() { stdin.Close(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		p.stop()
+		return fmt.Errorf("no address from %s: %w", p.cfg.ServerExe, err)
+	}
+	p.addr = strings.TrimSpace(line)
+	return nil
+}
+
+// ServeSendfileChild is the sendfile probe's server process: it serves path
+// on an ephemeral loopback port, prints the address, and exits when stdin
+// closes (the parent ended or died).
+func ServeSendfileChild(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println(ln.Addr().String())
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		ln.Close()
+	}()
+	serveSendfile(ln, path, st.Size())
+	return nil
+}
+
+// serveSendfile answers every byte a client sends with the whole file, over
+// the same connection, as a storage answers DOWNLOAD_FILE on a pooled one,
+// until ln closes; then it closes the connections and returns.
+func serveSendfile(ln net.Listener, path string, size int64) {
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	var wg sync.WaitGroup
 	for {
-		c, err := p.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
-			return
+			break
 		}
-		p.wg.Go(func() {
-			defer c.Close()
-			f, err := os.Open(p.path)
+		mu.Lock()
+		conns[c] = true
+		mu.Unlock()
+		wg.Go(func() {
+			defer func() {
+				mu.Lock()
+				delete(conns, c)
+				mu.Unlock()
+				c.Close()
+			}()
+			f, err := os.Open(path)
 			if err != nil {
 				return
 			}
@@ -85,12 +170,18 @@ func (p *sendfileProbe) serve() {
 					return
 				}
 				// a LimitedReader over an *os.File is still sendfile(2) for Go
-				if _, err := io.Copy(c, io.LimitReader(f, p.size)); err != nil {
+				if _, err := io.Copy(c, io.LimitReader(f, size)); err != nil {
 					return
 				}
 			}
 		})
 	}
+	mu.Lock()
+	for c := range conns {
+		c.Close()
+	}
+	mu.Unlock()
+	wg.Wait()
 }
 
 func (p *sendfileProbe) do(ctx context.Context, w int) (int64, error) {
@@ -98,7 +189,7 @@ func (p *sendfileProbe) do(ctx context.Context, w int) (int64, error) {
 	if c == nil {
 		var d net.Dialer
 		var err error
-		if c, err = d.DialContext(ctx, "tcp", p.ln.Addr().String()); err != nil {
+		if c, err = d.DialContext(ctx, "tcp", p.addr); err != nil {
 			return 0, err
 		}
 		p.conns[w] = c
@@ -122,15 +213,14 @@ func (p *sendfileProbe) do(ctx context.Context, w int) (int64, error) {
 func (p *sendfileProbe) finish(_ context.Context, r *Result) { r.Size = p.size }
 
 func (p *sendfileProbe) cleanup(context.Context) {
-	if p.ln != nil {
-		p.ln.Close()
-	}
 	for _, c := range p.conns {
 		if c != nil {
 			c.Close()
 		}
 	}
-	p.wg.Wait()
+	if p.stop != nil {
+		p.stop()
+	}
 	if p.tmp != nil {
 		p.tmp.remove()
 	}

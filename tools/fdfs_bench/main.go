@@ -36,6 +36,13 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv(bench.SendfileServerEnv); path != "" {
+		if err := bench.ServeSendfileChild(path); err != nil {
+			fmt.Fprintf(stderr, "fdfs_bench: sendfile probe server: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	if len(args) > 0 && args[0] == "suite" {
 		return bench.SuiteMain(ctx, args[1:], stdout, stderr)
 	}
@@ -81,6 +88,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	probe := strings.HasSuffix(cfg.Op, "-probe")
+	if exe, err := os.Executable(); err == nil {
+		cfg.ServerExe = exe // the sendfile probe's server runs as a process of its own
+	}
 	if !probe && *confPath == "" {
 		fmt.Fprintf(stderr, "fdfs_bench: -op %s needs -conf CLIENT_CONF\n", cfg.Op)
 		return 2
