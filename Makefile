@@ -44,8 +44,16 @@ fuzz:
 		done; \
 	done
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# The standard set of fdfs_bench steps against our own cluster on loopback
+# (tracker + a two-storage group, separate processes), with the limit probes
+# and the Go micro-benchmarks of the hot paths, written into the generated
+# section of BENCHMARKS.md. BENCH_NOTE marks the figures provisional;
+# BENCH_NET is the loopback /24 the cluster uses.
+BENCH_NET   ?= 127.0.8
+BENCH_MICRO ?= ./codec/ ./diskio/ ./server/storage/ ./server/tracker/ ./bench/
+BENCH_NOTE  ?=
+bench: build
+	$(BIN)/fdfs_bench suite -bin $(BIN) -md BENCHMARKS.md -net $(BENCH_NET) -micro "$(BENCH_MICRO)" -provisional "$(BENCH_NOTE)"
 
 # One tracker and one storage on loopback with the bundled confs, in the
 # foreground; Ctrl-C stops both.

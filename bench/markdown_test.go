@@ -1,0 +1,59 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+)
+
+func step(name, limit string, large bool, ops, mib float64) StepResult {
+	return StepResult{Step: Step{Name: name, Limit: limit, Large: large, Args: []string{"-conf", "/tmp/w/client.conf"}},
+		Command: "fdfs_bench -conf /tmp/w/client.conf -op x -json",
+		Result:  Result{OpsPerSec: ops, MiBPerSec: mib, Ops: 100, P50ms: 1, P99ms: 2}}
+}
+
+// The generated section replaces only itself, carries its data to the next
+// run, and states every figure as a ratio to its probe and to that run.
+func TestMarkdownRatiosAndSplice(t *testing.T) {
+	first := &SuiteReport{Work: "/tmp/w", Steps: []StepResult{
+		step("probe-sendfile-256M-c1", "", true, 8, 2000),
+		step("download-256M-c1", "probe-sendfile-256M-c1", true, 7, 1900),
+		step("upload-4K-c8", "", false, 25000, 97),
+	}}
+	doc := []byte("# Benchmarks\n\nhand-written method\n")
+	doc = spliceGenerated(doc, first.Markdown(previousSteps(doc)))
+	if !strings.HasPrefix(string(doc), "# Benchmarks\n\nhand-written method\n\n"+beginMark) {
+		t.Fatalf("first splice:\n%s", doc)
+	}
+	doc = append(doc, "\n## Hand-written after\n"...)
+
+	second := &SuiteReport{Work: "/tmp/w", Provisional: "busy machine", Steps: []StepResult{
+		step("probe-sendfile-256M-c1", "", true, 8, 2000),
+		step("download-256M-c1", "probe-sendfile-256M-c1", true, 9, 1000),
+		step("upload-4K-c8", "", false, 50000, 190),
+	}}
+	doc = spliceGenerated(doc, second.Markdown(previousSteps(doc)))
+	s := string(doc)
+	for _, want := range []string{
+		"# Benchmarks\n\nhand-written method\n",
+		"\n## Hand-written after\n",
+		"**PROVISIONAL figures:** busy machine",
+		"| download-256M-c1 | 9.00 | 1000 |",
+		"0.50x of probe-sendfile-256M-c1 (2000 MiB/s)", // 1000 / 2000
+		"| 0.53x (MiB/s) |",                            // 1000 / 1900, previous run
+		"| 2.00x (ops/s) |",                            // upload 50000 / 25000
+		"| 256 MiB download, 1 client |",
+		"| **no** |", // 0.50 < 0.95 of the probe
+		"| 4 KiB uploads/s, 8-32 clients (tracker query + upload) | ~10.8k | >= 2x C | 50000 ops/s (upload-4K-c8) | 4.63x |",
+		"fdfs_bench -conf $WORK/client.conf -op x -json",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("missing %q in:\n%s", want, s)
+		}
+	}
+	if strings.Count(s, beginMark) != 1 || strings.Count(s, endMark) != 1 {
+		t.Fatalf("markers doubled:\n%s", s)
+	}
+	if got := previousSteps(doc); len(got) != 3 || got[1].Result.MiBPerSec != 1000 {
+		t.Fatalf("data for the next run: %+v", got)
+	}
+}
