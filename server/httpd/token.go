@@ -30,11 +30,17 @@ func CheckToken(query, fileID, remote []byte, secret string, ttl, now int64) err
 	}
 	ts := atoi32(tsRaw)
 	err := codec.CheckToken(unsafeString(token), unsafeString(remote), secret, ts, now, ttl)
-	var ce *codec.Error
-	if err != nil && len(fileID) > 0 && errors.As(err, &ce) && ce.Errno == codec.EPERM {
+	if err != nil && len(fileID) > 0 && isEPERM(err) {
 		err = codec.CheckToken(unsafeString(token), unsafeString(fileID), secret, ts, now, ttl)
 	}
 	return err
+}
+
+// isEPERM is apart so that the success path does not move a variable of
+// errors.As to the heap.
+func isEPERM(err error) bool {
+	var ce *codec.Error
+	return errors.As(err, &ce) && ce.Errno == codec.EPERM
 }
 
 // unsafeString views b as a string without copying: codec.CheckToken only
