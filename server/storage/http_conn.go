@@ -81,7 +81,8 @@ func (hs *httpServer) serve(hc *httpConn, c gnet.Conn) gnet.Action {
 		}
 		return gnet.None
 	}
-	hc.lastActive.Store(time.Now().UnixNano())
+	// lastActive moves only when an answer is done (answered), so a head
+	// that trickles in byte by byte is cut off by the keep-alive sweep.
 	if hc.resumed {
 		hc.resumed = false
 		if hc.closeAfter {
