@@ -3,6 +3,7 @@ package httpd
 import (
 	"bytes"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -117,4 +118,29 @@ func weakEqual(a, b []byte) bool {
 	a = bytes.TrimPrefix(a, []byte("W/"))
 	b = bytes.TrimPrefix(b, []byte("W/"))
 	return len(a) > 0 && bytes.Equal(a, b)
+}
+
+// DateCache hands out the Date header text of the current second,
+// formatting it once per second (one small allocation then) instead of
+// once per response. Safe for concurrent use; entries never change once
+// published.
+type DateCache struct {
+	cur atomic.Pointer[dateEntry]
+}
+
+type dateEntry struct {
+	sec  int64
+	text [len(TimeFormat)]byte
+}
+
+// Get returns the IMF-fixdate of now; the slice must not be modified.
+func (d *DateCache) Get(now time.Time) []byte {
+	sec := now.Unix()
+	if e := d.cur.Load(); e != nil && e.sec == sec {
+		return e.text[:]
+	}
+	e := &dateEntry{sec: sec}
+	AppendHTTPDate(e.text[:0], sec)
+	d.cur.Store(e)
+	return e.text[:]
 }

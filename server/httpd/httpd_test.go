@@ -312,7 +312,7 @@ func TestMimeTypes(t *testing.T) {
 }
 
 func TestHeadAndMultipart(t *testing.T) {
-	h := Head{Status: 206, Minor: 1, Date: 1700000000, ContentType: "image/png", ContentLength: 10,
+	h := Head{Status: 206, Minor: 1, Date: AppendHTTPDate(nil, 1700000000), ContentType: "image/png", ContentLength: 10,
 		HasRange: true, Range: ByteRange{10, 10}, Size: 100, LastModified: 1600000000,
 		ETag: []byte(`"a-b"`), AcceptRanges: true, KeepAlive: true}
 	got := string(h.Append(nil))
@@ -390,6 +390,8 @@ func TestHotPathAllocs(t *testing.T) {
 	out := make([]byte, 0, 4096)
 	etag := make([]byte, 0, 64)
 	now := time.Now()
+	var dates DateCache
+	dates.Get(now)
 	allocs := testing.AllocsPerRun(200, func() {
 		if n, err := ParseRequest(in, &r); n == 0 || err != nil {
 			t.Fatal(n, err)
@@ -403,7 +405,7 @@ func TestHotPathAllocs(t *testing.T) {
 		_ = NotModified(&r, etag, 1700000000)
 		_ = RangeApplies(&r, etag, 1700000000)
 		rs, _ := ParseRanges(r.Range, 4096, ranges[:0])
-		h := Head{Status: 206, Date: 1700000000, ContentType: ct, ContentLength: 100, HasRange: true,
+		h := Head{Status: 206, Date: dates.Get(now), ContentType: ct, ContentLength: 100, HasRange: true,
 			Range: rs[0], Size: 4096, LastModified: 1700000000, ETag: etag, KeepAlive: true, AcceptRanges: true}
 		out = h.Append(out[:0])
 		out = AppendAccessLine(out[:0], "127.0.0.1", now, &r, 206, 100)
@@ -427,7 +429,7 @@ func BenchmarkParseRequest(b *testing.B) {
 }
 
 func BenchmarkHead(b *testing.B) {
-	h := Head{Status: 200, Date: 1700000000, ContentType: "image/jpeg", ContentLength: 4096,
+	h := Head{Status: 200, Date: AppendHTTPDate(nil, 1700000000), ContentType: "image/jpeg", ContentLength: 4096,
 		LastModified: 1700000000, ETag: []byte(`"6553f100-1000-abcdef"`), KeepAlive: true, AcceptRanges: true}
 	out := make([]byte, 0, 512)
 	b.ReportAllocs()
@@ -457,4 +459,16 @@ func FuzzParseRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestDateCache(t *testing.T) {
+	var d DateCache
+	t0 := time.Unix(1700000000, 0)
+	a := d.Get(t0)
+	if string(a) != "Tue, 14 Nov 2023 22:13:20 GMT" || &d.Get(t0.Add(500*time.Millisecond))[0] != &a[0] {
+		t.Errorf("same second: %s", a)
+	}
+	if b := d.Get(t0.Add(time.Second)); string(b) != "Tue, 14 Nov 2023 22:13:21 GMT" || string(a) != "Tue, 14 Nov 2023 22:13:20 GMT" {
+		t.Errorf("next second: %s (old %s)", b, a)
+	}
 }

@@ -46,7 +46,7 @@ const ServerName = "gofdfs"
 type Head struct {
 	Status int
 	Minor  int   // the request's HTTP/1.Minor: the response says HTTP/1.1 either way, Connection follows it
-	Date   int64 // unix seconds; 0 leaves Date out
+	Date   []byte // the Date value (DateCache.Get); nil leaves Date out
 	// ContentLength < 0 leaves Content-Length out (304 answers).
 	ContentLength int64
 	ContentType   string
@@ -74,9 +74,9 @@ func (h *Head) Append(dst []byte) []byte {
 	dst = append(dst, ' ')
 	dst = append(dst, StatusText(h.Status)...)
 	dst = append(dst, "\r\nServer: "+ServerName+"\r\n"...)
-	if h.Date > 0 {
+	if len(h.Date) > 0 {
 		dst = append(dst, "Date: "...)
-		dst = AppendHTTPDate(dst, h.Date)
+		dst = append(dst, h.Date...)
 		dst = append(dst, "\r\n"...)
 	}
 	if len(h.MultipartBoundary) > 0 {

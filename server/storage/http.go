@@ -48,6 +48,7 @@ type httpServer struct {
 
 	conns    sync.Map // *httpConn -> struct{}, for the keep-alive sweep
 	seq      atomic.Uint64
+	dates    httpd.DateCache
 	proxying atomic.Int32 // fetch-through requests running
 
 	readPool sync.Pool // *[]byte of smallReadMax + head room
@@ -252,10 +253,16 @@ func (h *httpHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	return nil, gnet.None
 }
 
+// OnClose forgets the connection. A send that was waiting for gnet's
+// buffer to drain never started: its file is closed here. (A running one
+// belongs to its worker or goroutine, which closes what it holds.)
 func (h *httpHandler) OnClose(c gnet.Conn, _ error) gnet.Action {
 	if hc, ok := c.Context().(*httpConn); ok {
 		if _, ok := h.hs.conns.LoadAndDelete(hc); ok {
 			h.hs.stats.connCur.Add(-1)
+		}
+		if !hc.busy.Load() {
+			hc.closeSend()
 		}
 	}
 	return gnet.None

@@ -133,7 +133,7 @@ func (hs *httpServer) redirect(hc *httpConn, c gnet.Conn, ip netip.Addr) step {
 	}
 	loc = append(loc, "redirect=1"...)
 	hc.idBuf = loc
-	h := httpd.Head{Status: 302, Minor: r.Minor, Date: time.Now().Unix(), Location: loc,
+	h := httpd.Head{Status: 302, Minor: r.Minor, Date: hs.dates.Get(time.Now()), Location: loc,
 		ContentLength: 0, KeepAlive: hc.keepAlive}
 	hc.head = h.Append(hc.head[:0])
 	_, _ = c.Write(hc.head)
@@ -275,7 +275,7 @@ func (hs *httpServer) proxyValidators(hc *httpConn, fi codec.FileInfoReply) (int
 // proxyFail answers status before any head went out.
 func (hs *httpServer) proxyFail(hc *httpConn, client net.Conn, status int, cause error) (int, int64, error) {
 	body := httpd.StatusText(status)
-	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: time.Now().Unix(),
+	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(time.Now()),
 		ContentType: "text/plain; charset=utf-8", ContentLength: int64(len(body) + 1), KeepAlive: hc.keepAlive}
 	out := h.Append(hc.head[:0])
 	if !hc.r.IsHead() {

@@ -86,7 +86,7 @@ func (hs *httpServer) checkToken(hc *httpConn, c gnet.Conn, group, remote []byte
 	if errors.Is(err, httpd.ErrTokenMissing) || hs.failBody == nil {
 		return hs.respondSimple(hc, c, 400, "")
 	}
-	h := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: time.Now().Unix(), ContentType: hs.failType,
+	h := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(time.Now()), ContentType: hs.failType,
 		ContentLength: int64(len(hs.failBody)), KeepAlive: hc.keepAlive}
 	hc.head = h.Append(hc.head[:0])
 	_, _ = c.Write(hc.head)
@@ -124,7 +124,7 @@ func (hs *httpServer) validators(hc *httpConn, st diskio.FileStat) (int64, []byt
 // the body length (-1: the answer is complete with the head).
 func (hs *httpServer) plan(hc *httpConn, size, lastMod int64, etag []byte, contentType string) (int, int64) {
 	r := &hc.r
-	h := httpd.Head{Status: 200, Minor: r.Minor, Date: time.Now().Unix(), ContentType: contentType,
+	h := httpd.Head{Status: 200, Minor: r.Minor, Date: hs.dates.Get(hc.started), ContentType: contentType,
 		LastModified: lastMod, ETag: etag, AcceptRanges: true, KeepAlive: hc.keepAlive}
 	hc.multipart, hc.nRanges, hc.next = false, 0, 0
 	if httpd.NotModified(r, etag, lastMod) {
