@@ -465,7 +465,7 @@ func TestDateCache(t *testing.T) {
 	var d DateCache
 	t0 := time.Unix(1700000000, 0)
 	a := d.Get(t0)
-	if string(a) != "Tue, 14 Nov 2023 22:13:20 GMT" || &d.Get(t0.Add(500*time.Millisecond))[0] != &a[0] {
+	if string(a) != "Tue, 14 Nov 2023 22:13:20 GMT" || &d.Get(t0.Add(500 * time.Millisecond))[0] != &a[0] {
 		t.Errorf("same second: %s", a)
 	}
 	if b := d.Get(t0.Add(time.Second)); string(b) != "Tue, 14 Nov 2023 22:13:21 GMT" || string(a) != "Tue, 14 Nov 2023 22:13:20 GMT" {

@@ -45,7 +45,7 @@ const ServerName = "gofdfs"
 // Head is a response head to build. Zero fields are left out.
 type Head struct {
 	Status int
-	Minor  int   // the request's HTTP/1.Minor: the response says HTTP/1.1 either way, Connection follows it
+	Minor  int    // the request's HTTP/1.Minor: the response says HTTP/1.1 either way, Connection follows it
 	Date   []byte // the Date value (DateCache.Get); nil leaves Date out
 	// ContentLength < 0 leaves Content-Length out (304 answers).
 	ContentLength int64
