@@ -13,6 +13,11 @@ import (
 	"github.com/gofdfs/gofdfs/client"
 )
 
+func haveCurl() bool {
+	_, err := exec.LookPath("curl")
+	return err == nil
+}
+
 // curl runs curl with args and returns its stdout and stderr; the test is
 // skipped when curl is not installed (.ci/run installs it).
 func curl(t *testing.T, args ...string) ([]byte, string) {

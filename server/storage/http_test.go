@@ -313,6 +313,9 @@ func TestHTTPWithoutGroupName(t *testing.T) {
 	if resp.StatusCode == 200 {
 		t.Errorf("with url_have_group_name=false, /group1/M00/... answered 200")
 	}
+	if body, _ := curl(t, h.base+"/"+remote); !bytes.Equal(body, data) {
+		t.Errorf("curl without group: %d bytes", len(body))
+	}
 }
 
 func TestHTTPBadRequests(t *testing.T) {
@@ -376,6 +379,11 @@ func TestHTTPBadRequests(t *testing.T) {
 	}
 	resp, _ = h.do("GET", h.base+"/"+id)
 	wantStatus(t, resp, 200)
+	for path, code := range map[string]string{"/group1/M00/00/00/../../../../etc/passwd": "400", "/group1/M05/00/00/" + string(remote[10:]): "400"} {
+		if out, _ := curl(t, "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", h.base+path); string(out) != code {
+			t.Errorf("curl %s: %s, want %s", path, out, code)
+		}
+	}
 }
 
 // TestHTTPPipelining sends several requests in one write and reads the
@@ -481,6 +489,11 @@ func TestHTTPAntiStealToken(t *testing.T) {
 				if !bytes.Equal(body, failData) || resp.Header.Get("Content-Type") != "image/jpeg" {
 					t.Errorf("%s: token_check_fail answer %q type %q", q, body, resp.Header.Get("Content-Type"))
 				}
+				if haveCurl() {
+					if body, _ := curl(t, h.base+"/"+id+"?"+q); !bytes.Equal(body, failData) {
+						t.Errorf("curl %s: token_check_fail answer %q", q, body)
+					}
+				}
 			} else {
 				wantStatus(t, resp, 400)
 			}
@@ -489,8 +502,12 @@ func TestHTTPAntiStealToken(t *testing.T) {
 			resp, _ := h.do("GET", h.base+"/"+id+q)
 			wantStatus(t, resp, 400)
 		}
-		if n := h.srv.http.stats.tokenFails.Load(); n != 7 {
-			t.Errorf("token fails counted %d, want 7", n)
+		want := int64(7)
+		if withFail && haveCurl() {
+			want += 4 // the curl requests
+		}
+		if n := h.srv.http.stats.tokenFails.Load(); n != want {
+			t.Errorf("token fails counted %d, want %d", n, want)
 		}
 	}
 }
