@@ -698,3 +698,36 @@ func TestHTTPKeepAliveTimeout(t *testing.T) {
 		t.Errorf("cut off after %v", d)
 	}
 }
+
+// TestHTTPStartErrors: a taken HTTP port fails Start (and leaves nothing
+// running); the listen override without http.server_port fails New.
+func TestHTTPStartErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	cfg := testConf(t, dir, 1, "http.server_port=8080\n")
+	s, err := New(cfg, WithListenAddr("127.0.0.1:0"), WithHTTPListenAddr(ln.Addr().String()),
+		WithLogger(quietLogger()), WithReporting(false), WithMulticore(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Start()
+	if err == nil || !strings.Contains(err.Error(), "http listen") {
+		t.Fatalf("Start with the HTTP port taken: %v", err)
+	}
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("storage still running after a failed Start")
+	}
+	if _, err := New(testConf(t, t.TempDir(), 1, ""), WithHTTPListenAddr("127.0.0.1:0")); err == nil {
+		t.Error("WithHTTPListenAddr without http.server_port accepted")
+	}
+	cfg = testConf(t, t.TempDir(), 1, "http.server_port=8080\nhttp.mime_types_filename=/nonexistent/mime.types\n")
+	if _, err := New(cfg, WithHTTPListenAddr("127.0.0.1:0")); err == nil || !strings.Contains(err.Error(), "mime_types") {
+		t.Errorf("missing mime.types: %v", err)
+	}
+}
