@@ -472,3 +472,30 @@ func TestDateCache(t *testing.T) {
 		t.Errorf("next second: %s (old %s)", b, a)
 	}
 }
+
+func TestAttachment(t *testing.T) {
+	for _, c := range []struct {
+		raw, want string
+		ok        bool
+	}{
+		{"photo.jpg", `attachment; filename="photo.jpg"`, true},
+		{"my+%22best%22+photo.jpg", `attachment; filename="my \"best\" photo.jpg"`, true},
+		{"%E7%85%A7%E7%89%87.jpg", `attachment; filename="______.jpg"; filename*=UTF-8''%E7%85%A7%E7%89%87.jpg`, true},
+		{"a%0d%0aSet-Cookie:x", "", false},
+		{"", "", false},
+		{"bad%zz", `attachment; filename="bad%zz"`, true},
+	} {
+		name, ok := AppendAttachmentName(nil, []byte(c.raw))
+		if ok != c.ok {
+			t.Errorf("%q: ok %v", c.raw, ok)
+			continue
+		}
+		if ok {
+			h := Head{Status: 200, ContentLength: 0, Attachment: name}
+			got := string(h.Append(nil))
+			if !strings.Contains(got, "\r\nContent-Disposition: "+c.want+"\r\n") {
+				t.Errorf("%q: %q", c.raw, got)
+			}
+		}
+	}
+}

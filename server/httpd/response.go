@@ -65,6 +65,9 @@ type Head struct {
 	KeepAlive    bool
 	// Allow is sent with 405.
 	Allow string
+	// Attachment, when set, is sent as Content-Disposition: attachment
+	// with this file name (decoded, see AppendAttachmentName).
+	Attachment []byte
 }
 
 // Append appends the head, its empty line included.
@@ -119,6 +122,11 @@ func (h *Head) Append(dst []byte) []byte {
 	}
 	if h.AcceptRanges {
 		dst = append(dst, "Accept-Ranges: bytes\r\n"...)
+	}
+	if len(h.Attachment) > 0 {
+		dst = append(dst, "Content-Disposition: "...)
+		dst = appendDisposition(dst, h.Attachment)
+		dst = append(dst, "\r\n"...)
 	}
 	if h.Allow != "" {
 		dst = append(dst, "Allow: "...)

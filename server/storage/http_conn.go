@@ -49,7 +49,8 @@ type httpConn struct {
 	resumed    bool
 	sentFn     func(int64, error)
 
-	idBuf []byte // group/remote for the token check, the redirect URL
+	idBuf  []byte // group/remote for the token check, the redirect URL
+	attach []byte // decoded ?filename= for Content-Disposition
 
 	// Fetch-through (http_proxy.go): pending until gnet's buffer drained.
 	proxyPending bool

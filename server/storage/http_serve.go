@@ -127,8 +127,15 @@ func (hs *httpServer) plan(hc *httpConn, size, lastMod int64, etag []byte, conte
 	h := httpd.Head{Status: 200, Minor: r.Minor, Date: hs.dates.Get(hc.started), ContentType: contentType,
 		LastModified: lastMod, ETag: etag, AcceptRanges: true, KeepAlive: hc.keepAlive}
 	hc.multipart, hc.nRanges, hc.next = false, 0, 0
+	if raw, ok := httpd.QueryParam(r.Query, "filename"); ok {
+		// ?filename=NAME: saved under that name, as with the nginx module
+		if name, ok := httpd.AppendAttachmentName(hc.attach[:0], raw); ok {
+			hc.attach = name
+			h.Attachment = name
+		}
+	}
 	if httpd.NotModified(r, etag, lastMod) {
-		h.Status, h.ContentType, h.ContentLength = 304, "", -1
+		h.Status, h.ContentType, h.ContentLength, h.Attachment = 304, "", -1, nil
 		hc.head = h.Append(hc.head[:0])
 		return 304, -1
 	}

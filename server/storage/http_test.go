@@ -127,6 +127,12 @@ func TestHTTPGetHeadKeepAlive(t *testing.T) {
 		t.Errorf("worker sends %d, loop reads %d: want both paths taken", hs.stats.workerSends.Load(), hs.stats.loopReads.Load())
 	}
 
+	// ?filename= names the download, as with the nginx module.
+	resp, _ := h.do("HEAD", h.base+"/"+idSmall+"?filename=holiday+photo.jpg")
+	if got := resp.Header.Get("Content-Disposition"); got != `attachment; filename="holiday photo.jpg"` {
+		t.Errorf("Content-Disposition %q", got)
+	}
+
 	// Keep-alive: a run of requests, small and large, on one connection.
 	var reused, fresh int
 	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
