@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
 )
 
@@ -80,3 +82,51 @@ func TestHTTPServerAllocs(t *testing.T) {
 		t.Errorf("%.3f allocations per request, want only the %.0f of opening the file", per, open)
 	}
 }
+
+// benchHTTPGet fetches one file of size bytes per op on one keep-alive
+// connection with a raw client that allocates nothing per request, so
+// allocs/op are the server's.
+func benchHTTPGet(b *testing.B, size int) {
+	dir := b.TempDir()
+	cfg := testConf(b, dir, 1, "http.server_port=8080\n")
+	srv := startServer(b, cfg, WithHTTPListenAddr("127.0.0.1:0"))
+	tr := fakeTracker(b, func() string { return srv.Addr().String() })
+	cli, err := client.New(client.Config{Trackers: []string{tr}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cli.Close()
+	data := randBytes(40, size)
+	id, err := cli.Upload(context.Background(), bytes.NewReader(data), int64(size), "jpg")
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", srv.HTTPAddr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	req := []byte(fmt.Sprintf("GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", id))
+	buf := make([]byte, size+1024)
+	conn.Write(req)
+	n := 0
+	for !bytes.HasSuffix(buf[:n], data) {
+		m, err := conn.Read(buf[n:])
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += m
+	}
+	respLen := n
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		conn.Write(req)
+		if _, err := io.ReadFull(conn, buf[:respLen]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkHTTPGet4K(b *testing.B) { benchHTTPGet(b, 4<<10) }
+func BenchmarkHTTPGet1M(b *testing.B) { benchHTTPGet(b, 1<<20) }
