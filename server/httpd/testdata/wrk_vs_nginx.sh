@@ -6,7 +6,7 @@
 #   server/httpd/testdata/wrk_vs_nginx.sh [DURATION] [CONNECTIONS] [ROUNDS]
 #
 # Defaults: 10s, 32 connections, 2 rounds (each round runs every case on
-# both servers, so drift of a busy machine hits both alike). Needs wrk and
+# both servers twice, A B B A, so drift of a busy machine hits both alike). Needs wrk and
 # nginx (apt-get install wrk nginx-light), go, python3. Uses 127.0.9.6 with
 # free ports; everything lives in a temp dir removed at exit.
 set -euo pipefail
@@ -113,19 +113,25 @@ run() { # name url
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 	echo "$1 $rps $tps $p99"
 }
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# Each round runs A B B A (gofdfs, nginx, nginx, gofdfs) so a load change
+# on the shared machine during the round hits both servers alike.
 results=()
 for r in $(seq 1 "$ROUNDS"); do
 	for size in 4K 1M; do
 		id=$ID4K; [ $size = 1M ] && id=$ID1M
 		results+=("$(run "gofdfs-$size" "http://$IP:$HPORT/$id")")
 		results+=("$(run "nginx-$size" "http://$IP:$NPORT/$id")")
+		results+=("$(run "nginx-$size" "http://$IP:$NPORT/$id")")
+		results+=("$(run "gofdfs-$size" "http://$IP:$HPORT/$id")")
 		echo "round $r $size done" >&2
 	done
 done
 
 echo
+echo "load average before / after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (numbers under load are noisy)"
 echo "wrk -t$THREADS -c$CONNS -d$DUR, $ROUNDS rounds, loopback, $(nproc) CPUs; nginx $("$NGINX" -v 2>&1 | sed 's/.*\///') sendfile on, $THREADS workers"
-printf '| %-6s | %-22s | %-22s | %-8s | %-22s |\n' size "gofdfs req/s (per round)" "nginx req/s (per round)" "ratio" "transfer/s gofdfs / nginx"
+printf '| %-6s | %-22s | %-22s | %-8s | %-22s |\n' size "gofdfs req/s (per run)" "nginx req/s (per run)" "ratio" "transfer/s gofdfs / nginx"
 printf '|%s|%s|%s|%s|%s|\n' -------- ------------------------ ------------------------ ---------- ------------------------
 for size in 4K 1M; do
 	g=$(printf '%s\n' "${results[@]}" | awk -v n="gofdfs-$size" '$1 == n {printf "%s%.0f", sep, $2; sep=" / "}')
