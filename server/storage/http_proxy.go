@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -179,6 +180,15 @@ func (hs *httpServer) fetchThrough(hc *httpConn, client net.Conn) (int, int64, e
 		timeout = 30 * time.Second
 	}
 	d := net.Dialer{Timeout: s.cfg.ConnectTimeout}
+	if d.Timeout <= 0 {
+		d.Timeout = 10 * time.Second
+	}
+	// bound to bind_addr with client_bind, as the reporters' connections
+	if b := s.cfg.BindAddr; b != "" && s.cfg.ClientBind {
+		if ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(b, ",")[0])); err == nil {
+			d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
+		}
+	}
 	src, err := d.Dial("tcp", hc.proxyAddr)
 	if err != nil {
 		return hs.proxyFail(hc, client, 502, err)
