@@ -43,20 +43,21 @@ func TestParseRequest(t *testing.T) {
 			}
 			return ""
 		}},
-		{"1.1 close token", "GET /x HTTP/1.1\r\nConnection: foo, close\r\n\r\n", 0, nil, func(r *Request) string {
+		{"1.1 without host", "GET /x HTTP/1.1\r\n\r\n", 0, ErrBadRequest, nil},
+		{"1.1 close token", "GET /x HTTP/1.1\r\nHost: h\r\nConnection: foo, close\r\n\r\n", 0, nil, func(r *Request) string {
 			if r.KeepAlive {
 				return "keep-alive"
 			}
 			return ""
 		}},
-		{"bare LF", "GET /x HTTP/1.1\nIf-None-Match:  \"a\" \n\n", 0, nil, func(r *Request) string {
+		{"bare LF", "GET /x HTTP/1.1\nHost: h\nIf-None-Match:  \"a\" \n\n", 0, nil, func(r *Request) string {
 			if string(r.IfNoneMatch) != `"a"` {
 				return string(r.IfNoneMatch)
 			}
 			return ""
 		}},
-		{"leading empty lines", "\r\n\r\nGET /x HTTP/1.1\r\n\r\n", 23, nil, nil},
-		{"absolute form", "GET http://host:80/a/b?q HTTP/1.1\r\n\r\n", 0, nil, func(r *Request) string {
+		{"leading empty lines", "\r\n\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n", 32, nil, nil},
+		{"absolute form", "GET http://host:80/a/b?q HTTP/1.1\r\nHost: host\r\n\r\n", 0, nil, func(r *Request) string {
 			if string(r.Path) != "/a/b" || string(r.Query) != "q" {
 				return string(r.Path)
 			}
@@ -73,7 +74,7 @@ func TestParseRequest(t *testing.T) {
 		{"space in name", "GET / HTTP/1.1\r\nHo st: a\r\n\r\n", 0, ErrBadRequest, nil},
 		{"folding", "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", 0, ErrBadRequest, nil},
 		{"body", "GET / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 0, ErrBody, nil},
-		{"zero body", "GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 0, nil, nil},
+		{"zero body", "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", 0, nil, nil},
 		{"chunked", "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 0, ErrBody, nil},
 		{"too large", "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", MaxHeadSize) + "\r\n\r\n", 0, ErrHeadTooLarge, nil},
 		{"too large partial", "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", MaxHeadSize), 0, ErrHeadTooLarge, nil},
@@ -439,8 +440,8 @@ func BenchmarkHead(b *testing.B) {
 }
 
 func FuzzParseRequest(f *testing.F) {
-	for _, s := range []string{"GET / HTTP/1.1\r\n\r\n", "HEAD /a?b HTTP/1.0\r\nRange: bytes=0-1\r\n\r\n",
-		"GET http://h/x HTTP/1.1\nA: b\n\n", "\r\n"} {
+	for _, s := range []string{"GET / HTTP/1.1\r\nHost: h\r\n\r\n", "HEAD /a?b HTTP/1.0\r\nRange: bytes=0-1\r\n\r\n",
+		"GET http://h/x HTTP/1.1\nHost: h\nA: b\n\n", "\r\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

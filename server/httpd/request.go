@@ -130,6 +130,9 @@ func ParseRequest(b []byte, r *Request) (int, error) {
 			return 0, ErrBody
 		}
 	}
+	if r.Minor >= 1 && r.Host == nil {
+		return 0, ErrBadRequest // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400
+	}
 	if r.Minor >= 1 {
 		r.KeepAlive = !closeConn
 	} else {

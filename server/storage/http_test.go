@@ -362,6 +362,7 @@ func TestHTTPBadRequests(t *testing.T) {
 		code int
 	}{
 		{"NOT HTTP\r\n\r\n", 400},
+		{"GET /" + id + " HTTP/1.1\r\n\r\n", 400}, // HTTP/1.1 without Host
 		{"GET /x HTTP/2.0\r\n\r\n", 505},
 		{"GET /x HTTP/1.1\r\nX: " + strings.Repeat("a", 9000) + "\r\n\r\n", 431},
 		{"GET /" + id + " HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 413},
@@ -666,7 +667,7 @@ func TestHTTPKeepAliveTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer idle.Close()
-	fmt.Fprintf(idle, "GET /%s HTTP/1.1\r\n\r\n", id)
+	fmt.Fprintf(idle, "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", id)
 	br := bufio.NewReader(idle)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != 200 {
