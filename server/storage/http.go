@@ -145,7 +145,11 @@ func (s *Server) startHTTP() {
 		)
 		hs.mu.Lock()
 		hs.serveErr = err
+		failed := hs.addr == nil
 		hs.mu.Unlock()
+		if failed { // Start reports it too; Serve alone would not
+			s.log.Error("storage http server did not start", "addr", hs.listen, "err", err)
+		}
 		select {
 		case <-hs.booted:
 		default:
