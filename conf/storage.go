@@ -70,6 +70,8 @@ type Storage struct {
 	FastDHT             FastDHTServers
 
 	AccessLog AccessLog // [access-log]
+
+	HTTP StorageHTTP // http.*: the built-in HTTP download server (conf/http.go)
 }
 
 // FastDHTServers are the FastDHT server groups an #include'd
@@ -169,6 +171,7 @@ func storageFrom(file string, ini *INI, o *options) (*Storage, error) {
 	}
 
 	s.AccessLog = r.accessLog()
+	s.HTTP = r.storageHTTP(s.BasePath)
 
 	origin, err := r.finish()
 	if err != nil {

@@ -161,6 +161,9 @@ type Server struct {
 
 	onChangelog func(ChangelogEntry) // OnChangelog
 
+	http       *httpServer // the HTTP download server (http.go); nil when off
+	httpListen string      // WithHTTPListenAddr
+
 	// conns are the attached connections, for the network_timeout sweep.
 	conns     sync.Map  // *connState -> struct{}
 	lastSync  time.Time // last binlog fsync (ticker goroutine only)
@@ -265,6 +268,9 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 	}
 	s.binlog = b
 	s.handler = &eventHandler{srv: s}
+	if err := s.newHTTP(); err != nil {
+		return nil, err
+	}
 	ok = true
 	return s, nil
 }
@@ -278,6 +284,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		_ = s.Stop(sctx)
 	})
 	defer stop()
+	s.startHTTP()
 	err := gnet.Run(s.handler, "tcp://"+s.listen,
 		gnet.WithMulticore(s.multicore),
 		gnet.WithTicker(true),
@@ -286,6 +293,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		gnet.WithLogger(gnetLogger{s.log}),
 	)
 	s.stopReporting()
+	s.stopHTTP()
 	s.mu.Lock()
 	s.serveErr = err
 	s.mu.Unlock()
@@ -327,6 +335,12 @@ func (s *Server) Start() error {
 			return fmt.Errorf("storage: listen on %s: %w", s.listen, s.serveErr)
 		}
 		return fmt.Errorf("storage: listen on %s failed", s.listen)
+	}
+	if err := s.waitHTTP(); err != nil {
+		s.mu.Unlock() // Stop takes it
+		_ = s.Stop(context.Background())
+		s.mu.Lock()
+		return err
 	}
 	return nil
 }

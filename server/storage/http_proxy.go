@@ -1,0 +1,342 @@
+package storage
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/httpd"
+)
+
+// notHere answers a request for a file this storage does not have: the
+// nginx module's rules. The source storage is decoded from the file ID
+// (its IPv4 address, or its storage id looked up in the group's member
+// list). A file of our group whose source is this storage, or that is
+// older than http.storage_sync_file_max_delay, is not coming: 404.
+// Otherwise, by http.response_mode, a 302 to the same URL on the source
+// with "redirect=1" added (a request that already carries it is not
+// bounced again: 404), or the file fetched from the source over the
+// binary protocol and passed through.
+func (hs *httpServer) notHere(hc *httpConn, c gnet.Conn, group, remote []byte, sameGroup bool) step {
+	r := &hc.r
+	s := hs.s
+	if _, again := httpd.QueryParam(r.Query, "redirect"); again {
+		return hs.respondSimple(hc, c, 404, "")
+	}
+	rf, err := codec.ParseRemoteFilename(remote, codec.MaxStorePaths)
+	if err != nil {
+		return hs.respondSimple(hc, c, 400, "")
+	}
+	fields, err := rf.Fields()
+	if err != nil {
+		return hs.respondSimple(hc, c, 404, "")
+	}
+	ip, port, known := hs.source(fields)
+	if !known {
+		s.log.Info("http: source storage of a missing file unknown", "file", string(remote))
+		return hs.respondSimple(hc, c, 404, "")
+	}
+	age := time.Since(time.Unix(int64(fields.Timestamp), 0))
+	if sameGroup && (hs.isLocal(hc, ip) || fields.Timestamp > 0 && age > hs.cfg.SyncFileMaxDelay) {
+		return hs.respondSimple(hc, c, 404, "")
+	}
+	if hs.cfg.ResponseMode == conf.ResponseRedirect {
+		return hs.redirect(hc, c, ip)
+	}
+	if hs.proxying.Load() >= maxProxying {
+		return hs.respondSimple(hc, c, 503, "")
+	}
+	hc.op = pendingOp{cmd: codec.CmdDownloadFile, nameBuf: hc.op.nameBuf, auxBuf: hc.op.auxBuf, logicBuf: hc.op.logicBuf}
+	hc.op.rf = rf
+	hc.proxyAddr = net.JoinHostPort(ip.String(), strconv.Itoa(port))
+	hc.proxyGroup = append(hc.proxyGroup[:0], group...)
+	hc.proxyName = append(hc.proxyName[:0], remote...)
+	hc.waitDrain, hc.proxyPending = true, true
+	return hs.startSend(hc, c)
+}
+
+// source is the address and binary port of the storage a file was
+// uploaded to.
+func (hs *httpServer) source(f codec.NameFields) (netip.Addr, int, bool) {
+	s := hs.s
+	members, _ := s.Members()
+	if f.SourceIsID() {
+		id := strconv.FormatUint(uint64(f.Source), 10)
+		for _, m := range members {
+			if m.ID == id {
+				ip, err := netip.ParseAddr(m.IP)
+				return ip, m.Port, err == nil
+			}
+		}
+		return netip.Addr{}, 0, false
+	}
+	ip := netip.AddrFrom4(f.SourceIPv4())
+	for _, m := range members {
+		if m.IP == ip.String() && m.Port > 0 {
+			return ip, m.Port, true
+		}
+	}
+	// Not in a member list (no tracker yet): the group's storages listen
+	// on one port, ours.
+	port := s.cfg.Port
+	if a, ok := s.Addr().(*net.TCPAddr); ok {
+		port = a.Port
+	}
+	return ip, port, true
+}
+
+// isLocal reports whether ip is this storage: the address in its new file
+// names, the one the trackers see, or the one the client reached.
+func (hs *httpServer) isLocal(hc *httpConn, ip netip.Addr) bool {
+	s := hs.s
+	if s.sourceIP.IsValid() && s.sourceIP == ip {
+		return true
+	}
+	if my, ok := s.MyIP(); ok && my == ip {
+		return true
+	}
+	if a, ok := hc.local.(*net.TCPAddr); ok {
+		if l, ok := netip.AddrFromSlice(a.IP); ok && l.Unmap() == ip {
+			return true
+		}
+	}
+	return false
+}
+
+// redirect answers 302 to the request's URL on the source storage's HTTP
+// server (this server's port: the group's storages share their conf),
+// with "redirect=1" added, as the nginx module.
+func (hs *httpServer) redirect(hc *httpConn, c gnet.Conn, ip netip.Addr) step {
+	r := &hc.r
+	loc := hc.idBuf[:0]
+	loc = append(loc, "http://"...)
+	loc = ip.AppendTo(loc)
+	if a, ok := hc.local.(*net.TCPAddr); ok && a.Port != 80 {
+		loc = append(loc, ':')
+		loc = strconv.AppendInt(loc, int64(a.Port), 10)
+	}
+	loc = append(loc, r.Path...)
+	if len(r.Query) > 0 {
+		loc = append(loc, '?')
+		loc = append(loc, r.Query...)
+		loc = append(loc, '&')
+	} else {
+		loc = append(loc, '?')
+	}
+	loc = append(loc, "redirect=1"...)
+	hc.idBuf = loc
+	h := httpd.Head{Status: 302, Minor: r.Minor, Date: hs.dates.Get(time.Now()), Location: loc,
+		ContentLength: 0, KeepAlive: hc.keepAlive}
+	hc.head = h.Append(hc.head[:0])
+	_, _ = c.Write(hc.head)
+	hs.stats.redirects.Add(1)
+	hs.answered(hc, 302, 0)
+	return stepNext
+}
+
+// startProxy hands the socket to a fetch-through goroutine (socket dup in
+// hc.dup, busy set). Such requests are rare (a replica behind), so a
+// goroutine each is fine; their number is bounded.
+func (hs *httpServer) startProxy(hc *httpConn) {
+	hs.proxying.Add(1)
+	hs.stats.proxied.Add(1)
+	go func() {
+		defer hs.proxying.Add(-1)
+		f := os.NewFile(uintptr(hc.dup), "http client")
+		hc.dup = -1
+		client, err := net.FileConn(f)
+		_ = f.Close()
+		if err != nil {
+			hc.finish(500, 0, true)
+			return
+		}
+		status, n, err := hs.fetchThrough(hc, client)
+		_ = client.Close()
+		if err != nil {
+			hs.s.log.Warn("http: fetch-through failed", "source", hc.proxyAddr,
+				"file", string(hc.proxyName), "status", status, "sent", n, "err", err)
+		}
+		hc.finish(status, n, err != nil)
+	}()
+}
+
+// fetchThrough asks the source for the file's size (QUERY_FILE_INFO),
+// answers with the same rules as for a local file, and passes each range
+// through from DOWNLOAD_FILE replies. An error after the head went out
+// means a truncated answer: the connection is closed.
+func (hs *httpServer) fetchThrough(hc *httpConn, client net.Conn) (int, int64, error) {
+	s := hs.s
+	timeout := s.cfg.NetworkTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	d := net.Dialer{Timeout: s.cfg.ConnectTimeout}
+	if d.Timeout <= 0 {
+		d.Timeout = 10 * time.Second
+	}
+	// bound to bind_addr with client_bind, as the reporters' connections
+	if b := s.cfg.BindAddr; b != "" && s.cfg.ClientBind {
+		if ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(b, ",")[0])); err == nil {
+			d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
+		}
+	}
+	src, err := d.Dial("tcp", hc.proxyAddr)
+	if err != nil {
+		return hs.proxyFail(hc, client, 502, err)
+	}
+	defer src.Close()
+	group := hc.proxyGroup
+	if len(group) == 0 {
+		group = s.group
+	}
+	info := codec.QueryFileInfoRequest{Flags: codec.QueryFlagNoCRC, Group: group, Name: hc.proxyName}
+	buf := codec.Request(codec.CmdQueryFileInfo, info.Size()).Append(nil)
+	buf[9] = info.Flags
+	buf = info.Append(buf)
+	_ = src.SetDeadline(time.Now().Add(timeout))
+	if _, err := src.Write(buf); err != nil {
+		return hs.proxyFail(hc, client, 502, err)
+	}
+	h, body, err := readReply(src, 256)
+	if err != nil {
+		return hs.proxyFail(hc, client, 502, err)
+	}
+	if h.Status != 0 {
+		status := 502
+		if codec.Errno(h.Status) == codec.ENOENT {
+			status = 404
+		}
+		return hs.proxyFail(hc, client, status, nil)
+	}
+	var fi codec.FileInfoReply
+	if err := fi.Decode(body); err != nil {
+		return hs.proxyFail(hc, client, 502, err)
+	}
+	lastMod, etag := hs.proxyValidators(hc, fi)
+	status, bodyLen := hs.plan(hc, fi.FileSize, lastMod, etag, hs.mime.ByName(hc.proxyName))
+	hc.status = status
+	_ = client.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := client.Write(hc.head); err != nil {
+		return status, 0, err
+	}
+	if bodyLen <= 0 || hc.r.IsHead() {
+		return status, 0, nil
+	}
+	var sent int64
+	for i := range hc.nRanges {
+		rg := hc.ranges[i]
+		if hc.multipart {
+			if _, err := client.Write(hc.mp.AppendPartHead(hc.head[:0], rg)); err != nil {
+				return status, sent, err
+			}
+		}
+		req := codec.DownloadRequest{Offset: rg.Start, Bytes: rg.Length, Group: group, Name: hc.proxyName}
+		buf = codec.Request(codec.CmdDownloadFile, req.Size()).Append(buf[:0])
+		buf = req.Append(buf)
+		_ = src.SetDeadline(time.Now().Add(timeout))
+		if _, err := src.Write(buf); err != nil {
+			return status, sent, err
+		}
+		h, err := readHeader(src)
+		if err != nil {
+			return status, sent, err
+		}
+		if h.Status != 0 || h.BodyLen != rg.Length {
+			return status, sent, fmt.Errorf("source answered status %d with %d bytes for %d", h.Status, h.BodyLen, rg.Length)
+		}
+		n, err := copyWithDeadlines(client, src, rg.Length, timeout)
+		sent += n
+		if err != nil {
+			return status, sent, err
+		}
+	}
+	if hc.multipart {
+		if _, err := client.Write(hc.mp.AppendTail(hc.head[:0])); err != nil {
+			return status, sent, err
+		}
+	}
+	return status, sent, nil
+}
+
+// proxyValidators are validators() for a file known from QUERY_FILE_INFO.
+func (hs *httpServer) proxyValidators(hc *httpConn, fi codec.FileInfoReply) (int64, []byte) {
+	rf := &hc.op.rf
+	buf := hc.op.auxBuf[:0]
+	if fields, err := rf.Fields(); err == nil && rf.Kind(fields) == codec.KindNormal &&
+		!fields.IsTrunk() && fields.Timestamp > 0 {
+		buf = httpd.AppendETag(buf, uint64(fields.Timestamp), uint64(fi.FileSize), uint64(fields.CRC32))
+		hc.op.auxBuf = buf
+		return int64(fields.Timestamp), buf
+	}
+	buf = httpd.AppendETag(buf, uint64(fi.CreateTime), uint64(fi.FileSize))
+	hc.op.auxBuf = buf
+	return fi.CreateTime, buf
+}
+
+// proxyFail answers status before any head went out.
+func (hs *httpServer) proxyFail(hc *httpConn, client net.Conn, status int, cause error) (int, int64, error) {
+	body := httpd.StatusText(status)
+	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(time.Now()),
+		ContentType: "text/plain; charset=utf-8", ContentLength: int64(len(body) + 1), KeepAlive: hc.keepAlive}
+	out := h.Append(hc.head[:0])
+	if !hc.r.IsHead() {
+		out = append(out, body...)
+		out = append(out, '\n')
+	}
+	hc.head = out
+	_ = client.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if _, err := client.Write(out); err != nil && cause == nil {
+		cause = err
+	}
+	if cause != nil {
+		hs.s.log.Info("http: fetch-through", "source", hc.proxyAddr, "file", string(hc.proxyName), "err", cause)
+	}
+	return status, 0, nil
+}
+
+func readHeader(c net.Conn) (codec.Header, error) {
+	var hb [codec.HeaderSize]byte
+	if _, err := io.ReadFull(c, hb[:]); err != nil {
+		return codec.Header{}, err
+	}
+	return codec.DecodeHeader(hb[:])
+}
+
+func readReply(c net.Conn, limit int64) (codec.Header, []byte, error) {
+	h, err := readHeader(c)
+	if err != nil {
+		return h, nil, err
+	}
+	if h.BodyLen > limit {
+		return h, nil, fmt.Errorf("reply of %d bytes, want at most %d", h.BodyLen, limit)
+	}
+	b := make([]byte, h.BodyLen)
+	_, err = io.ReadFull(c, b)
+	return h, b, err
+}
+
+// copyWithDeadlines moves n bytes, renewing the deadlines while bytes
+// move (a slow but steady transfer is not cut off).
+func copyWithDeadlines(dst, src net.Conn, n int64, idle time.Duration) (int64, error) {
+	var done int64
+	for done < n {
+		step := min(n-done, 4<<20)
+		_ = src.SetReadDeadline(time.Now().Add(idle))
+		_ = dst.SetWriteDeadline(time.Now().Add(idle))
+		m, err := io.CopyN(dst, src, step)
+		done += m
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
