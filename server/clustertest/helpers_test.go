@@ -465,3 +465,9 @@ func ipOf(s client.StorageServer) string {
 	host, _, _ := net.SplitHostPort(s.Addr)
 	return host
 }
+
+// restart starts the killed storage again on the same conf and base_path.
+func (p *storageProc) restart(t testing.TB) {
+	t.Helper()
+	p.cmd = startProc(t, p.cmd.Path, p.cmd.Args[1])
+}
