@@ -24,11 +24,14 @@ func groupOf(i int) string {
 // twoGroups is 2 groups x 2 storages (one shared port on four addresses of
 // the block) reporting to the given trackers.
 type twoGroups struct {
-	blk      block
-	port     int
-	specs    [4]storageSpec
-	storages [4]*storage.Server
+	blk   block
+	port  int
+	specs [4]storageSpec
+	nodes [4]*storageNode
 }
+
+// storage i's running server.
+func (c *twoGroups) server(i int) *storage.Server { return c.nodes[i].srv }
 
 // layout says how each of the four storages is set up; the zero value is
 // two plain store paths and the default priority.
@@ -59,7 +62,7 @@ func startTwoGroups(t testing.TB, blk block, l layout, trackers ...string) *twoG
 	}
 	watch := newClient(t, trackers[0])
 	for i := 3; i >= 0; i-- {
-		c.storages[i] = startStorage(t, c.specs[i])
+		c.nodes[i] = startStorageNode(t, c.specs[i])
 		waitUntil(t, "storage "+c.specs[i].ip+" joined", func() (bool, string) {
 			m, state := storages(watch, c.specs[i].group)
 			_, ok := m[c.specs[i].ip]

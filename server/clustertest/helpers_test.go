@@ -281,31 +281,85 @@ func seedSynced(t testing.TB, base, ip string, port int) {
 	writeFile(t, filepath.Join(base, "data", ".data_init_flag"), flag)
 }
 
-// startStorage runs an in-process storage.
-func startStorage(t testing.TB, sp storageSpec) *storage.Server {
+// startStorageNode runs an in-process storage.
+func startStorageNode(t testing.TB, sp storageSpec) *storageNode {
 	t.Helper()
-	base := t.TempDir()
-	text := storageConfText(t, base, sp)
-	seedSynced(t, base, sp.ip, sp.port)
-	cfg, err := conf.ParseStorage(filepath.Join(base, "storage.conf"), []byte(text))
+	n := &storageNode{t: t, base: t.TempDir(), spec: sp}
+	writeFile(t, filepath.Join(n.base, "storage.conf"), storageConfText(t, n.base, sp))
+	seedSynced(t, n.base, sp.ip, sp.port)
+	n.start()
+	t.Cleanup(n.stop)
+	return n
+}
+
+// storageNode is an in-process storage that can be restarted on its
+// base_path, e.g. with another tracker list.
+type storageNode struct {
+	t    testing.TB
+	base string
+	spec storageSpec
+	srv  *storage.Server
+}
+
+// start (re)starts the storage from base/storage.conf.
+func (n *storageNode) start() {
+	n.t.Helper()
+	cfg, err := conf.LoadStorage(filepath.Join(n.base, "storage.conf"))
 	if err != nil {
-		t.Fatalf("storage conf: %v", err)
+		n.t.Fatalf("storage conf: %v", err)
 	}
 	s, err := storage.New(cfg, storage.WithLogger(logger()), storage.WithMulticore(false))
 	if err != nil {
-		t.Fatalf("storage New: %v", err)
+		n.t.Fatalf("storage New: %v", err)
 	}
-	if err := s.Start(); err != nil {
-		t.Fatalf("storage Start %s:%d: %v", sp.ip, sp.port, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Stop(ctx); err != nil {
-			t.Errorf("storage %s Stop: %v", sp.ip, err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err = s.Start()
+		if err == nil || time.Now().After(deadline) {
+			break
 		}
-	})
-	return s
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		n.t.Fatalf("storage Start %s:%d: %v", n.spec.ip, n.spec.port, err)
+	}
+	n.srv = s
+}
+
+func (n *storageNode) stop() {
+	if n.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.srv.Stop(ctx); err != nil {
+		n.t.Errorf("storage %s Stop: %v", n.spec.ip, err)
+	}
+	n.srv = nil
+}
+
+// reconfigure restarts the storage with another tracker list (store paths
+// and data stay).
+func (n *storageNode) reconfigure(trackers ...string) {
+	n.t.Helper()
+	n.stop()
+	path := filepath.Join(n.base, "storage.conf")
+	old, err := os.ReadFile(path)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	var keep []string
+	for _, l := range strings.Split(strings.TrimSpace(string(old)), "\n") {
+		if !strings.HasPrefix(l, "tracker_server=") {
+			keep = append(keep, l)
+		}
+	}
+	for _, tr := range trackers {
+		keep = append(keep, "tracker_server="+tr)
+	}
+	writeFile(n.t, path, strings.Join(keep, "\n")+"\n")
+	n.spec.trackers = trackers
+	n.start()
 }
 
 // storageProc is fdfs_storaged run as a separate process (--foreground), for
