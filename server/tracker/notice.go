@@ -37,7 +37,7 @@ func (s *Server) appendNotice(cs *connState, m *storage, out []byte) []byte {
 		m.noticed = g.changes
 		flags |= codec.ChangeGroupServers
 		for _, o := range g.byID {
-			b := o.brief()
+			b := o.brief(cs.peerClass)
 			out = b.Append(out)
 		}
 	}
