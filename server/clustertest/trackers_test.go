@@ -161,17 +161,7 @@ func TestLeaderKilledOtherElected(t *testing.T) {
 		l, err := newClient(t, other.addr).Leader(ctx(t))
 		return err == nil && l == other.addr, fmt.Sprintf("leader %q err %v", l, err)
 	})
-	waitUntil(t, "every storage follows the new leader", func() (bool, string) {
-		var got []string
-		ok := true
-		for i := range c.nodes {
-			p, has := c.server(i).Leader()
-			addr := fmt.Sprintf("%s:%d", p.IP, p.Port)
-			got = append(got, addr)
-			ok = ok && has && addr == other.addr
-		}
-		return ok, strings.Join(got, " ")
-	})
+	c.followLeader(t, other.addr)
 
 	// the client fails over: every call still answers, through the survivor
 	more := uploadSome(t, both, 2)
@@ -222,7 +212,9 @@ func waitOneLeader(t *testing.T, addrs []string) string {
 // the storages, given all three trackers, join it; on that first JOIN it
 // pulls the state files from the others (cluster.md §2.4), the storages'
 // beats make every one ACTIVE there, it follows the existing leader and
-// answers like the others.
+// answers like the others; the storages take their member lists from the
+// leader; and once the first two trackers stop, the late one leads and
+// serves alone.
 //
 // The storages are first run with the two trackers and then restarted with
 // three, as an operator adds a tracker: a storage that has finished its sync
@@ -282,6 +274,67 @@ func TestLateTrackerLearnsEveryStorage(t *testing.T) {
 		want := []string{a.addr + " active", b.addr + " active", late.addr + " active"}
 		slices.Sort(want)
 		return slices.Equal(got, want), strings.Join(got, ", ")
+	})
+	// the other way round: the storages take the member lists from the
+	// leader, each listing its group's two members ACTIVE
+	c.membersFromLeader(t)
+
+	// the late tracker alone: the first two stop, it is elected, the
+	// storages follow it and it keeps serving what it learned
+	a.stop()
+	b.stop()
+	waitUntil(t, "the late tracker leads", func() (bool, string) {
+		l, err := lcl.Leader(ctx(t))
+		return err == nil && l == late.addr, fmt.Sprintf("leader %q err %v", l, err)
+	})
+	c.followLeader(t, late.addr)
+	c.allStatus(t, lcl, client.StatusActive)
+	if got := answers(t, lcl, ids); got != wantAnswers {
+		t.Errorf("alone, the late tracker answers\n%s\nthe first one did\n%s", got, wantAnswers)
+	}
+	more := uploadSome(t, lcl, 2)
+	var buf bytes.Buffer
+	if _, err := lcl.Download(ctx(t), more[1], &buf, 0, 0); err != nil {
+		t.Errorf("download through the late tracker alone: %v", err)
+	}
+}
+
+// membersFromLeader waits until every storage's member list (from the
+// leader's change notices) names its group's two storages ACTIVE.
+func (c *twoGroups) membersFromLeader(t *testing.T) {
+	t.Helper()
+	for i := range c.nodes {
+		waitUntil(t, c.specs[i].ip+" knows its group", func() (bool, string) {
+			members, _ := c.server(i).Members()
+			var got []string
+			for _, m := range members {
+				got = append(got, fmt.Sprintf("%s=%d", m.IP, m.Status))
+			}
+			want := []string{}
+			for _, sp := range c.specs {
+				if sp.group == c.specs[i].group {
+					want = append(want, fmt.Sprintf("%s=%d", sp.ip, client.StatusActive))
+				}
+			}
+			slices.Sort(got)
+			return slices.Equal(got, want), strings.Join(got, " ")
+		})
+	}
+}
+
+// followLeader waits until every storage names addr as the leader tracker.
+func (c *twoGroups) followLeader(t *testing.T, addr string) {
+	t.Helper()
+	waitUntil(t, "every storage follows "+addr, func() (bool, string) {
+		var got []string
+		ok := true
+		for i := range c.nodes {
+			p, has := c.server(i).Leader()
+			at := fmt.Sprintf("%s:%d", p.IP, p.Port)
+			got = append(got, at)
+			ok = ok && has && at == addr
+		}
+		return ok, strings.Join(got, " ")
 	})
 }
 
