@@ -418,6 +418,9 @@ func (r *registry) loadGroups(data []byte) error {
 		g.subdirCount = int(iniInt(sec, "subdir_count_per_path"))
 		g.currentTrunkFileID = iniInt(sec, "current_trunk_file_id")
 		g.trunkServer = iniStr(sec, "trunk_server")
+		if g.trunkServer != "" {
+			g.trunkChanges++ // storages hear of it with their first notice
+		}
 		g.lastTrunkServer = iniStr(sec, "last_trunk_server")
 	}
 	return nil

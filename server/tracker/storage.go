@@ -79,6 +79,8 @@ type storage struct {
 	// noticed is the group change count last sent to this storage in a
 	// change notice; 0 after it went offline, so it gets a full list.
 	noticed int64
+	// trunkNoticed is the group's trunk change count last sent to it.
+	trunkNoticed int64
 	// conn is the joined connection that reports for this storage, so a
 	// stale connection closing after a re-join does not take it offline.
 	conn *connState

@@ -68,6 +68,7 @@ func appendTrunkID(out []byte, id string) []byte {
 // file keeps it. Caller holds the registry lock.
 func (s *Server) setTrunkServer(g *group, m *storage) {
 	g.trunkServer, g.lastTrunkServer = m.id, m.id
+	g.trunkChanges++
 	s.cl.mu.Lock()
 	s.cl.trunkChanges++
 	s.cl.mu.Unlock()

@@ -71,11 +71,13 @@ func startTrunkMember(t *testing.T, ip string) *Server {
 // With trunk files on, only the leader sets a trunk server, by C's rules:
 // the target must exist (ENOENT), be ACTIVE (ENONET); an ACTIVE trunk server
 // stays (EALREADY for itself, EEXIST for another) and is what a request
-// without an id gets. The followers learn it from their next PING reply
-// and every tracker lists it.
+// without an id gets. The group's storages hear of it in their next change
+// notice, the followers from their next PING reply, and every tracker lists
+// it.
 func TestSetTrunkServer(t *testing.T) {
 	all := []*Server{startTrunkMember(t, "127.0.6.11"), startTrunkMember(t, "127.0.6.12")}
 	follower, leader := all[0], all[1]
+	var leaderPeer *peer
 	for _, s := range all {
 		for _, ip := range []string{"127.0.6.2", "127.0.6.3", "127.0.6.4"} {
 			p := dialPeer(t, s, ip)
@@ -85,6 +87,9 @@ func TestSetTrunkServer(t *testing.T) {
 			if ip != "127.0.6.4" { // .4 stays ONLINE: joined, never beat
 				p.beat()
 				p.diskUsage(codec.PathUsage{TotalMB: 100000, FreeMB: 50000})
+			}
+			if s == leader && ip == "127.0.6.2" {
+				leaderPeer = p
 			}
 		}
 	}
@@ -109,6 +114,16 @@ func TestSetTrunkServer(t *testing.T) {
 		if st, reply := setTrunk(t, leader, trunkBody("group1", c.id)); st != c.want || reply != c.wantReply {
 			t.Errorf("%s: %s %q, want %s %q", c.name, st.Name(), reply, c.want.Name(), c.wantReply)
 		}
+	}
+	// the group's storages hear of it with their next change notice (0x02),
+	// once
+	n := leaderPeer.beat()
+	if n.Flags&codec.ChangeTrunkServer == 0 || string(n.TrunkServer.ID) != "127.0.6.3" ||
+		string(n.TrunkServer.IP) != "127.0.6.3" || n.TrunkServer.Status != StatusActive {
+		t.Errorf("notice after the trunk server was set: flags %#x trunk %+v", n.Flags, n.TrunkServer)
+	}
+	if n := leaderPeer.beat(); n.Flags&codec.ChangeTrunkServer != 0 {
+		t.Errorf("trunk server told twice: flags %#x", n.Flags)
 	}
 	for _, s := range all {
 		deadline := time.Now().Add(20 * time.Second)
