@@ -70,18 +70,20 @@ func daemon(t testing.TB, name string) string {
 
 // block hands every cluster its own ten addresses of 127.0.6.0/24, so that
 // clusters of parallel tests never share an (ip, port): storages are
-// .k1-.k4 (ids, i.e. IPs, sort in that order), trackers .k6-.k8. No address
-// ends in 0, which a file ID would misread as a storage id (cluster.md §4.9).
+// .k1-.k4 (ids, i.e. IPs, sort in that order), trackers .k6-.k8, for k in
+// 2..24 (server/tracker's tests use .1-.19). No address ends in 0, which a
+// file ID would misread as a storage id (cluster.md §4.9). The blocks are
+// reused round robin (go test -count=N): a run has fewer clusters than
+// blocks, and the clusters of a run are gone before the next one starts.
 var nextBlock atomic.Int32
+
+const firstBlock, blocks = 2, 23
 
 type block struct{ base int }
 
 func newBlock(t testing.TB) block {
-	n := int(nextBlock.Add(1))
-	if n > 24 {
-		t.Fatalf("out of 127.0.6.0/24 blocks (%d clusters)", n)
-	}
-	return block{base: 10 * n}
+	n := int(nextBlock.Add(1)-1) % blocks
+	return block{base: 10 * (firstBlock + n)}
 }
 
 func (b block) storageIP(i int) string { return "127.0.6." + strconv.Itoa(b.base+1+i) }

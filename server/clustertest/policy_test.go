@@ -24,7 +24,6 @@ type policyCase struct {
 	name   string
 	conf   []string
 	layout layout
-	tmpfs  bool // the case needs store paths of chosen sizes
 	steps  []step
 }
 
@@ -89,7 +88,7 @@ func policyCases() []policyCase {
 		{
 			// §5.3 mode 2: the freest path, set by each disk report, never
 			// advanced by a choice.
-			name: "path2 freest path", tmpfs: true,
+			name: "path2 freest path",
 			conf: []string{"store_lookup = 1", "store_group = group1", "store_server = 1", "store_path = 2",
 				"reserved_storage_space = 1M"},
 			layout: layout{pathMB: [4][]int{{16, 48}, {16, 16}, {48, 16}, {16, 16}}},
@@ -104,7 +103,7 @@ func policyCases() []policyCase {
 			// §5.1 mode 2: the group with the most free MB (a group's free MB is
 			// its least free member's), although it sorts second; not advanced
 			// by a choice.
-			name: "lookup2 freest group", tmpfs: true,
+			name:   "lookup2 freest group",
 			conf:   []string{"store_lookup = 2", "store_server = 0", "store_path = 0", "reserved_storage_space = 1M"},
 			layout: layout{pathMB: [4][]int{{16, 16}, {64, 64}, {48, 48}, {24, 24}}},
 			steps: []step{
@@ -117,7 +116,7 @@ func policyCases() []policyCase {
 			// §5.8 MB form, group check: the sum of a member's paths must exceed
 			// the reserve; group1's members have 32 MB, group2's 96 MB, so every
 			// query lands in group2 and group1 asked by name is ENOSPC.
-			name: "reserved MB skips a full group", tmpfs: true,
+			name:   "reserved MB skips a full group",
 			conf:   []string{"store_lookup = 0", "store_server = 0", "store_path = 0", "reserved_storage_space = 64M"},
 			layout: layout{pathMB: [4][]int{{16, 16}, {16, 16}, {48, 48}, {48, 48}}},
 			steps: []step{
@@ -130,7 +129,7 @@ func policyCases() []policyCase {
 			// §5.8 MB form, path check: reserve/path count (64/2 = 32 MB) per
 			// path; storage 0's first path (16 MB) never qualifies, so its
 			// round robin keeps landing on path 1.
-			name: "reserved MB per path", tmpfs: true,
+			name: "reserved MB per path",
 			conf: []string{"store_lookup = 1", "store_group = group1", "store_server = 1", "store_path = 0",
 				"reserved_storage_space = 64M"},
 			layout: layout{pathMB: [4][]int{{16, 96}, {48, 48}, {48, 48}, {48, 48}}},
@@ -145,7 +144,7 @@ func policyCases() []policyCase {
 			// path. Storage 0 is 62% used: group1 fails. Storage 2's first path is
 			// 62% used: group2 passes (its whole is 69% free) but that path is
 			// skipped.
-			name: "reserved ratio", tmpfs: true,
+			name: "reserved ratio",
 			conf: []string{"store_lookup = 0", "store_server = 0", "store_path = 0", "reserved_storage_space = 50%"},
 			layout: layout{pathMB: [4][]int{{32, 32}, {32, 32}, {32, 32}, {32, 32}},
 				fillMB: [4][]int{{20, 20}, nil, {20, 0}, nil}},
@@ -157,7 +156,7 @@ func policyCases() []policyCase {
 		},
 		{
 			// no group has the reserved space: ENOSPC with and without a group.
-			name: "reserved everywhere", tmpfs: true,
+			name:   "reserved everywhere",
 			conf:   []string{"store_lookup = 2", "reserved_storage_space = 500M"},
 			layout: layout{pathMB: [4][]int{{16, 16}, {16, 16}, {16, 16}, {16, 16}}},
 			steps: []step{
