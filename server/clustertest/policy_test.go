@@ -20,6 +20,8 @@ type step struct {
 	want  string // store: "group ip pN"; fetch/update: ip; or an errno name
 }
 
+// A policyCase is a tracker.conf, the four storages' set-up and the queries
+// asked in order (the round robins carry state from one to the next).
 type policyCase struct {
 	name   string
 	conf   []string
@@ -27,8 +29,9 @@ type policyCase struct {
 	steps  []step
 }
 
-// Storage i of the block is written as a placeholder {i} in want and
-// replaced by its address: "group1 {0} p0".
+// policyCases are the cases; storage i of the cluster is written {i} in
+// want and replaced by its address: "group1 {0} p0". Storages 0 and 1 are
+// group1, 2 and 3 group2; ids (IPs) sort in that order.
 func policyCases() []policyCase {
 	rr := []string{"store_lookup = 0", "store_server = 0", "store_path = 0", "reserved_storage_space = 1M"}
 	return []policyCase{
@@ -198,6 +201,8 @@ func policyCases() []policyCase {
 	}
 }
 
+// TestPolicies runs every case on its own tracker and 2 groups x 2
+// in-process storages.
 func TestPolicies(t *testing.T) {
 	for _, tc := range policyCases() {
 		t.Run(tc.name, func(t *testing.T) {
