@@ -13,11 +13,11 @@ import (
 // worked out from the rules of cluster.md §5 and §4.9 for the cluster each
 // case sets up, not taken from our tracker's output.
 type step struct {
-	op    string // "store" (QUERY_STORE), "fetch" (QUERY_FETCH_ONE), "update" (QUERY_UPDATE)
-	group string // store: "" for WITHOUT_GROUP, else WITH_GROUP; fetch/update: the file's group
+	op    string // "store" (QUERY_STORE_*_ONE), "storeall" (*_ALL), "fetch" (QUERY_FETCH_ONE), "update" (QUERY_UPDATE)
+	group string // store(all): "" for WITHOUT_GROUP, else WITH_GROUP; fetch/update: the file's group
 	file  string // fetch/update: "old", "future" or "appender", created on storage src
 	src   int
-	want  string // store: "group ip pN"; fetch/update: ip; or an errno name
+	want  string // store: "group ip pN"; storeall: "group ip,ip pN"; fetch/update: ip; or an errno name
 }
 
 // A policyCase is a tracker.conf, the four storages' set-up and the queries
@@ -51,6 +51,21 @@ func policyCases() []policyCase {
 				{op: "store", group: "group2", want: "group2 {2} p0"},
 				{op: "store", want: "group1 {0} p0"},
 				{op: "store", group: "group9", want: "ENOENT"},
+			},
+		},
+		{
+			// §5.2: the _ALL forms list every writable server and compute the
+			// path for the first one (whose path round robin moves); they move
+			// the group round robin like the ONE forms but not the group's
+			// server round robin.
+			name: "store all", conf: rr,
+			steps: []step{
+				{op: "storeall", want: "group1 {0},{1} p0"},
+				{op: "storeall", want: "group2 {2},{3} p0"},
+				{op: "store", want: "group1 {0} p1"},
+				{op: "storeall", group: "group1", want: "group1 {0},{1} p0"},
+				{op: "store", want: "group2 {2} p1"},
+				{op: "storeall", group: "group9", want: "ENOENT"},
 			},
 		},
 		{
@@ -233,8 +248,19 @@ func (c *twoGroups) expand(s string) string {
 // run asks the tracker what the step asks and renders the answer like want.
 func (c *twoGroups) run(t testing.TB, cl *client.Client, st step) string {
 	t.Helper()
-	if st.op == "store" {
+	switch st.op {
+	case "store":
 		return queryStore(t, cl, st.group)
+	case "storeall":
+		all, err := cl.QueryStoreAll(ctx(t), st.group)
+		if err != nil {
+			return errName(t, err)
+		}
+		var ips []string
+		for _, s := range all {
+			ips = append(ips, ipOf(s))
+		}
+		return all[0].Group + " " + strings.Join(ips, ",") + " p" + strconv.Itoa(all[0].StorePathIndex)
 	}
 	id := fileFor(st, c.specs[st.src].ip)
 	var s client.StorageServer
