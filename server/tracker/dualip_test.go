@@ -43,7 +43,7 @@ func TestDualIPAddressForPeer(t *testing.T) {
 // Over the wire: the storage joins from 127.0.6.2 under an id whose entry
 // names 192.168.77.5 and 127.0.6.3 (outer written first, so conf swaps
 // them); a client on loopback (outer class) is sent to 127.0.6.3 by every
-// query.
+// query and sees it so in LIST_STORAGE.
 func TestDualIPQueries(t *testing.T) {
 	dir := t.TempDir()
 	ids := "100001 group1 127.0.6.3,192.168.77.5\n"
@@ -85,5 +85,9 @@ func TestDualIPQueries(t *testing.T) {
 	all, err := c.QueryFetchAll(ctx, id)
 	if err != nil || len(all) != 1 || all[0].Addr != "127.0.6.3:23000" {
 		t.Errorf("QUERY_FETCH_ALL: %+v %v", all, err)
+	}
+	list, err := c.ListStorages(ctx, "group1", "")
+	if err != nil || len(list) != 1 || string(codec.FixedBytes(list[0].IP)) != "127.0.6.3" {
+		t.Errorf("LIST_STORAGE: %+v %v, want the outer 127.0.6.3", list, err)
 	}
 }
