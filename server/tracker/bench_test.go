@@ -18,6 +18,9 @@ func benchTracker(tb testing.TB) (*Server, *connState) {
 		tb.Fatal(err)
 	}
 	s.reg.store = nil // no state files: this measures the query path only
+	// dispatch is called directly, so OnTraffic never settles the state-file
+	// pull question that a first JOIN raises; settle it as a lone tracker would
+	s.sys.decided = true
 	self := netip.MustParseAddr("127.0.0.10")
 	for _, ip := range []string{"127.0.0.2", "127.0.0.3"} {
 		cs := &connState{peer: ip, peerIP: netip.MustParseAddr(ip), localIP: self, out: new([]byte)}

@@ -10,6 +10,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
 )
 
 const headerSize = codec.HeaderSize
@@ -19,6 +20,9 @@ type connState struct {
 	peer    string     // peer IP as text: a storage's id without storage ids
 	peerIP  netip.Addr // peer IP
 	localIP netip.Addr // the address the peer reached us on
+	// peerClass is the peer IP's class (cluster.md §5.6): of a dual-IP
+	// storage, the address of this class is the one the peer is given.
+	peerClass conf.IPClass
 
 	// storage is the storage that joined on this connection ("logged in").
 	storage *storage
@@ -66,6 +70,7 @@ func (h *eventHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	cs.peerIP = addrIP(c.RemoteAddr())
 	cs.localIP = addrIP(c.LocalAddr())
 	cs.peer = cs.peerIP.String()
+	cs.peerClass = conf.ClassifyIP(cs.peer)
 	c.SetContext(cs)
 	return nil, gnet.None
 }

@@ -31,9 +31,10 @@ func init() {
 		codec.CmdServerListAllGroups: handleListAllGroups,
 		codec.CmdServerListStorage:   handleListStorage,
 
-		codec.CmdServerDeleteStorage: handleDeleteStorage,
-		codec.CmdServerDeleteGroup:   handleDeleteGroup,
-		codec.CmdServerGetLeader:     handleGetLeader,
+		codec.CmdServerDeleteStorage:  handleDeleteStorage,
+		codec.CmdServerDeleteGroup:    handleDeleteGroup,
+		codec.CmdServerGetLeader:      handleGetLeader,
+		codec.CmdServerSetTrunkServer: handleSetTrunkServer,
 
 		codec.CmdServerTrackerClusterStat: handleTrackerClusterStat,
 		codec.CmdServerStorageClusterStat: handleStorageClusterStat,

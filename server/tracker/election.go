@@ -344,6 +344,7 @@ func (s *Server) applyTrunkServers(reply *codec.PingLeaderReply) {
 				g.lastTrunkServer = id
 			}
 			g.trunkServer = id
+			g.trunkChanges++
 			changed = true
 		}
 	}

@@ -41,6 +41,10 @@ type group struct {
 	currentTrunkFileID int64
 	trunkServer        string
 	lastTrunkServer    string
+	// trunkChanges counts trunk-server assignments of the group; a storage
+	// whose trunkNoticed differs gets the trunk server in its next change
+	// notice (flag 0x02).
+	trunkChanges int64
 
 	// changes counts membership and status changes; a storage whose
 	// noticed differs gets the member list in its next change notice.

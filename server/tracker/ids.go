@@ -96,7 +96,7 @@ func handleGetServerID(s *Server, _ *connState, body, out []byte) ([]byte, codec
 	return append(out, host...), codec.OK // without ids the IP is the id
 }
 
-func handleGetStatus(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
+func handleGetStatus(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	var req codec.StorageLookupRequest
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
@@ -120,7 +120,7 @@ func handleGetStatus(s *Server, _ *connState, body, out []byte) ([]byte, codec.E
 	if m == nil {
 		return out, codec.ENOENT
 	}
-	b := m.brief()
+	b := m.brief(cs.peerClass)
 	return b.Append(out), codec.OK
 }
 

@@ -147,6 +147,7 @@ func (r *registry) join(cs *connState, req *codec.StorageJoinRequest) (*storage,
 	// step 6: the storage's identity
 	id := cs.peer
 	rw := codec.RWModeBoth
+	var dual *dualIP
 	if cfg.UseStorageID && cfg.StorageIDs != nil {
 		var e *conf.StorageID
 		if cfg.TrustStorageServerID && len(req.StorageID) > 0 {
@@ -165,6 +166,11 @@ func (r *registry) join(cs *connState, req *codec.StorageJoinRequest) (*storage,
 		}
 		id = e.ID
 		rw = wireRWMode(e.RW)
+		addrs := e.IPs
+		if len(addrs) == 0 {
+			addrs = e.Hosts
+		}
+		dual = newDualIP(addrs)
 	}
 
 	g := r.groups[groupName]
@@ -243,6 +249,7 @@ func (r *registry) join(cs *connState, req *codec.StorageJoinRequest) (*storage,
 		}
 		m.rwMode = rw
 	}
+	m.dual = dual
 	m.storePathCount = int(req.StorePathCount)
 	m.subdirCount = int(req.SubdirCountPerPath)
 	m.uploadPriority = req.UploadPriority

@@ -2,6 +2,7 @@ package tracker
 
 import (
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
 )
 
 // Monitor lists (client.md §4.5, §4.6): LIST_ONE_GROUP (90),
@@ -65,7 +66,7 @@ func (s *Server) groupStat(g *group) codec.GroupStat {
 	}
 }
 
-func handleListStorage(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
+func handleListStorage(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	var req codec.ListStorageRequest
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
@@ -82,25 +83,27 @@ func handleListStorage(s *Server, _ *connState, body, out []byte) ([]byte, codec
 		if m == nil {
 			return out, codec.ENOENT
 		}
-		st := s.storageStat(m)
+		st := s.storageStat(m, cs.peerClass)
 		return st.Append(out), codec.OK
 	}
 	for _, m := range g.byID {
-		st := s.storageStat(m)
+		st := s.storageStat(m, cs.peerClass)
 		out = st.Append(out)
 	}
 	return out, codec.OK
 }
 
-// storageStat fills a storage-stat record (caller holds the lock).
-func (s *Server) storageStat(m *storage) codec.StorageStat {
+// storageStat fills a storage-stat record for a peer of the given IP class
+// (a dual-IP storage is listed by the address for that class, as C does).
+// Caller holds the lock.
+func (s *Server) storageStat(m *storage, peer conf.IPClass) codec.StorageStat {
 	return codec.StorageStat{
 		Dialect:            s.dialect.List,
 		IPSize:             s.dialect.IPSize,
 		Status:             m.status,
 		RWMode:             m.rwMode,
 		ID:                 m.idBytes,
-		IP:                 m.ipBytes,
+		IP:                 m.ipFor(peer),
 		SrcID:              []byte(m.syncSrcID),
 		Version:            []byte(m.version),
 		JoinTime:           m.joinTime,

@@ -33,11 +33,20 @@ func (s *Server) appendNotice(cs *connState, m *storage, out []byte) []byte {
 		out = b.Append(out)
 	}
 	g := m.group
+	if m.trunkNoticed != g.trunkChanges {
+		m.trunkNoticed = g.trunkChanges
+		flags |= codec.ChangeTrunkServer
+		var b codec.StorageBrief // all zeros: no trunk server
+		if t := g.find(g.trunkServer); t != nil {
+			b = codec.StorageBrief{Status: t.status, Port: int32(g.port), ID: t.idBytes, IP: t.ipFor(cs.peerClass)}
+		}
+		out = b.Append(out)
+	}
 	if m.noticed != g.changes {
 		m.noticed = g.changes
 		flags |= codec.ChangeGroupServers
 		for _, o := range g.byID {
-			b := o.brief()
+			b := o.brief(cs.peerClass)
 			out = b.Append(out)
 		}
 	}

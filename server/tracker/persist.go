@@ -85,6 +85,11 @@ func (f *stateFiles) appendFile(name string, data []byte) error {
 	return err
 }
 
+// removeFile deletes a state file (a converted legacy one).
+func (f *stateFiles) removeFile(name string) error {
+	return os.Remove(filepath.Join(f.dir, name))
+}
+
 func (f *stateFiles) readFile(name string) ([]byte, error) {
 	b, err := os.ReadFile(filepath.Join(f.dir, name))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -288,6 +293,10 @@ func (r *registry) formatSyncTimestamps() []byte {
 // load reads the state files of a previous run (ours or C's). Storages come
 // back OFFLINE unless they were still being set up (INIT, WAIT_SYNC,
 // SYNCING): nobody is connected yet.
+//
+// A missing groups or servers file whose legacy CSV form exists is read
+// from that, written in the new form and the legacy file deleted, as C
+// converts them.
 func (r *registry) load() error {
 	var files [codec.SysFileCount][]byte
 	for i := range files {
@@ -297,7 +306,52 @@ func (r *registry) load() error {
 		}
 		files[i] = data
 	}
-	return r.loadFiles(&files)
+	var legacy [codec.SysFileCount][]byte
+	anyLegacy := false
+	for i := range files {
+		if name := legacyFileOf(i); files[i] == nil && name != "" {
+			data, err := r.store.readFile(name)
+			if err != nil {
+				return err
+			}
+			legacy[i], anyLegacy = data, anyLegacy || data != nil
+		}
+	}
+	if !anyLegacy {
+		return r.loadFiles(&files)
+	}
+	// the changelog first: legacy changelog offsets are clamped to its size
+	r.changelog = files[codec.SysFileChangelog]
+	loaders := [...]func([]byte) error{r.loadGroups, r.loadServers, r.loadSyncTimestamps}
+	legacyLoaders := [...]func([]byte) error{r.loadLegacyGroups, r.loadLegacyServers, nil}
+	for i, load := range loaders {
+		name, data := codec.SysFileName(i), files[i]
+		if legacy[i] != nil {
+			load, name, data = legacyLoaders[i], legacyFileOf(i), legacy[i]
+		}
+		if data == nil {
+			continue
+		}
+		if err := load(data); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	for i, data := range legacy {
+		if data == nil {
+			continue
+		}
+		formatted := r.formatGroups()
+		if i == codec.SysFileServers {
+			formatted = r.formatServers()
+		}
+		if err := r.store.writeFile(codec.SysFileName(i), formatted); err != nil {
+			return fmt.Errorf("converting %s: %w", legacyFileOf(i), err)
+		}
+		if err := r.store.removeFile(legacyFileOf(i)); err != nil {
+			return fmt.Errorf("converted %s, but: %w", legacyFileOf(i), err)
+		}
+	}
+	return nil
 }
 
 // loadFiles builds the state from the contents of the four state files,
@@ -364,6 +418,9 @@ func (r *registry) loadGroups(data []byte) error {
 		g.subdirCount = int(iniInt(sec, "subdir_count_per_path"))
 		g.currentTrunkFileID = iniInt(sec, "current_trunk_file_id")
 		g.trunkServer = iniStr(sec, "trunk_server")
+		if g.trunkServer != "" {
+			g.trunkChanges++ // storages hear of it with their first notice
+		}
 		g.lastTrunkServer = iniStr(sec, "last_trunk_server")
 	}
 	return nil

@@ -8,39 +8,39 @@ import (
 // These are the hot commands; they decode in place, select under the lock
 // and encode straight into the reply buffer without allocating.
 
-func handleQueryStoreWithoutGroupOne(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
+func handleQueryStoreWithoutGroupOne(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	if len(body) != 0 {
 		return out, codec.EINVAL
 	}
-	return s.queryStore(nil, false, out)
+	return s.queryStore(cs, nil, false, out)
 }
 
-func handleQueryStoreWithGroupOne(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
+func handleQueryStoreWithGroupOne(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	var req codec.GroupNameRequest
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
 	}
-	return s.queryStore(req.GroupName, false, out)
+	return s.queryStore(cs, req.GroupName, false, out)
 }
 
-func handleQueryStoreWithoutGroupAll(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
+func handleQueryStoreWithoutGroupAll(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	if len(body) != 0 {
 		return out, codec.EINVAL
 	}
-	return s.queryStore(nil, true, out)
+	return s.queryStore(cs, nil, true, out)
 }
 
-func handleQueryStoreWithGroupAll(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
+func handleQueryStoreWithGroupAll(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	var req codec.GroupNameRequest
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
 	}
-	return s.queryStore(req.GroupName, true, out)
+	return s.queryStore(cs, req.GroupName, true, out)
 }
 
 // queryStore answers 101/104 (one server) and 106/107 (every writable
 // server of the chosen group, the path of the first).
-func (s *Server) queryStore(groupName []byte, all bool, out []byte) ([]byte, codec.Errno) {
+func (s *Server) queryStore(cs *connState, groupName []byte, all bool, out []byte) ([]byte, codec.Errno) {
 	r := s.reg
 	w := s.dialect.IPSize.QueryWidth()
 	r.mu.Lock()
@@ -60,27 +60,27 @@ func (s *Server) queryStore(groupName []byte, all bool, out []byte) ([]byte, cod
 	}
 	out = codec.AppendFixedBytes(out, g.nameBytes, codec.GroupNameSize)
 	if !all {
-		out = codec.AppendFixedBytes(out, srv.ipBytes, w)
+		out = codec.AppendFixedBytes(out, srv.ipFor(cs.peerClass), w)
 		out = codec.AppendInt64(out, int64(srv.port))
 		return append(out, byte(path)), codec.OK
 	}
 	for _, m := range g.writable {
-		out = codec.AppendFixedBytes(out, m.ipBytes, w)
+		out = codec.AppendFixedBytes(out, m.ipFor(cs.peerClass), w)
 		out = codec.AppendInt64(out, int64(m.port))
 	}
 	return append(out, byte(path)), codec.OK
 }
 
-func handleQueryFetchOne(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
-	return s.queryFetch(body, out, false)
+func handleQueryFetchOne(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
+	return s.queryFetch(cs, body, out, false)
 }
 
-func handleQueryUpdate(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
-	return s.queryFetch(body, out, true)
+func handleQueryUpdate(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
+	return s.queryFetch(cs, body, out, true)
 }
 
 // queryFetch answers QUERY_FETCH_ONE (102) and QUERY_UPDATE (103).
-func (s *Server) queryFetch(body, out []byte, update bool) ([]byte, codec.Errno) {
+func (s *Server) queryFetch(cs *connState, body, out []byte, update bool) ([]byte, codec.Errno) {
 	var req codec.QueryFetchRequest
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
@@ -105,13 +105,13 @@ func (s *Server) queryFetch(body, out []byte, update bool) ([]byte, codec.Errno)
 	}
 	w := s.dialect.IPSize.QueryWidth()
 	out = codec.AppendFixedBytes(out, g.nameBytes, codec.GroupNameSize)
-	out = codec.AppendFixedBytes(out, srv.ipBytes, w)
+	out = codec.AppendFixedBytes(out, srv.ipFor(cs.peerClass), w)
 	return codec.AppendInt64(out, int64(srv.port)), codec.OK
 }
 
 // handleQueryFetchAll answers QUERY_FETCH_ALL (105): every storage that can
 // serve the file, in the configured FETCH_ALL layout.
-func handleQueryFetchAll(s *Server, _ *connState, body, out []byte) ([]byte, codec.Errno) {
+func handleQueryFetchAll(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
 	var req codec.QueryFetchRequest
 	if err := req.Decode(body); err != nil {
 		return out, errnoOf(err)
@@ -129,7 +129,7 @@ func handleQueryFetchAll(s *Server, _ *connState, body, out []byte) ([]byte, cod
 	out = codec.AppendFixedBytes(out, g.nameBytes, codec.GroupNameSize)
 	n := 0
 	add := func(m *storage) {
-		out = codec.AppendFixedBytes(out, m.ipBytes, w)
+		out = codec.AppendFixedBytes(out, m.ipFor(cs.peerClass), w)
 		if n == 0 || !oldFormat {
 			out = codec.AppendInt64(out, int64(m.port))
 		}

@@ -87,6 +87,7 @@ func (r *registry) setStatus(s *storage, status byte) bool {
 	}
 	if status == StatusOffline {
 		s.noticed = 0
+		s.trunkNoticed = 0
 	}
 	r.log.Info("storage status changed", "group", s.group.name, "storage", s.id,
 		"from", statusName(old), "to", statusName(status))

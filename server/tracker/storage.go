@@ -38,6 +38,9 @@ type storage struct {
 	ip      string
 	ipBytes []byte
 	port    int
+	// dual is set for a storage with two addresses in storage_ids.conf:
+	// inner first, outer second (cluster.md §5.6).
+	dual *dualIP
 
 	// sourceByID and sourceByIP are what bytes 0-3 of a file name hold when
 	// this storage created the file (cluster.md §4.9): its numeric id, and
@@ -76,6 +79,8 @@ type storage struct {
 	// noticed is the group change count last sent to this storage in a
 	// change notice; 0 after it went offline, so it gets a full list.
 	noticed int64
+	// trunkNoticed is the group's trunk change count last sent to it.
+	trunkNoticed int64
 	// conn is the joined connection that reports for this storage, so a
 	// stale connection closing after a re-join does not take it offline.
 	conn *connState
@@ -114,8 +119,36 @@ func (s *storage) canRead() bool  { return s.rwMode&codec.RWModeRead != 0 }
 func (s *storage) canWrite() bool { return s.rwMode&codec.RWModeWrite != 0 }
 
 // brief is the FDFSStorageBrief of this storage.
-func (s *storage) brief() codec.StorageBrief {
-	return codec.StorageBrief{Status: s.status, Port: int32(s.port), ID: s.idBytes, IP: s.ipBytes}
+func (s *storage) brief(peer conf.IPClass) codec.StorageBrief {
+	return codec.StorageBrief{Status: s.status, Port: int32(s.port), ID: s.idBytes, IP: s.ipFor(peer)}
+}
+
+// dualIP is a storage's two addresses with the outer one's class.
+type dualIP struct {
+	inner, outer []byte
+	outerClass   conf.IPClass
+}
+
+// newDualIP takes the addresses of a storage_ids.conf entry (conf orders
+// them inner first); nil unless there are two.
+func newDualIP(addrs []string) *dualIP {
+	if len(addrs) != 2 {
+		return nil
+	}
+	return &dualIP{inner: []byte(addrs[0]), outer: []byte(addrs[1]), outerClass: conf.ClassifyIP(addrs[1])}
+}
+
+// ipFor is the address a peer of the given class is told: of two, the
+// outer one when the classes match, else the inner one, as C does; of one,
+// the address the storage joined from.
+func (s *storage) ipFor(peer conf.IPClass) []byte {
+	if s.dual == nil {
+		return s.ipBytes
+	}
+	if s.dual.outerClass == peer {
+		return s.dual.outer
+	}
+	return s.dual.inner
 }
 
 // clearStats drops what a deleted storage reported (C clears them on delete).

@@ -1,0 +1,193 @@
+package tracker
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+// The CSV state files of trackers older than the ini "_new" ones (cluster.md
+// §2.5). C converts each once, when its new file is missing: it loads the
+// old one, writes the new one and deletes the old one. So do we.
+const (
+	legacyGroupsFile  = "storage_groups.dat"
+	legacyServersFile = "storage_servers.dat"
+)
+
+// legacyFileOf names the legacy file standing in for state file i, if any.
+func legacyFileOf(i int) string {
+	switch i {
+	case codec.SysFileGroups:
+		return legacyGroupsFile
+	case codec.SysFileServers:
+		return legacyServersFile
+	}
+	return ""
+}
+
+// csvFields splits a legacy line into at most max comma-separated fields,
+// trimmed, as C's splitEx does (the last field keeps any further commas).
+func csvFields(line string, max int) []string {
+	f := strings.SplitN(line, ",", max)
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	return f
+}
+
+// atoi reads a legacy number as C's atoi/strtoll do: leading digits, 0 if
+// none.
+func atoi(s string) int64 {
+	end := 0
+	if end < len(s) && (s[end] == '-' || s[end] == '+') {
+		end++
+	}
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	n, _ := strconv.ParseInt(s[:end], 10, 64)
+	return n
+}
+
+// legacyLines yields the non-empty lines of a legacy file with their
+// 1-based numbers.
+func legacyLines(data []byte, fn func(n int, line string) error) error {
+	for n, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if err := fn(n+1, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadLegacyGroups reads storage_groups.dat: "group,port" (before V1.12) or
+// "group,port,store_path_count,subdir_count_per_path".
+func (r *registry) loadLegacyGroups(data []byte) error {
+	return legacyLines(data, func(n int, line string) error {
+		f := csvFields(line, 4)
+		if len(f) != 4 && len(f) != 2 {
+			return fmt.Errorf("line %d: %d columns, want 4 or 2", n, len(f))
+		}
+		name := f[0]
+		if !codec.ValidGroupName([]byte(name)) {
+			return fmt.Errorf("line %d: invalid group name %q", n, name)
+		}
+		if r.groups[name] != nil {
+			return fmt.Errorf("line %d: group %s listed twice", n, name)
+		}
+		g := r.addGroup(name)
+		g.port = int(atoi(f[1]))
+		if len(f) == 4 {
+			g.storePathCount = int(atoi(f[2]))
+			g.subdirCount = int(atoi(f[3]))
+		}
+		return nil
+	})
+}
+
+// loadLegacyServers reads storage_servers.dat, one storage a line in 22,
+// 20, 18 or 17 columns: group, ip, status, sync source, sync until, the
+// upload/set-meta/delete/download/get-meta counters (total, success), last
+// source update, last sync update, then changelog offset (18+), storage and
+// HTTP port (20+), join time and version (22).
+func (r *registry) loadLegacyServers(data []byte) error {
+	const cols = 22
+	counters := []func(*codec.StatBlock) *int64{
+		func(s *codec.StatBlock) *int64 { return &s.TotalUploadCount },
+		func(s *codec.StatBlock) *int64 { return &s.SuccessUploadCount },
+		func(s *codec.StatBlock) *int64 { return &s.TotalSetMetaCount },
+		func(s *codec.StatBlock) *int64 { return &s.SuccessSetMetaCount },
+		func(s *codec.StatBlock) *int64 { return &s.TotalDeleteCount },
+		func(s *codec.StatBlock) *int64 { return &s.SuccessDeleteCount },
+		func(s *codec.StatBlock) *int64 { return &s.TotalDownloadCount },
+		func(s *codec.StatBlock) *int64 { return &s.SuccessDownloadCount },
+		func(s *codec.StatBlock) *int64 { return &s.TotalGetMetaCount },
+		func(s *codec.StatBlock) *int64 { return &s.SuccessGetMetaCount },
+		func(s *codec.StatBlock) *int64 { return &s.LastSourceUpdate },
+		func(s *codec.StatBlock) *int64 { return &s.LastSyncUpdate },
+	}
+	err := legacyLines(data, func(n int, line string) error {
+		f := csvFields(line, cols)
+		switch len(f) {
+		case cols, cols - 2, cols - 4, cols - 5:
+		default:
+			return fmt.Errorf("line %d: %d columns, want 22, 20, 18 or 17", n, len(f))
+		}
+		g := r.groups[f[0]]
+		if g == nil {
+			return fmt.Errorf("line %d: unknown group %q", n, f[0])
+		}
+		ip := f[1]
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return fmt.Errorf("line %d: bad ip address %q", n, ip)
+		}
+		port := g.port
+		if len(f) >= cols-2 {
+			if p := int(atoi(f[18])); p > 0 {
+				port = p
+			}
+		}
+		id, rw := ip, codec.RWModeBoth
+		if r.cfg.UseStorageID && r.cfg.StorageIDs != nil {
+			e := r.cfg.StorageIDs.ByAddr(ip, port)
+			if e == nil || e.Group != g.name {
+				return fmt.Errorf("line %d: %s:%d of %s not in storage_ids", n, ip, port, g.name)
+			}
+			id, rw = e.ID, wireRWMode(e.RW)
+		}
+		if g.find(id) != nil {
+			return fmt.Errorf("line %d: storage %s listed twice", n, id)
+		}
+		m := newStorage(g, id, ip, port)
+		m.rwMode = rw
+		m.status = byte(atoi(f[2]))
+		switch m.status {
+		case StatusInit, StatusWaitSync, StatusSyncing:
+		default:
+			m.status = StatusOffline
+		}
+		m.syncSrcID = f[3]
+		m.syncUntil = atoi(f[4])
+		for i, field := range counters {
+			*field(&m.stat) = atoi(f[5+i])
+		}
+		if len(f) > cols-5 {
+			m.changelogOffset = min(max(atoi(f[17]), 0), int64(len(r.changelog)))
+		}
+		if len(f) == cols {
+			m.joinTime = atoi(f[20])
+			m.version = f[21]
+		}
+		g.add(m)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// a sync source must be a storage of the same group, as C checks
+	for _, g := range r.sorted {
+		for _, m := range g.storages {
+			if m.syncSrcID == "" {
+				continue
+			}
+			if g.find(m.syncSrcID) == nil {
+				if r.cfg.UseStorageID && r.cfg.StorageIDs != nil {
+					if e := r.cfg.StorageIDs.ByAddr(m.syncSrcID, g.port); e != nil && g.find(e.ID) != nil {
+						m.syncSrcID = e.ID
+						continue
+					}
+				}
+				return fmt.Errorf("group %s: sync source %q of %s does not exist", g.name, m.syncSrcID, m.id)
+			}
+		}
+		g.updateSpace()
+	}
+	return nil
+}
