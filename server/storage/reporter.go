@@ -54,6 +54,8 @@ type reporters struct {
 	// syncGen moves when there are new sync timestamps to report (the
 	// replication code bumps it); each link remembers what it sent.
 	syncGen atomic.Int64
+
+	pushers *syncManager // one sync pusher per group peer (sync_pusher.go)
 }
 
 // link is one tracker_server.
@@ -104,6 +106,7 @@ func (s *Server) startReporting() {
 	s.rep = r
 	s.mu.Unlock()
 	r.wg.Add(1)
+	r.pushers = s.startPushers(r)
 	go r.run()
 }
 
@@ -130,6 +133,9 @@ func (s *Server) stopReporting() {
 		l.mu.Unlock()
 	}
 	r.cancel()
+	if r.pushers != nil {
+		r.pushers.stop() // each pusher saves its mark
+	}
 	r.wg.Wait()
 }
 
@@ -666,7 +672,7 @@ func (r *reporters) diskUsage() []byte {
 
 // syncReport is the SYNC_REPORT body: every member the leader listed (self
 // included, listed first when the list is not known yet) with the newest
-// source timestamp received from it (replication fills these in later).
+// source timestamp received from it (sync_receiver.go credits them).
 func (r *reporters) syncReport(c net.Conn) []byte {
 	var rep codec.SyncReport
 	own := r.ownID(c)
@@ -679,7 +685,7 @@ func (r *reporters) syncReport(c net.Conn) []byte {
 		ids = append([]string{own}, ids...)
 	}
 	for _, id := range ids {
-		rep.Add(codec.SyncTimestamp{ID: []byte(id), Timestamp: 0})
+		rep.Add(codec.SyncTimestamp{ID: []byte(id), Timestamp: int32(r.s.synced.get(id))})
 	}
 	return rep.Append(nil)
 }

@@ -160,6 +160,8 @@ type Server struct {
 	tap       func(cmd byte, body []byte) // tests: every request a reporter sends
 
 	onChangelog func(ChangelogEntry) // OnChangelog
+	synced      syncCredits          // newest source timestamp received per peer (SYNC_REPORT)
+	pushers     *syncManager         // the sync pushers while reporting runs
 
 	// conns are the attached connections, for the network_timeout sweep.
 	conns     sync.Map  // *connState -> struct{}
