@@ -125,6 +125,14 @@ func TestSyncReceiverReplay(t *testing.T) {
 					t.Errorf("our replica binlog\n%s\nC's\n%s", data, cb)
 				}
 			}
+			// the receiver's next SYNC_REPORT in the capture carries C's credit
+			// (only ops answered 0 on connections that sent 9 count)
+			wantCredit := map[string]int64{"02_sync_ops": 1795299942, "03_new_member": 1795299996}
+			if w, ok := wantCredit[name]; ok {
+				if got := s.SyncedFrom("127.0.2.21"); got != w {
+					t.Errorf("credited %d to 127.0.2.21, C reported %d", got, w)
+				}
+			}
 			t.Logf("%d requests replayed to our receiver as to %s; %d replica lines", replayed, dest, lines)
 			for _, c := range conns {
 				c.c.Close()
