@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,29 +87,53 @@ func TestSyncGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	// on B: an appender through append, modify, truncate; one renamed;
-	// a file larger than a network buffer (received by a worker)
+	// a file larger than a network buffer (received by a worker). Each
+	// step waits until it is everywhere, so that each goes on the wire by
+	// itself (otherwise the pusher may find the final file and skip steps,
+	// as C does).
+	settle := func(ids ...string) {
+		t.Helper()
+		waitUntil(t, "the step on every member", func() (bool, string) {
+			for _, id := range ids {
+				want, werr := os.ReadFile(b.filePath(id))
+				for _, n := range nodes {
+					got, err := os.ReadFile(n.filePath(id))
+					if (werr == nil) != (err == nil) || !bytes.Equal(got, want) {
+						return false, n.ip + " differs on " + id
+					}
+				}
+			}
+			return true, ""
+		})
+	}
 	ap, err := cl.UploadAppender(ctx, bytes.NewReader([]byte("0123456789012345678901234567890123456789")), 40, "log",
 		client.OnStorage(b.storage()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	settle(ap)
 	if err := cl.Append(ctx, ap, bytes.NewReader([]byte("+appended-tail+\n")), 16); err != nil {
 		t.Fatal(err)
 	}
+	settle(ap)
 	if err := cl.Modify(ctx, ap, 10, bytes.NewReader([]byte("MODIFIED")), 8); err != nil {
 		t.Fatal(err)
 	}
+	settle(ap)
 	if err := cl.Truncate(ctx, ap, 50); err != nil {
 		t.Fatal(err)
 	}
+	settle(ap)
 	ap2, err := cl.UploadAppender(ctx, bytes.NewReader([]byte("to be renamed")), 13, "dat", client.OnStorage(b.storage()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	settle(ap2)
 	renamed, err := cl.Regenerate(ctx, ap2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	settle(ap2, renamed)
 	big := upload(b, randBytes(2, 3<<20), "bin")
 	// on C: one file kept, one deleted
 	keep := upload(c, []byte("kept"), "txt")
@@ -228,29 +253,45 @@ func TestSyncSurvivesKill(t *testing.T) {
 	c := startMember(t, cl, 4, port, tracker)
 	ctx := ctxT(t)
 
+	// one uploader per member, uploading without pause until told to stop
+	var mu sync.Mutex
 	acked := map[string][]byte{}
-	put := func(n *syncNode, i int) {
-		data := randBytes(uint64(i), 200+i*37)
-		id, err := cl.Upload(ctx, bytes.NewReader(data), int64(len(data)), "k", client.OnStorage(n.storage()))
-		if err == nil {
-			acked[id] = data
-		}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for k, n := range []*syncNode{a, b, c} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				data := randBytes(uint64(k*100000+i), 200+i%50*37)
+				id, err := cl.Upload(ctx, bytes.NewReader(data), int64(len(data)), "k", client.OnStorage(n.storage()))
+				if err != nil {
+					time.Sleep(20 * time.Millisecond) // B is down
+					continue
+				}
+				mu.Lock()
+				acked[id] = data
+				mu.Unlock()
+			}
+		}()
 	}
-	for i := range 40 {
-		put([]*syncNode{a, b, c}[i%3], i)
-	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+	waitUntil(t, "uploads acknowledged", func() (bool, string) { return count() >= 60, fmt.Sprint(count()) })
 	b.kill() // SIGKILL in the middle of the stream
-	for i := 40; i < 60; i++ {
-		put([]*syncNode{a, b, c}[i%3], i) // the uploads to B fail: not acknowledged
-	}
+	before := count()
+	waitUntil(t, "uploads to the others go on", func() (bool, string) { return count() >= before+30, fmt.Sprint(count()) })
 	b.startChild()
 	waitUntil(t, "the restarted storage ACTIVE", statusIs(cl, statusActive, b.ip))
-	for i := 60; i < 75; i++ {
-		put([]*syncNode{a, b, c}[i%3], i)
-	}
-	if len(acked) < 60 {
-		t.Fatalf("only %d uploads acknowledged", len(acked))
-	}
+	before = count()
+	waitUntil(t, "more uploads", func() (bool, string) { return count() >= before+30, fmt.Sprint(count()) })
+	close(stop)
+	wg.Wait()
+	t.Logf("%d uploads acknowledged", len(acked))
 	waitUntil(t, "every acknowledged file on every member", func() (bool, string) {
 		for id, data := range acked {
 			for _, n := range []*syncNode{a, b, c} {
