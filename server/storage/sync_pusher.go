@@ -478,7 +478,9 @@ func (p *pusher) call(cmd, status byte, fixed []byte, f *os.File, n int64) (code
 		}
 	}
 	p.lastIO = time.Now()
-	return codec.Errno(rh.Status), nil
+	st := codec.Errno(rh.Status)
+	p.s.stats.syncBytes(&p.s.stats.syncOut, n, st == codec.OK || st == codec.EEXIST)
+	return st, nil
 }
 
 // pushSome sends the next records (at most a batch, so the peer's status

@@ -65,6 +65,8 @@ func (s *Server) applied(cs *connState, op codec.BinlogOp, logic, src []byte, a,
 	if errno := s.logOp(cs, op, cs.op.syncTS, logic, src, a, b); errno != codec.OK {
 		return errno
 	}
+	s.stats.lastSyncUpdate.Store(s.now().Unix())
+	s.stats.gen.Add(1)
 	if cs.syncSrc != "" && s.synced.credit(cs.syncSrc, cs.op.syncTS) {
 		s.NoteSyncProgress()
 	}
@@ -293,6 +295,12 @@ func syncMissing(err error) error {
 
 // commitSync puts a received body in place and logs the replica line.
 func (s *Server) commitSync(cs *connState, w *diskio.FileWriter) codec.Errno {
+	errno := s.commitSyncBody(cs, w)
+	s.stats.syncBytes(&s.stats.syncIn, w.Written(), errno == codec.OK)
+	return errno
+}
+
+func (s *Server) commitSyncBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 	op := &cs.op
 	switch op.cmd {
 	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile:

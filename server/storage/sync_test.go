@@ -169,6 +169,19 @@ func TestSyncGroup(t *testing.T) {
 		t.Errorf("A's binlog ops %q lack some of c a m t r C U", ops)
 	}
 
+	// the sync counters reach the tracker with the beats
+	waitUntil(t, "sync byte counters at the tracker", func() (bool, string) {
+		m, state := storagesAt(cl)
+		for _, n := range nodes {
+			st := m[n.ip].Stat
+			if st.SuccessSyncInBytes <= 0 || st.SuccessSyncOutBytes <= 0 || st.LastSyncUpdate <= 0 {
+				return false, fmt.Sprintf("%s %s: in %d out %d last %d", state, n.ip, st.SuccessSyncInBytes,
+					st.SuccessSyncOutBytes, st.LastSyncUpdate)
+			}
+		}
+		return true, ""
+	})
+
 	// QUERY_FETCH names only storages that have the file
 	for i := range 30 {
 		n := nodes[i%3]
