@@ -261,6 +261,9 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 		}
 		s.paths = append(s.paths, &storePath{index: i, disk: sp, workers: g})
 	}
+	if err := s.checkStorePathMarks(dataDir); err != nil {
+		return nil, err
+	}
 	b, err := OpenBinlog(dataDir)
 	if err != nil {
 		return nil, err

@@ -215,6 +215,19 @@ func TestSyncGroup(t *testing.T) {
 	waitUntil(t, "the wiped member ACTIVE", statusIs(cl, statusActive, c.ip))
 	waitUntil(t, "the wiped member holds everything again", func() (bool, string) { return treesEqual(nodes...) })
 
+	// a replaced disk (store path empty, the rest of base_path intact) is
+	// told by its missing store path mark and filled again
+	b.stop()
+	if err := os.RemoveAll(b.dir + "/sp0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(b.dir+"/sp0", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b.start()
+	waitUntil(t, "the member with a new disk ACTIVE", statusIs(cl, statusActive, b.ip))
+	waitUntil(t, "the new disk holds everything", func() (bool, string) { return treesEqual(nodes...) })
+
 	// and normal sync goes on: a new file everywhere
 	last := upload(d, []byte("after the resync"), "txt")
 	waitUntil(t, "the last file everywhere", func() (bool, string) {
