@@ -161,7 +161,8 @@ type Server struct {
 
 	onChangelog func(ChangelogEntry) // OnChangelog
 	synced      syncCredits          // newest source timestamp received per peer (SYNC_REPORT)
-	pushers     *syncManager         // the sync pushers while reporting runs
+	statKept    map[string]int64     // storage_stat.dat values we do not count ourselves
+	lastStats   time.Time            // last storage_stat.dat write (ticker goroutine only)
 
 	// conns are the attached connections, for the network_timeout sweep.
 	conns     sync.Map  // *connState -> struct{}
@@ -269,6 +270,7 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.binlog = b
+	s.loadStats(dataDir)
 	s.handler = &eventHandler{srv: s}
 	ok = true
 	return s, nil
@@ -312,6 +314,9 @@ func (s *Server) closeDisks() {
 			if err := p.workers.Close(); err != nil {
 				s.log.Warn("close disk workers", "store_path", p.disk.Root(), "err", err)
 			}
+		}
+		if err := s.saveStats(); err != nil {
+			s.log.Warn("save counters", "err", err)
 		}
 		if s.binlog != nil {
 			if err := s.binlog.Close(); err != nil {
@@ -399,6 +404,12 @@ func (s *Server) tick() time.Duration {
 		s.lastSync = now
 		if err := s.binlog.Sync(); err != nil {
 			s.log.Error("binlog fsync", "err", err)
+		}
+	}
+	if now.Sub(s.lastStats) >= s.cfg.SyncStatFileInterval {
+		s.lastStats = now
+		if err := s.saveStats(); err != nil {
+			s.log.Warn("save counters", "err", err)
 		}
 	}
 	if limit := s.cfg.NetworkTimeout; limit > 0 {
