@@ -56,6 +56,8 @@ type reporters struct {
 	syncGen atomic.Int64
 
 	pushers *syncManager // one sync pusher per group peer (sync_pusher.go)
+
+	ownIDFound string // our id from FETCH_STORAGE_IDS (run goroutine, before the links start)
 }
 
 // link is one tracker_server.
@@ -311,6 +313,16 @@ func (r *reporters) fetchParams() bool {
 			r.s.log.Warn("PARAMETER_REQ reply", "tracker", l.addr, "err", err)
 			continue
 		}
+		if v, _ := p.Get("use_storage_id"); v != "" && v != "0" && r.s.prm().StorageID == "" && r.s.cfg.ServerID == "" {
+			if c, err := r.dial(l.addr); err == nil {
+				id, err := r.lookUpOwnID(c)
+				r.quit(c)
+				if err != nil {
+					r.s.log.Warn("own storage id not found", "tracker", l.addr, "err", err)
+				}
+				r.ownIDFound = id
+			}
+		}
 		r.applyParams(p)
 		return true
 	}
@@ -359,6 +371,9 @@ func (r *reporters) applyParams(p codec.Parameters) {
 	if np.StorageID == "" {
 		np.StorageID = s.cfg.ServerID
 	}
+	if np.StorageID == "" {
+		np.StorageID = r.ownIDFound
+	}
 	idOK := false
 	if id, err := strconv.ParseUint(np.StorageID, 10, 32); err == nil && id > 0 && id <= 0xFFFFFF {
 		idOK = true
@@ -373,6 +388,7 @@ func (r *reporters) applyParams(p codec.Parameters) {
 	default:
 		np.UseStorageID = false
 	}
+	np.ClusterIDs = useID && idOK
 	s.live.Store(&np)
 	s.log.Info("tracker parameters applied", "store_path", np.StorePathMode, "reserve_mb", np.Reserve.MB,
 		"reserve_ratio", np.Reserve.Ratio, "response_ip_addr_size", np.ResponseIPSize,
@@ -383,7 +399,7 @@ func (r *reporters) applyParams(p codec.Parameters) {
 // cluster uses them, else its IP (falling back to the connection's local
 // address while GET_MY_IP has not answered).
 func (r *reporters) ownID(c net.Conn) string {
-	if p := r.s.prm(); p.StorageID != "" && p.UseStorageID {
+	if p := r.s.prm(); p.StorageID != "" && (p.UseStorageID || p.ClusterIDs) {
 		return p.StorageID
 	}
 	if ip := r.s.myIP.Load(); ip != nil {
@@ -517,7 +533,7 @@ func (l *link) join(c net.Conn) error {
 		Status:             r.joinStatus(c),
 		CurrentTrackerIP:   []byte(l.host),
 	}
-	if p := s.prm(); p.UseStorageID {
+	if p := s.prm(); p.UseStorageID || p.ClusterIDs {
 		req.StorageID = []byte(p.StorageID)
 	}
 	for _, ts := range s.cfg.TrackerServers {

@@ -44,6 +44,10 @@ type Params struct {
 	// instead of the IPv4 address into new file names.
 	UseStorageID bool
 	StorageID    string
+	// ClusterIDs: the trackers know storages by id (use_storage_id), even
+	// when file names carry IPs; StorageID is then our name at the trackers
+	// and at the peers.
+	ClusterIDs bool
 	// SlaveUseLink is store_slave_file_use_link: a slave file's data gets
 	// a generated name and the slave name is a symbolic link to it.
 	SlaveUseLink bool

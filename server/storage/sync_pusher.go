@@ -148,7 +148,8 @@ type pusher struct {
 
 func (m *syncManager) newPusher(id string) *pusher {
 	ctx, cancel := context.WithCancel(m.ctx)
-	name := markFileName(id, m.s.prm().UseStorageID, m.r.port)
+	p := m.s.prm()
+	name := markFileName(id, p.UseStorageID || p.ClusterIDs, m.r.port)
 	return &pusher{m: m, s: m.s, id: id, markPath: markPath(m.s.binlog.Dir(), name), ctx: ctx,
 		cancel: cancel, done: make(chan struct{})}
 }
