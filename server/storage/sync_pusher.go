@@ -142,6 +142,11 @@ type pusher struct {
 	lastIO  time.Time
 	backoff time.Duration
 
+	// full copy: SYNCING is pushed once per episode, OFFLINE again while
+	// the trackers still show the peer copying after we finished
+	reportedSyncing bool
+	reportedDone    time.Time
+
 	hdr [codec.HeaderSize]byte
 	buf []byte
 }
@@ -226,6 +231,12 @@ func (p *pusher) run() {
 			}
 		}
 		source := p.mark.NeedSyncOld && !p.mark.SyncOldDone
+		if copying && p.mark.NeedSyncOld && p.mark.SyncOldDone && time.Since(p.reportedDone) >= 5*time.Second {
+			// our OFFLINE report was lost (a tracker down, or we restarted
+			// in between): the peer would wait for ever
+			p.reportStatus(peer, statusOffline)
+			p.reportedDone = time.Now()
+		}
 		if peer.Status != statusActive && !(source && copying) {
 			p.closeConn()
 			p.sleep(wait, nil) // non-sources wait for ACTIVE (§4.4 step 3)
@@ -242,8 +253,9 @@ func (p *pusher) run() {
 				continue
 			}
 		}
-		if source && peer.Status == statusWaitSync {
+		if source && peer.Status == statusWaitSync && !p.reportedSyncing {
 			p.reportStatus(peer, statusSyncing)
+			p.reportedSyncing = true
 		}
 		atEnd, err := p.pushSome()
 		if err != nil {
@@ -261,6 +273,7 @@ func (p *pusher) run() {
 			p.s.log.Info("full copy to new member done", "peer", p.id, "rows", p.mark.SyncRows)
 			if copying {
 				p.reportStatus(peer, statusOffline)
+				p.reportedDone = time.Now()
 			}
 		}
 		if p.dirty > 0 {
@@ -309,9 +322,11 @@ func (p *pusher) setup(peer Peer) error {
 	own := p.m.r.ownID(nil)
 	m := &p.mark
 	if src == own {
-		if !(m.NeedSyncOld && !m.SyncOldDone && m.Until == until && p.hasMark) {
-			// a new (or wiped) member: replay everything we have
+		// the same episode (we restarted during or just after the copy)
+		// goes on; a new one (a new or wiped member) replays everything
+		if !(p.hasMark && m.NeedSyncOld && m.Until == until) {
 			*m = syncMark{NeedSyncOld: true, Until: until}
+			p.reportedSyncing = false
 			p.s.log.Info("full copy to new member", "peer", p.id, "until", until)
 		}
 	} else {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,7 +65,11 @@ func startMember(t *testing.T, cl *client.Client, host, port int, tracker string
 func TestSyncGroup(t *testing.T) {
 	tracker, port := syncGroup(t)
 	cl := syncClient(t, tracker)
-	a := startMember(t, cl, 2, port, tracker)
+	var taps tapRecorder // what A, the full-copy source, asks the tracker
+	a := newSyncNode(t, 2, port, tracker)
+	a.start(withRequestTap(taps.tap))
+	t.Cleanup(a.stop)
+	waitUntil(t, a.ip+" ACTIVE", statusIs(cl, statusActive, a.ip))
 	b := startMember(t, cl, 3, port, tracker)
 	c := startMember(t, cl, 4, port, tracker)
 	nodes := []*syncNode{a, b, c}
@@ -209,6 +214,26 @@ func TestSyncGroup(t *testing.T) {
 	waitUntil(t, "the new member holds everything", func() (bool, string) { return treesEqual(nodes...) })
 	if flag, _ := os.ReadFile(d.dir + "/data/.data_init_flag"); !bytes.Contains(flag, []byte("sync_old_done=1\n")) {
 		t.Errorf(".data_init_flag of the new member: %s", flag)
+	}
+	// the source asked who copies to D (86), pushed D SYNCING then OFFLINE
+	// (76, brief port 0 as C), in that order (cluster.md §4.4, §1.6)
+	var seq []string
+	for _, r := range taps.snapshot() {
+		switch r.cmd {
+		case codec.CmdStorageSyncSrcReq:
+			var q codec.SyncSourceRequest
+			if q.Decode(r.body) == nil && string(q.DestID) == d.ip {
+				seq = append(seq, "86")
+			}
+		case codec.CmdStorageReportStatus:
+			var q codec.ReportStatusRequest
+			if q.Decode(r.body) == nil && string(q.Storage.ID) == d.ip && q.Storage.Port == 0 {
+				seq = append(seq, fmt.Sprintf("76:%d", q.Storage.Status))
+			}
+		}
+	}
+	if got := strings.Join(seq, " "); !strings.HasPrefix(got, "86 76:2 76:5") {
+		t.Errorf("the source's requests about the new member: %q, want 86 76:2 76:5", got)
 	}
 
 	// a member whose data was wiped resyncs fully (fastdfs#921)
