@@ -147,6 +147,11 @@ type pusher struct {
 	reportedSyncing bool
 	reportedDone    time.Time
 
+	// consecutive EINVAL refusals of the record at refusedIn/refusedAt
+	refusals  int
+	refusedIn int
+	refusedAt int64
+
 	hdr [codec.HeaderSize]byte
 	buf []byte
 }
@@ -529,9 +534,21 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 		}
 		if p.wanted(&rec) {
 			if err := p.send(&rec); err != nil {
-				p.reader.seek(index, off)
-				p.mark.ScanRows--
-				return false, fmt.Errorf("%c %s: %w", rec.Op, rec.Filename, err)
+				var pr *peerRefused
+				invalid := errors.As(err, &pr) && pr.status == codec.EINVAL
+				if invalid && p.refusedIn == index && p.refusedAt == off {
+					p.refusals++
+				} else if invalid {
+					p.refusals, p.refusedIn, p.refusedAt = 1, index, off
+				}
+				if !invalid || p.refusals < refusalsBeforeSkip {
+					p.reader.seek(index, off)
+					p.mark.ScanRows--
+					return false, fmt.Errorf("%c %s: %w", rec.Op, rec.Filename, err)
+				}
+				p.s.log.Error("peer refuses a record again and again, skipped", "peer", p.id,
+					"op", string(rune(rec.Op)), "file", string(rec.Filename), "status", pr.status)
+				p.refusals = 0
 			}
 			p.mark.SyncRows++
 			if iv := p.s.cfg.SyncInterval; iv > 0 {
@@ -649,6 +666,11 @@ func (p *pusher) send(rec *codec.BinlogRecord) error {
 	return nil
 }
 
+// peerRefused is a record the peer answered with an error status.
+type peerRefused struct{ status codec.Errno }
+
+func (e *peerRefused) Error() string { return fmt.Sprintf("peer answered status %d", e.status) }
+
 // okStatus: nil for 0, EEXIST and the extra statuses given.
 func okStatus(st codec.Errno, err error, also ...codec.Errno) error {
 	if err != nil {
@@ -662,8 +684,15 @@ func okStatus(st codec.Errno, err error, also ...codec.Errno) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("peer answered status %d", st)
+	return &peerRefused{status: st}
 }
+
+// refusalsBeforeSkip: a record the peer calls invalid this many times in a
+// row is skipped (logged as an error) rather than stalling every later
+// record for ever — C's stall on one bad record is what its users hit
+// most (fastdfs#532/#535). Other failures (I/O, a full disk) are retried
+// without end: skipping them would lose data.
+const refusalsBeforeSkip = 3
 
 // sendFile sends a whole file (16 or 18) with its content by sendfile; a
 // symlink goes as SYNC_CREATE_LINK to its target.

@@ -159,25 +159,7 @@ func TestSyncPusherReplay(t *testing.T) {
 	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
 	go peer.serve()
 
-	// A as the C storage 127.0.2.21 with B listed ACTIVE at the fake peer
-	my := netip.MustParseAddr("127.0.2.21")
-	a.myIP.Store(&my)
-	a.peers.members = []Peer{{ID: "127.0.2.21", IP: "127.0.2.21", Port: 23000, Status: statusActive},
-		{ID: "127.0.2.22", IP: syncBlock + "21", Port: ln.Addr().(*net.TCPAddr).Port, Status: statusActive}}
-	a.peers.hasList, a.peers.gen = true, 1
-	markFile := filepath.Join(aBase, "data", "sync", "127.0.2.22_23000.mark")
-	if err := saveMark(markFile, &syncMark{}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &reporters{s: a, ctx: ctx, cancel: cancel, port: 23000}
-	m := a.startPushers(r)
-	waitUntil(t, "the pusher at the end of A's binlog", func() (bool, string) {
-		mk, _, _ := loadMark(markFile)
-		return mk.BinlogOffset == int64(len(cBinlog)), strings.TrimSpace(string(mk.encode()))
-	})
-	cancel()
-	m.stop()
+	markFile := pushTo(t, a, aBase, ln, int64(len(cBinlog)))
 
 	// every request we sent is one C sent, byte for byte
 	used := map[int]bool{}
@@ -227,5 +209,98 @@ func TestSyncPusherReplay(t *testing.T) {
 	}
 	if ours, _ := os.ReadFile(markFile); !bytes.Equal(ours, cMark) {
 		t.Errorf("mark file\n%s\nC's\n%s", ours, cMark)
+	}
+}
+
+// pushTo runs a's pushers as the C storage 127.0.2.21 with one peer,
+// 127.0.2.22, listed ACTIVE at ln, until the peer's mark reaches end;
+// it returns the mark file.
+func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64) string {
+	t.Helper()
+	my := netip.MustParseAddr("127.0.2.21")
+	a.myIP.Store(&my)
+	a.peers.mu.Lock()
+	a.peers.members = []Peer{{ID: "127.0.2.21", IP: "127.0.2.21", Port: 23000, Status: statusActive},
+		{ID: "127.0.2.22", IP: syncBlock + "21", Port: ln.Addr().(*net.TCPAddr).Port, Status: statusActive}}
+	a.peers.hasList, a.peers.gen = true, 1
+	a.peers.mu.Unlock()
+	markFile := filepath.Join(aBase, "data", "sync", "127.0.2.22_23000.mark")
+	if err := saveMark(markFile, &syncMark{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &reporters{s: a, ctx: ctx, cancel: cancel, port: 23000}
+	m := a.startPushers(r)
+	waitUntil(t, "the pusher at the end of the binlog", func() (bool, string) {
+		mk, _, _ := loadMark(markFile)
+		return mk.BinlogOffset == end, strings.TrimSpace(string(mk.encode()))
+	})
+	cancel()
+	m.stop()
+	return markFile
+}
+
+// A record the peer keeps calling invalid is skipped after a few tries;
+// the records after it still go out (no stall, fastdfs#532/#535).
+func TestSyncSkipsRefusedRecord(t *testing.T) {
+	a, aBase := replayStorage(t)
+	names := []string{"M00/00/00/one.txt", "M00/00/00/two.txt", "M00/00/00/three.txt"}
+	for i, n := range names {
+		os.WriteFile(filepath.Join(aBase, "sp0", "data", "00", "00", n[10:]), []byte(n), 0o644)
+		rec := codec.BinlogRecord{Timestamp: int64(1795300000 + i), Op: codec.BinlogCreate, Filename: []byte(n)}
+		if err := a.binlog.Append(&rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", syncBlock+"21:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	got := map[string]int{}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				for {
+					var hb [codec.HeaderSize]byte
+					if _, err := io.ReadFull(c, hb[:]); err != nil {
+						return
+					}
+					h, _ := codec.DecodeHeader(hb[:])
+					body := make([]byte, h.BodyLen)
+					if _, err := io.ReadFull(c, body); err != nil {
+						return
+					}
+					name := syncFilename(h.Cmd, body)
+					mu.Lock()
+					got[name]++
+					mu.Unlock()
+					status := byte(0)
+					if name == names[1] {
+						status = byte(codec.EINVAL)
+					}
+					c.Write(codec.Reply(status, 0).Append(nil))
+					if status != 0 {
+						return // C closes after EINVAL
+					}
+				}
+			}()
+		}
+	}()
+	st, _ := os.Stat(filepath.Join(aBase, "data", "sync", BinlogFileName(0)))
+	markFile := pushTo(t, a, aBase, ln, st.Size())
+	mu.Lock()
+	defer mu.Unlock()
+	if got[names[0]] != 1 || got[names[2]] != 1 || got[names[1]] != refusalsBeforeSkip {
+		t.Errorf("requests per file %v; want 1, %d, 1", got, refusalsBeforeSkip)
+	}
+	if mk, _, _ := loadMark(markFile); mk.ScanRows != 3 {
+		t.Errorf("mark %+v", mk)
 	}
 }
