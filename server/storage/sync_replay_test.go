@@ -213,3 +213,64 @@ func sortedLines(b []byte) string {
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
 }
+
+// SYNC_CREATE_LINK (19) is in no capture (C never sends it, cluster.md
+// §4.2): our receiver makes the link, logs the intended `l <link> <src>`
+// line (not C's broken one), answers EEXIST to a retry and ENOENT when the
+// target is missing; SYNC_DELETE_FILE removes the link.
+func TestSyncReceiverLink(t *testing.T) {
+	s, base := replayStorage(t)
+	c := dialRaw(t, s.Addr().String())
+	id := codec.ReportServerID{ID: []byte("127.0.5.99")}
+	c.send(codec.CmdReportServerID, 0, id.Append(nil))
+	if h, _ := c.mustRecv(); h.Status != 0 {
+		t.Fatalf("REPORT_SERVER_ID: %d", h.Status)
+	}
+	target, link := "M00/00/00/fwACFWsCHBWAUtM8AAAAKfB1Juc998.jpg", "M00/00/00/fwACFWsCHBWAUtM8AAAAKfB1Juc998_s.jpg"
+	create := codec.SyncFileRequest{FileSize: 4, Timestamp: 1795300373, Group: []byte("group1"),
+		Filename: []byte(target), Content: []byte("data")}
+	c.send(codec.CmdSyncCreateFile, 0, create.Append(nil))
+	if h, _ := c.mustRecv(); h.Status != 0 {
+		t.Fatalf("16: %d", h.Status)
+	}
+	req := codec.SyncLinkRequest{Timestamp: 1795300374, Group: []byte("group1"), LinkName: []byte(link),
+		SrcFilename: []byte(target)}
+	for i, want := range []codec.Errno{codec.OK, codec.EEXIST} {
+		c.send(codec.CmdSyncCreateLink, 0, req.Append(nil))
+		if h, _ := c.mustRecv(); codec.Errno(h.Status) != want {
+			t.Fatalf("19 #%d: status %d, want %d", i+1, h.Status, want)
+		}
+	}
+	p := filepath.Join(base, "sp0", "data", "00", "00", link[10:])
+	if b, err := os.ReadFile(p); err != nil || string(b) != "data" {
+		t.Fatalf("through the link: %q %v", b, err)
+	}
+	if fi, err := os.Lstat(p); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("not a symlink: %v %v", fi, err)
+	}
+	missing := req
+	missing.LinkName, missing.SrcFilename = []byte("M00/00/00/x_s.jpg"), []byte("M00/00/00/x.jpg")
+	c.send(codec.CmdSyncCreateLink, 0, missing.Append(nil))
+	if h, _ := c.mustRecv(); codec.Errno(h.Status) != codec.ENOENT {
+		t.Fatalf("19 to a missing target: %d", h.Status)
+	}
+	del := codec.SyncDeleteRequest{Timestamp: 1795300375, Group: []byte("group1"), Filename: []byte(link)}
+	c.send(codec.CmdSyncDeleteFile, 0, del.Append(nil))
+	if h, _ := c.mustRecv(); h.Status != 0 {
+		t.Fatalf("17 of the link: %d", h.Status)
+	}
+	if _, err := os.Lstat(p); err == nil {
+		t.Fatal("link still there")
+	}
+	if _, err := os.Stat(filepath.Join(base, "sp0", "data", "00", "00", target[10:])); err != nil {
+		t.Fatalf("deleting the link removed its target: %v", err)
+	}
+	data, _ := os.ReadFile(filepath.Join(base, "data", "sync", "binlog.000"))
+	want := "1795300373 c " + target + "\n1795300374 l " + link + " " + target + "\n1795300375 d " + link + "\n"
+	if string(data) != want {
+		t.Errorf("binlog\n%s\nwant\n%s", data, want)
+	}
+	if got := s.SyncedFrom("127.0.5.99"); got != 1795300375 {
+		t.Errorf("credited %d", got)
+	}
+}
