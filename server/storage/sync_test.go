@@ -374,6 +374,13 @@ func TestSyncReplicationLag(t *testing.T) {
 		n = 50
 	}
 	lags := make([]time.Duration, 0, n)
+	// warm-up: the pusher is connected once the first file is across
+	warm := []byte("warm-up")
+	wid, err := cl.Upload(ctx, bytes.NewReader(warm), int64(len(warm)), "lag", client.OnStorage(a.storage()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the first file on the peer", func() (bool, string) { return b.hasFile(wid, warm), "" })
 	for i := range n {
 		data := randBytes(uint64(i), 1024)
 		id, err := cl.Upload(ctx, bytes.NewReader(data), int64(len(data)), "lag", client.OnStorage(a.storage()))
@@ -394,8 +401,8 @@ func TestSyncReplicationLag(t *testing.T) {
 		lags = append(lags, time.Since(acked))
 	}
 	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
-	t.Logf("replication lag over %d uploads of 1 KiB: p50 %v, p99 %v, max %v",
-		n, lags[n/2], lags[n*99/100], lags[n-1])
+	t.Logf("replication lag over %d uploads of 1 KiB: p50 %v, p90 %v, p99 %v, max %v",
+		n, lags[n/2], lags[n*9/10], lags[n*99/100], lags[n-1])
 }
 
 // TestSyncStorageIDs: with use_storage_id the storages learn their ids
