@@ -217,6 +217,9 @@ func (s *Server) handleSyncStream(cs *connState, c gnet.Conn, hdr codec.Header, 
 	}
 	whole := int64(buffered) >= hdr.BodyLen
 	skip := codec.HeaderSize + fixed
+	// total_sync_in_bytes counts what peers send, applied or not (C's
+	// success count is the applied part only)
+	s.stats.syncBytes(&s.stats.syncIn, op.size, false)
 	if op.noContent {
 		_, _ = c.Discard(skip)
 		return cs.submit(op.path)
@@ -296,7 +299,9 @@ func syncMissing(err error) error {
 // commitSync puts a received body in place and logs the replica line.
 func (s *Server) commitSync(cs *connState, w *diskio.FileWriter) codec.Errno {
 	errno := s.commitSyncBody(cs, w)
-	s.stats.syncBytes(&s.stats.syncIn, w.Written(), errno == codec.OK)
+	if n := w.Written(); errno == codec.OK && n > 0 {
+		s.stats.syncIn[1].Add(n)
+	}
 	return errno
 }
 

@@ -121,6 +121,10 @@ func TestSyncReceiverReplay(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// and its storage_stat.dat: success_sync_in_bytes=825
+				if got := s.stats.syncIn[1].Load(); got != 825 {
+					t.Errorf("success_sync_in_bytes %d, C counted 825", got)
+				}
 				if sortedLines(data) != sortedLines(cb) {
 					t.Errorf("our replica binlog\n%s\nC's\n%s", data, cb)
 				}
