@@ -159,7 +159,7 @@ func TestSyncPusherReplay(t *testing.T) {
 	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
 	go peer.serve()
 
-	markFile := pushTo(t, a, aBase, ln, int64(len(cBinlog)))
+	markFile := pushTo(t, a, aBase, ln, int64(len(cBinlog)), syncMark{})
 
 	// every request we sent is one C sent, byte for byte
 	used := map[int]bool{}
@@ -215,7 +215,7 @@ func TestSyncPusherReplay(t *testing.T) {
 // pushTo runs a's pushers as the C storage 127.0.2.21 with one peer,
 // 127.0.2.22, listed ACTIVE at ln, until the peer's mark reaches end;
 // it returns the mark file.
-func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64) string {
+func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64, start syncMark) string {
 	t.Helper()
 	my := netip.MustParseAddr("127.0.2.21")
 	a.myIP.Store(&my)
@@ -225,7 +225,7 @@ func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64) s
 	a.peers.hasList, a.peers.gen = true, 1
 	a.peers.mu.Unlock()
 	markFile := filepath.Join(aBase, "data", "sync", "127.0.2.22_23000.mark")
-	if err := saveMark(markFile, &syncMark{}); err != nil {
+	if err := saveMark(markFile, &start); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -294,7 +294,7 @@ func TestSyncSkipsRefusedRecord(t *testing.T) {
 		}
 	}()
 	st, _ := os.Stat(filepath.Join(aBase, "data", "sync", BinlogFileName(0)))
-	markFile := pushTo(t, a, aBase, ln, st.Size())
+	markFile := pushTo(t, a, aBase, ln, st.Size(), syncMark{})
 	mu.Lock()
 	defer mu.Unlock()
 	if got[names[0]] != 1 || got[names[2]] != 1 || got[names[1]] != refusalsBeforeSkip {
@@ -303,4 +303,102 @@ func TestSyncSkipsRefusedRecord(t *testing.T) {
 	if mk, _, _ := loadMark(markFile); mk.ScanRows != 3 {
 		t.Errorf("mark %+v", mk)
 	}
+}
+
+// TestSyncPusherReplayFullCopy: as the full-copy source of a new member
+// (capture 03_new_member: A copies everything to the new C), our pusher
+// sends the requests the C source sent, byte for byte, including the
+// ENOENT fallback of a rename to a create.
+func TestSyncPusherReplayFullCopy(t *testing.T) {
+	dir, err := capture.Dir()
+	if err != nil {
+		t.Skip(err)
+	}
+	ex, err := capture.LoadFile(filepath.Join(dir, "cluster", "03_new_member.s2s.payload.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []*capture.Exchange
+	for _, e := range ex {
+		q := e.Request
+		if strings.HasPrefix(q.From, "127.0.2.21:") && q.To == "127.0.2.23:23000" && syncCmds[q.Cmd] &&
+			q.Cmd != codec.CmdActiveTest && q.Cmd != codec.CmdReportServerID && e.Reply != nil && !q.Partial &&
+			q.Time < "1795300039" {
+			want = append(want, e)
+		}
+	}
+	if len(want) < 15 {
+		t.Fatalf("%d requests of the full copy in the capture", len(want))
+	}
+	// A's files: what the new member held after the copy
+	holder, holderBase := replayStorage(t)
+	rc := dialRaw(t, holder.Addr().String())
+	for _, e := range want {
+		rc.send(e.Request.Cmd, e.Request.Status, e.Request.Body)
+		if _, _, err := rc.recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, aBase := replayStorage(t)
+	files, _ := filepath.Glob(filepath.Join(holderBase, "sp0", "data", "00", "00", "*"))
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		os.WriteFile(filepath.Join(aBase, "sp0", "data", "00", "00", filepath.Base(p)), b, 0o644)
+	}
+	// A's binlog then: the lines of its final binlog up to the copy
+	final, err := os.ReadFile(filepath.Join(dir, "cluster", "sync_files_final", "storageA_127.0.2.21", "binlog.000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var end int64
+	rec := codec.BinlogRecord{}
+	for b := final; len(b) > 0; {
+		n, err := rec.Parse(b)
+		if err != nil || rec.Timestamp > 1795300034 {
+			break
+		}
+		if err := a.binlog.Append(&rec); err != nil {
+			t.Fatal(err)
+		}
+		end += int64(n)
+		b = b[n:]
+	}
+	ln, err := net.Listen("tcp", syncBlock+"21:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
+	go peer.serve()
+	// the mark SYNC_SRC_REQ gives the source: need_sync_old, until
+	pushTo(t, a, aBase, ln, end, syncMark{NeedSyncOld: true, Until: 1795300034})
+
+	peer.mu.Lock()
+	got := peer.got
+	peer.mu.Unlock()
+	used := map[int]bool{}
+	for _, g := range got {
+		if g.Cmd == codec.CmdReportServerID || g.Cmd == codec.CmdActiveTest {
+			continue
+		}
+		found := false
+		for i, e := range want {
+			q := e.Request
+			if !used[i] && q.Cmd == g.Cmd && q.Status == g.Status &&
+				bytes.Equal(cleanGroup(q.Cmd, q.Body), cleanGroup(g.Cmd, g.Body)) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("we sent cmd %d for %s, which the C source did not send (%d body bytes)",
+				g.Cmd, syncFilename(g.Cmd, g.Body), len(g.Body))
+		}
+	}
+	for i, e := range want {
+		if !used[i] {
+			t.Errorf("the C source sent and we did not: %s (%s)", e, syncFilename(e.Request.Cmd, e.Request.Body))
+		}
+	}
+	t.Logf("%d requests of the full copy, %d as C sent them", len(got)-1, len(used))
 }
