@@ -152,8 +152,14 @@ type pusher struct {
 	refusedIn int
 	refusedAt int64
 
-	hdr [codec.HeaderSize]byte
-	buf []byte
+	hdr   [codec.HeaderSize]byte
+	buf   []byte
+	reply []byte // the last reply's body
+
+	// peerHasFiles: a create on this connection was answered EEXIST, so the
+	// peer likely holds our files already (a member back after a deletion,
+	// a resumed copy): like C, ask QUERY_FILE_INFO before sending content.
+	peerHasFiles bool
 }
 
 func (m *syncManager) newPusher(id string) *pusher {
@@ -429,6 +435,7 @@ func (p *pusher) connect(peer Peer) error {
 		return err
 	}
 	p.conn = c
+	p.peerHasFiles = false
 	id := codec.ReportServerID{ID: []byte(p.m.r.ownID(nil))}
 	st, err := p.call(codec.CmdReportServerID, 0, id.Append(p.buf[:0]), nil, 0)
 	if err == nil && st != codec.OK {
@@ -493,8 +500,10 @@ func (p *pusher) call(cmd, status byte, fixed []byte, f *os.File, n int64) (code
 	if rh.BodyLen > 4096 {
 		return 0, fmt.Errorf("reply to %s: %d body bytes", codec.CmdName(cmd), rh.BodyLen)
 	}
-	if rh.BodyLen > 0 {
-		if _, err := io.CopyN(io.Discard, c, rh.BodyLen); err != nil {
+	p.reply = p.reply[:0]
+	if rh.BodyLen > 0 { // QUERY_FILE_INFO's answer, or C's echo of a 40
+		p.reply = append(p.reply, make([]byte, rh.BodyLen)...)
+		if _, err := io.ReadFull(c, p.reply); err != nil {
 			return 0, err
 		}
 	}
@@ -717,6 +726,39 @@ func (p *pusher) sendFile(cmd byte, sp *storePath, ref diskio.FileRef, logic []b
 	}
 	defer f.Close()
 	req := codec.SyncFileRequest{FileSize: st.Size, Timestamp: ts, Group: p.s.group, Filename: logic}
+	if cmd == codec.CmdSyncCreateFile && p.peerHasFiles {
+		size, found, err := p.peerFileSize(logic)
+		switch {
+		case err != nil:
+			return err
+		case found && size == st.Size: // header status EEXIST, no content
+			req.NoContent = true
+			status, err := p.call(cmd, req.HeaderStatus(), req.AppendFixed(p.buf[:0]), nil, 0)
+			return okStatus(status, err)
+		case found:
+			cmd = codec.CmdSyncUpdateFile
+		}
+	}
 	status, err := p.call(cmd, 0, req.AppendFixed(p.buf[:0]), f, st.Size)
+	if err == nil {
+		// as C: set by a whole file the peer had, cleared by one it took
+		p.peerHasFiles = status == codec.EEXIST
+	}
 	return okStatus(status, err)
+}
+
+// peerFileSize asks the peer for the size of its copy (QUERY_FILE_INFO with
+// header status 1, no CRC, as the C sender).
+func (p *pusher) peerFileSize(logic []byte) (size int64, found bool, err error) {
+	req := codec.QueryFileInfoRequest{Group: p.s.group, Name: logic}
+	st, err := p.call(codec.CmdQueryFileInfo, 1, req.Append(p.buf[:0]), nil, 0)
+	switch {
+	case err != nil:
+		return 0, false, err
+	case st == codec.ENOENT:
+		return 0, false, nil
+	case st != codec.OK || len(p.reply) < 8:
+		return 0, false, &peerRefused{status: st}
+	}
+	return codec.Int64(p.reply), true, nil
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -401,4 +402,113 @@ func TestSyncPusherReplayFullCopy(t *testing.T) {
 		}
 	}
 	t.Logf("%d requests of the full copy, %d as C sent them", len(got)-1, len(used))
+}
+
+// TestSyncPusherReplayKnownPeer: capture 08_sync_src_deleted, where A
+// pushes its whole binlog again to B, which still holds the files. After a
+// create answered EEXIST the C sender asks QUERY_FILE_INFO (22, header
+// status 1) before each create and sends same-size files as a 16 with
+// header status 17 and no content; ours must send the same requests.
+func TestSyncPusherReplayKnownPeer(t *testing.T) {
+	dir, err := capture.Dir()
+	if err != nil {
+		t.Skip(err)
+	}
+	// A's files: every sync request A sent in the captures up to 08,
+	// applied in time order
+	holder, holderBase := replayStorage(t)
+	rc := dialRaw(t, holder.Addr().String())
+	var want []*capture.Exchange
+	for _, name := range []string{"02_sync_ops", "02b_sync_appender_stepwise", "03_new_member", "07c_slave_link", "08_sync_src_deleted"} {
+		ex, err := capture.LoadFile(filepath.Join(dir, "cluster", name+".s2s.payload.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ex {
+			q := e.Request
+			if !strings.HasPrefix(q.From, "127.0.2.21:") || !strings.HasSuffix(q.To, ":23000") ||
+				!syncCmds[q.Cmd] && q.Cmd != codec.CmdQueryFileInfo || q.Partial || e.Reply == nil {
+				continue
+			}
+			if name == "08_sync_src_deleted" && q.To == "127.0.2.22:23000" && q.Cmd != codec.CmdActiveTest &&
+				q.Cmd != codec.CmdReportServerID {
+				want = append(want, e)
+			}
+			if q.Cmd == codec.CmdQueryFileInfo || q.Status != 0 {
+				continue
+			}
+			rc.send(q.Cmd, q.Status, q.Body)
+			if _, _, err := rc.recv(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a, aBase := replayStorage(t)
+	files, _ := filepath.Glob(filepath.Join(holderBase, "sp0", "data", "00", "00", "*"))
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		os.WriteFile(filepath.Join(aBase, "sp0", "data", "00", "00", filepath.Base(p)), b, 0o644)
+	}
+	final, err := os.ReadFile(filepath.Join(dir, "cluster", "sync_files_final", "storageA_127.0.2.21", "binlog.000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var end int64
+	rec := codec.BinlogRecord{}
+	for b := final; len(b) > 0; {
+		n, err := rec.Parse(b)
+		if err == nil {
+			if err := a.binlog.Append(&rec); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			a.binlog.f.Write(b[:n]) // C's broken L line, kept as C wrote it
+			a.binlog.size += int64(n)
+		}
+		end += int64(n)
+		b = b[n:]
+	}
+	ln, err := net.Listen("tcp", syncBlock+"21:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
+	go peer.serve()
+	pushTo(t, a, aBase, ln, end, syncMark{})
+
+	peer.mu.Lock()
+	got := peer.got
+	peer.mu.Unlock()
+	used := map[int]bool{}
+	var diffs []string
+	for _, g := range got {
+		if g.Cmd == codec.CmdReportServerID || g.Cmd == codec.CmdActiveTest {
+			continue
+		}
+		found := false
+		for i, e := range want {
+			q := e.Request
+			if !used[i] && q.Cmd == g.Cmd && q.Status == g.Status &&
+				bytes.Equal(cleanGroup(q.Cmd, q.Body), cleanGroup(g.Cmd, g.Body)) {
+				used[i], found = true, true
+				break
+			}
+		}
+		// C splits the records over two connections, each with its own
+		// "peer has files" state: where C's other connection had not seen
+		// an EEXIST yet, we ask 22 one time more than C
+		if !found && g.Cmd != codec.CmdQueryFileInfo {
+			diffs = append(diffs, fmt.Sprintf("ours: cmd %d status %d %s", g.Cmd, g.Status, syncFilename(g.Cmd, g.Body)))
+		}
+	}
+	for i, e := range want {
+		if !used[i] {
+			diffs = append(diffs, fmt.Sprintf("C's: %s %s", e, syncFilename(e.Request.Cmd, e.Request.Body)))
+		}
+	}
+	for _, d := range diffs {
+		t.Error(d)
+	}
+	t.Logf("%d requests, %d as C sent them", len(got)-1, len(used))
 }

@@ -208,6 +208,10 @@ func syncFilename(cmd byte, body []byte) string {
 		if r.Decode(body) == nil {
 			return string(r.NewFilename)
 		}
+	case codec.CmdQueryFileInfo:
+		if len(body) > codec.GroupNameSize {
+			return string(body[codec.GroupNameSize:])
+		}
 	}
 	return ""
 }
