@@ -174,17 +174,33 @@ func (p *pusher) run() {
 				p.reportedDone = time.Now()
 			}
 		}
-		if p.dirty > 0 {
-			p.saveMark() // idle with progress
-		}
 		if hb := p.s.cfg.HeartBeatInterval; hb > 0 && time.Since(p.lastIO) >= hb {
 			if err := p.activeTest(); err != nil {
 				p.fail("ACTIVE_TEST", err)
 				continue
 			}
 		}
-		p.sleep(wait, wake)
+		// The mark is saved when the binlog stayed quiet for a whole
+		// sync_wait_msec (C: "idle with progress"), not at every end of
+		// the binlog: a file arriving meanwhile goes out without waiting
+		// for a write and a rename.
+		if !p.idle(wait, wake) && p.dirty > 0 {
+			p.saveMark()
+		}
 	}
+}
+
+// idle waits up to d for the binlog to grow; woken reports that it did.
+func (p *pusher) idle(d time.Duration, wake <-chan struct{}) (woken bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.ctx.Done():
+	case <-wake:
+		return true
+	case <-t.C:
+	}
+	return false
 }
 
 // outsideWindow is how long until sync_start_time when now is outside
