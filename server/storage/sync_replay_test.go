@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -280,5 +281,39 @@ func TestSyncReceiverLink(t *testing.T) {
 	}
 	if got := s.SyncedFrom("127.0.5.99"); got != 1795300375 {
 		t.Errorf("credited %d", got)
+	}
+}
+
+// A large sync body the receiver refuses (already there, or "send the
+// whole file") is read and dropped, and the connection goes on: closing it
+// unread would reset the sender before it saw the answer, and it would
+// send the same file again and again.
+func TestSyncReceiverRefusesLargeBody(t *testing.T) {
+	s, base := replayStorage(t)
+	c := dialRaw(t, s.Addr().String())
+	name := "M00/00/00/fwACFWsCGkyAfP0KAAAANtOEMGs773.bin"
+	big := randBytes(7, 1<<20)
+	req := codec.SyncFileRequest{FileSize: int64(len(big)), Timestamp: 1795300000, Group: []byte("group1"),
+		Filename: []byte(name), Content: big}
+	for i, want := range []codec.Errno{codec.OK, codec.EEXIST, codec.EEXIST} {
+		c.send(codec.CmdSyncCreateFile, 0, req.Append(nil))
+		if h, _ := c.mustRecv(); codec.Errno(h.Status) != want {
+			t.Fatalf("16 #%d: status %d, want %d", i+1, h.Status, want)
+		}
+	}
+	app := codec.SyncAppendRequest{Offset: 5, Length: int64(len(big)), Timestamp: 1795300001,
+		Group: []byte("group1"), Filename: []byte(name), Content: big}
+	c.send(codec.CmdSyncAppendFile, 0, app.Append(nil))
+	if h, _ := c.mustRecv(); codec.Errno(h.Status) != codec.ENOENT {
+		t.Fatalf("25 at a wrong offset: status %d, want ENOENT", h.Status)
+	}
+	if h, _, err := c.roundTrip(codec.CmdActiveTest); err != nil || h.Status != 0 {
+		t.Fatalf("the connection after the refusals: %v %v", h, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(base, "sp0", "data", "00", "00", name[10:])); !bytes.Equal(b, big) {
+		t.Fatal("the file changed")
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(base, "sp0", "data", ".cp*")); len(tmp) != 0 {
+		t.Errorf("temp files left: %v", tmp)
 	}
 }
