@@ -346,6 +346,13 @@ func TestReporterCluster(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("no changelog entry for the deleted storage")
 	}
+	// and its mark file on the other storage is retired as C does
+	mark := filepath.Join(a.cfg.BasePath, "data", "sync", fmt.Sprintf("127.0.0.3_%d.mark", port))
+	waitUntil(t, "the deleted peer's mark retired", func() (bool, string) {
+		old, _ := filepath.Glob(mark + ".2*")
+		_, err := os.Stat(mark)
+		return len(old) == 1 && err != nil, fmt.Sprint(old, err)
+	})
 }
 
 // TestReporterTrackerDown: a storage whose tracker does not answer serves

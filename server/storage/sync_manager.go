@@ -78,11 +78,7 @@ func (m *syncManager) reconcile(members []Peer) bool {
 		p := m.pushers[peer.ID]
 		if peer.Status == statusDeleted || peer.Status == statusIPChanged {
 			if p != nil {
-				p.stop()
-				delete(m.pushers, peer.ID)
-				if err := retireMark(p.markPath, time.Now()); err != nil {
-					m.s.log.Warn("retire mark file", "peer", peer.ID, "err", err)
-				}
+				m.forget(peer.ID)
 			}
 			continue
 		}
@@ -100,6 +96,31 @@ func (m *syncManager) reconcile(members []Peer) bool {
 		}
 	}
 	return true
+}
+
+// forget stops the pusher of a deleted (or renamed) peer and retires its
+// mark as C does (<mark>.YYYYmmddHHMMSS): if the peer comes back, it gets
+// everything again from the start of the binlog (capture 08). m.mu is held.
+func (m *syncManager) forget(id string) {
+	path := markPath(m.s.binlog.Dir(), markFileName(id, m.s.prm().UseStorageID || m.s.prm().ClusterIDs, m.r.port))
+	if p := m.pushers[id]; p != nil {
+		p.stop() // saves the mark first
+		delete(m.pushers, id)
+	}
+	if err := retireMark(path, time.Now()); err != nil {
+		m.s.log.Warn("retire mark file", "peer", id, "err", err)
+	}
+}
+
+// changelog takes the trackers' storage changelog (CHANGELOG_REQ after
+// beats): a member deleted or renamed loses its pusher and its mark.
+func (m *syncManager) changelog(e ChangelogEntry) {
+	if e.Status != statusDeleted && e.Status != statusIPChanged || e.ID == m.r.ownID(nil) {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.forget(e.ID)
 }
 
 // peer is the leader's current view of member id.

@@ -51,8 +51,8 @@ type pusher struct {
 
 func (m *syncManager) newPusher(id string) *pusher {
 	ctx, cancel := context.WithCancel(m.ctx)
-	p := m.s.prm()
-	name := markFileName(id, p.UseStorageID || p.ClusterIDs, m.r.port)
+	prm := m.s.prm()
+	name := markFileName(id, prm.UseStorageID || prm.ClusterIDs, m.r.port)
 	return &pusher{m: m, s: m.s, id: id, markPath: markPath(m.s.binlog.Dir(), name), ctx: ctx,
 		cancel: cancel, done: make(chan struct{})}
 }
