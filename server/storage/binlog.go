@@ -39,6 +39,11 @@ type Binlog struct {
 	size     int64 // bytes in the current file
 	buf      []byte
 	dirty    bool // written since the last fsync
+
+	// watchers are the sync pushers' wake-up channels (capacity 1): every
+	// append pokes them, so a pusher sends a new line at once instead of
+	// finding it on its next sync_wait_msec poll.
+	watchers map[chan struct{}]struct{}
 }
 
 // OpenBinlog opens (creating if needed) the binlog under dataDir/sync and
@@ -114,7 +119,7 @@ func (b *Binlog) writeIndex() error {
 }
 
 func (b *Binlog) open() error {
-	f, err := os.OpenFile(filepath.Join(b.dir, BinlogFileName(b.index)), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(b.dir, BinlogFileName(b.index)), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("binlog: %w", err)
 	}
@@ -124,6 +129,28 @@ func (b *Binlog) open() error {
 		return fmt.Errorf("binlog: %w", err)
 	}
 	b.f, b.size = f, st.Size()
+	return b.terminate()
+}
+
+// terminate ends a line a crash cut short with '\n': the fragment becomes
+// one malformed line that readers skip, instead of swallowing the first
+// record appended after the restart.
+func (b *Binlog) terminate() error {
+	if b.size == 0 {
+		return nil
+	}
+	var last [1]byte
+	if _, err := b.f.ReadAt(last[:], b.size-1); err != nil {
+		return fmt.Errorf("binlog: %w", err)
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	n, err := b.f.Write([]byte{'\n'})
+	b.size += int64(n)
+	if err != nil {
+		return fmt.Errorf("binlog: %w", err)
+	}
 	return nil
 }
 
@@ -141,10 +168,45 @@ func (b *Binlog) Append(rec *codec.BinlogRecord) error {
 	if err != nil {
 		return fmt.Errorf("binlog: append %q: %w", b.buf, err)
 	}
+	for ch := range b.watchers {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 	if b.size >= b.rotateSize {
 		return b.rotate()
 	}
 	return nil
+}
+
+// Watch returns a channel that receives a token after appends (tokens do
+// not pile up: one pending wake-up stands for any number of lines), and a
+// function that stops the watch.
+func (b *Binlog) Watch() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	b.mu.Lock()
+	if b.watchers == nil {
+		b.watchers = map[chan struct{}]struct{}{}
+	}
+	b.watchers[ch] = struct{}{}
+	b.mu.Unlock()
+	return ch, func() {
+		b.mu.Lock()
+		delete(b.watchers, ch)
+		b.mu.Unlock()
+	}
+}
+
+// Dir is the binlog directory (data/sync), where the mark files live too.
+func (b *Binlog) Dir() string { return b.dir }
+
+// WriteIndex is the number of the binlog file being written: readers move
+// past the end of a lower-numbered file, never past this one's.
+func (b *Binlog) WriteIndex() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.index
 }
 
 // rotate closes the full file and starts the next one; b.mu is held.

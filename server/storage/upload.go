@@ -171,6 +171,9 @@ func (s *Server) openWriter(op *pendingOp) (*diskio.FileWriter, error) {
 	if op.content != nil || op.size == 0 {
 		wo.Size = 0
 	}
+	if isSyncStream(op.cmd) {
+		return s.openSyncWriter(op, wo)
+	}
 	switch op.cmd {
 	case codec.CmdAppendFile:
 		return op.path.disk.OpenAppend(op.ref, wo)
@@ -224,6 +227,9 @@ func (cs *connState) startReceive(err error) {
 	}
 	op := &cs.op
 	w, err := s.openWriter(op)
+	if err != nil && isSyncStream(op.cmd) {
+		w, err = s.sinkRefusedSync(op, err)
+	}
 	if err != nil {
 		s.logOpError(cs, err)
 		cs.writeDetachedError(errnoOf(err))
@@ -266,6 +272,9 @@ func (cs *connState) received(n int64, crc uint32, err error) {
 // On failure w is aborted and the status is returned.
 func (s *Server) commitBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 	op := &cs.op
+	if isSyncStream(op.cmd) {
+		return s.commitSync(cs, w)
+	}
 	switch op.cmd {
 	case codec.CmdUploadFile, codec.CmdUploadAppenderFile:
 		st, err := os.Stat(w.Path())

@@ -1,0 +1,241 @@
+package storage
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+// pusher copies this storage's operations to one peer: it reads the binlog
+// from the peer's mark, sends each record with the storage-to-storage sync
+// commands, and moves the mark on only once the peer confirmed.
+type pusher struct {
+	m        *syncManager
+	s        *Server
+	id       string // the peer's storage id (its IP without storage ids)
+	markPath string
+	ctx      context.Context
+	cancel   context.CancelFunc
+	done     chan struct{}
+
+	mark    syncMark
+	hasMark bool
+	episode bool // the full-copy setup of the peer's current WAIT_SYNC/SYNCING was done
+	reader  *binlogReader
+	conn    net.Conn
+	dirty   int // records past the saved mark
+	lastIO  time.Time
+	backoff time.Duration
+
+	// full copy: SYNCING is pushed once per episode, OFFLINE again while
+	// the trackers still show the peer copying after we finished
+	reportedSyncing bool
+	reportedDone    time.Time
+
+	// consecutive EINVAL refusals of the record at refusedIn/refusedAt
+	refusals  int
+	refusedIn int
+	refusedAt int64
+
+	hdr   [codec.HeaderSize]byte
+	buf   []byte
+	reply []byte // the last reply's body
+
+	// peerHasFiles: a create on this connection was answered EEXIST, so the
+	// peer likely holds our files already (a member back after a deletion,
+	// a resumed copy): like C, ask QUERY_FILE_INFO before sending content.
+	peerHasFiles bool
+}
+
+func (m *syncManager) newPusher(id string) *pusher {
+	ctx, cancel := context.WithCancel(m.ctx)
+	prm := m.s.prm()
+	name := markFileName(id, prm.UseStorageID || prm.ClusterIDs, m.r.port)
+	return &pusher{m: m, s: m.s, id: id, markPath: markPath(m.s.binlog.Dir(), name), ctx: ctx,
+		cancel: cancel, done: make(chan struct{})}
+}
+
+func (p *pusher) stop() {
+	p.cancel()
+	<-p.done
+}
+
+// sleep waits d, or less when the binlog grows (wake) or the pusher stops.
+func (p *pusher) sleep(d time.Duration, wake <-chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.ctx.Done():
+		return false
+	case <-wake:
+		return true
+	case <-t.C:
+		return true
+	}
+}
+
+func (p *pusher) maxBackoff() time.Duration {
+	d := p.s.cfg.HeartBeatInterval
+	return min(max(d, time.Second), 30*time.Second)
+}
+
+// fail closes the connection after an error and waits a growing delay
+// before the next try: a dead peer costs one attempt per delay, never a
+// hot loop.
+func (p *pusher) fail(what string, err error) {
+	p.closeConn()
+	p.backoff = min(max(2*p.backoff, 100*time.Millisecond), p.maxBackoff())
+	p.s.log.Warn("sync to peer failed, will retry", "peer", p.id, "what", what, "err", err, "retry_in", p.backoff)
+	p.sleep(p.backoff, nil)
+}
+
+func (p *pusher) run() {
+	defer p.m.wg.Done()
+	defer close(p.done)
+	wake, unwatch := p.s.binlog.Watch()
+	defer unwatch()
+	defer func() {
+		p.closeConn()
+		p.saveMark()
+		if p.reader != nil {
+			p.reader.close()
+		}
+	}()
+	m, ok, err := loadMark(p.markPath)
+	if err != nil {
+		p.s.log.Error("mark file unreadable: syncing the peer from the start", "peer", p.id, "err", err)
+	}
+	p.mark, p.hasMark = m, ok
+	wait := p.s.cfg.SyncWait
+	if wait <= 0 {
+		wait = 100 * time.Millisecond
+	}
+	for p.ctx.Err() == nil {
+		peer, ok := p.m.peer(p.id)
+		if !ok || peer.Status == statusInit {
+			p.sleep(wait, nil)
+			continue
+		}
+		copying := peer.Status == statusWaitSync || peer.Status == statusSyncing
+		if !copying {
+			p.episode = false
+		}
+		if !p.hasMark || copying && !p.episode {
+			if err := p.setup(peer); err != nil {
+				p.fail("SYNC_SRC_REQ", err)
+				continue
+			}
+		}
+		source := p.mark.NeedSyncOld && !p.mark.SyncOldDone
+		if copying && p.mark.NeedSyncOld && p.mark.SyncOldDone && time.Since(p.reportedDone) >= 5*time.Second {
+			// our OFFLINE report was lost (a tracker down, or we restarted
+			// in between): the peer would wait for ever
+			p.reportStatus(peer, statusOffline)
+			p.reportedDone = time.Now()
+		}
+		if peer.Status != statusActive && !(source && copying) {
+			p.closeConn()
+			p.sleep(wait, nil) // non-sources wait for ACTIVE (§4.4 step 3)
+			continue
+		}
+		if d := p.outsideWindow(time.Now()); d > 0 {
+			p.closeConn()
+			p.sleep(min(d, time.Second), nil)
+			continue
+		}
+		if p.conn == nil {
+			if err := p.connect(peer); err != nil {
+				p.fail("connect", err)
+				continue
+			}
+		}
+		if source && peer.Status == statusWaitSync && !p.reportedSyncing {
+			p.reportStatus(peer, statusSyncing)
+			p.reportedSyncing = true
+		}
+		atEnd, err := p.pushSome()
+		if err != nil {
+			p.saveMark()
+			p.fail("push", err)
+			continue
+		}
+		p.backoff = 0
+		if !atEnd {
+			continue
+		}
+		if source {
+			p.mark.SyncOldDone = true
+			p.dirty++
+			p.s.log.Info("full copy to new member done", "peer", p.id, "rows", p.mark.SyncRows)
+			if copying {
+				p.reportStatus(peer, statusOffline)
+				p.reportedDone = time.Now()
+			}
+		}
+		if hb := p.s.cfg.HeartBeatInterval; hb > 0 && time.Since(p.lastIO) >= hb {
+			if err := p.activeTest(); err != nil {
+				p.fail("ACTIVE_TEST", err)
+				continue
+			}
+		}
+		// The mark is saved when the binlog stayed quiet for a whole
+		// sync_wait_msec (C: "idle with progress"), not at every end of
+		// the binlog: a file arriving meanwhile goes out without waiting
+		// for a write and a rename.
+		if !p.idle(wait, wake) && p.dirty > 0 {
+			p.saveMark()
+		}
+	}
+}
+
+// idle waits up to d for the binlog to grow; woken reports that it did.
+func (p *pusher) idle(d time.Duration, wake <-chan struct{}) (woken bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.ctx.Done():
+	case <-wake:
+		return true
+	case <-t.C:
+	}
+	return false
+}
+
+// outsideWindow is how long until sync_start_time when now is outside
+// the daily sync_start_time..sync_end_time window (0 inside).
+func (p *pusher) outsideWindow(now time.Time) time.Duration {
+	start, end := p.s.cfg.SyncStartTime.Offset(), p.s.cfg.SyncEndTime.Offset()
+	if start == end || start == 0 && end >= 23*time.Hour+59*time.Minute {
+		return 0
+	}
+	y, mo, d := now.Date()
+	midnight := time.Date(y, mo, d, 0, 0, 0, 0, now.Location())
+	at := now.Sub(midnight)
+	in := start <= at && at <= end+time.Minute
+	if start > end { // a window across midnight
+		in = at >= start || at <= end+time.Minute
+	}
+	if in {
+		return 0
+	}
+	if at < start {
+		return start - at
+	}
+	return 24*time.Hour - at + start
+}
+
+func (p *pusher) saveMark() {
+	if p.dirty == 0 || !p.hasMark {
+		return
+	}
+	if p.reader != nil {
+		p.mark.BinlogIndex, p.mark.BinlogOffset = p.reader.index, p.reader.off
+	}
+	if err := saveMark(p.markPath, &p.mark); err != nil {
+		p.s.log.Error("save mark file", "peer", p.id, "err", err)
+		return
+	}
+	p.dirty = 0
+}
