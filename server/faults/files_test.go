@@ -33,6 +33,7 @@ type ledger struct {
 	ops   int64
 	fails int64
 	errs  map[string]int // failure kinds, for the report
+	log   testing.TB     // if set, the first failures of each kind are logged
 }
 
 func (l *ledger) ack(s sent) {
@@ -51,6 +52,9 @@ func (l *ledger) fail(err error) {
 	}
 	k := errKind(err)
 	l.errs[k]++
+	if l.errs[k] <= 3 && l.log != nil {
+		l.log.Logf("%s client failure: %v", time.Now().Format("15:04:05.000"), err)
+	}
 	l.mu.Unlock()
 }
 

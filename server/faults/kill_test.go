@@ -13,6 +13,7 @@ import (
 
 // uploadLoad runs workers that upload files of 1 B .. 300 KiB (small ones
 // arrive whole, large ones take the detached-body path) until ctx ends.
+// Outside -faults.full each worker pauses 10 ms between uploads.
 // lastOK is the unix-nano time of the latest acknowledged upload.
 func uploadLoad(ctx context.Context, cl *client.Client, l *ledger, workers int, seed uint64, lastOK *atomic.Int64, opts ...client.UploadOption) *sync.WaitGroup {
 	var wg sync.WaitGroup
@@ -25,6 +26,9 @@ func uploadLoad(ctx context.Context, cl *client.Client, l *ledger, workers int, 
 				size := rng.IntN(4 << 10)
 				if rng.IntN(4) == 0 {
 					size = rng.IntN(300 << 10)
+				}
+				if !*fullRun {
+					time.Sleep(10 * time.Millisecond) // the short run keeps the check phase short
 				}
 				if _, err := uploadOne(ctx, cl, l, payload(rng, size), opts...); err == nil {
 					if lastOK != nil {

@@ -201,12 +201,15 @@ func (c *cluster) addTracker(ip string, extra ...string) *daemon {
 		"reserved_storage_space = 1%%\ncheck_active_interval = 2\nstore_path = 0\n%s",
 		base, ip, port, lines(extra)))
 	d := newDaemon(c.t, "fdfs_trackerd", conf, base, net.JoinHostPort(ip, strconv.Itoa(port)))
+	c.trackers = append(c.trackers, d) // first: the cleanup kills it even if start fails
 	d.start()
-	c.trackers = append(c.trackers, d)
 	return d
 }
 
 // addStorage starts a storage reporting to every tracker of the cluster.
+// Its store paths have 4x4 data directories, not C's 256x256: making and
+// removing 65,536 directories per store path takes longer on this shared
+// disk than a whole short scenario, and no scenario needs them.
 func (c *cluster) addStorage(s storageSpec) *daemon {
 	c.t.Helper()
 	if s.group == "" {
@@ -221,7 +224,7 @@ func (c *cluster) addStorage(s storageSpec) *daemon {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "group_name = %s\nbase_path = %s\nbind_addr = %s\nport = %d\n"+
-		"heart_beat_interval = 1\nstat_report_interval = 1\nsync_wait_msec = 50\n"+
+		"heart_beat_interval = 1\nstat_report_interval = 1\nsync_wait_msec = 50\nsubdir_count_per_path = 4\n"+
 		"sync_binlog_buff_interval = 1\nsync_stat_file_interval = 1\nstore_path_count = %d\n",
 		s.group, base, s.ip, s.port, len(s.storePaths))
 	for i, p := range s.storePaths {
@@ -234,8 +237,8 @@ func (c *cluster) addStorage(s storageSpec) *daemon {
 	conf := filepath.Join(base, "storage.conf")
 	writeFile(c.t, conf, b.String())
 	d := newDaemon(c.t, "fdfs_storaged", conf, base, net.JoinHostPort(s.ip, strconv.Itoa(s.port)))
-	d.start()
 	c.storages = append(c.storages, d)
+	d.start()
 	return d
 }
 
@@ -266,42 +269,64 @@ func (c *cluster) client(opts ...func(*client.Config)) *client.Client {
 	return cl
 }
 
-// waitActive waits until every tracker lists n ACTIVE storages in group.
+// waitActive waits until every running tracker lists n ACTIVE storages in
+// group, and gives the time it took.
 func (c *cluster) waitActive(group string, n int) time.Duration {
+	c.t.Helper()
+	return c.waitStable(group, n, 0)
+}
+
+// waitStable is waitActive that also wants the state to hold for stable:
+// right after a first start, a storage re-joins each follower tracker once
+// it hears of the leader (its status there, INIT from the join reply,
+// differs from the leader's ACTIVE; C's storage does the same), and the
+// follower lists it OFFLINE for a moment.
+func (c *cluster) waitStable(group string, n int, stable time.Duration) time.Duration {
 	c.t.Helper()
 	start := time.Now()
 	deadline := start.Add(60 * time.Second)
+	var since time.Time
 	for {
-		ok := true
-		for _, tr := range c.trackers {
-			if !tr.running() {
-				continue
+		if c.allActive(group, n) {
+			if since.IsZero() {
+				since = time.Now()
 			}
-			one, err := client.New(client.Config{Trackers: []string{tr.addr}, ConnectTimeout: time.Second,
-				NetworkTimeout: 2 * time.Second, MaxIdlePerServer: -1})
-			if err != nil {
-				c.t.Fatal(err)
+			if time.Since(since) >= stable {
+				return since.Sub(start)
 			}
-			sts, err := one.ListStorages(context.Background(), group, "")
-			one.Close()
-			active := 0
-			for _, s := range sts {
-				if s.Status == activeStatus {
-					active++
-				}
-			}
-			if err != nil || active < n {
-				ok = false
-			}
-		}
-		if ok {
-			return time.Since(start)
+		} else {
+			since = time.Time{}
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("group %s: fewer than %d ACTIVE storages after 60 s", group, n)
+			c.t.Fatalf("group %s: fewer than %d ACTIVE storages (for %v) after 60 s", group, n, stable)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+func (c *cluster) allActive(group string, n int) bool {
+	for _, tr := range c.trackers {
+		if !tr.running() {
+			continue
+		}
+		one, err := client.New(client.Config{Trackers: []string{tr.addr}, ConnectTimeout: time.Second,
+			NetworkTimeout: 2 * time.Second, MaxIdlePerServer: -1})
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		sts, err := one.ListStorages(context.Background(), group, "")
+		one.Close()
+		active := 0
+		for _, s := range sts {
+			if s.Status == activeStatus {
+				active++
+			}
+		}
+		if err != nil || active < n {
+			return false
+		}
+	}
+	return true
 }
 
 // activeStatus is FDFS_STORAGE_STATUS_ACTIVE.
