@@ -228,6 +228,9 @@ func (c *cluster) addStorage(s storageSpec) *daemon {
 		"sync_binlog_buff_interval = 1\nsync_stat_file_interval = 1\nstore_path_count = %d\n",
 		s.group, base, s.ip, s.port, len(s.storePaths))
 	for i, p := range s.storePaths {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			c.t.Fatal(err)
+		}
 		fmt.Fprintf(&b, "store_path%d = %s\n", i, p)
 	}
 	for _, tr := range c.trackers {
