@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,20 @@ func TestDiskFull(t *testing.T) {
 	l := ledger{log: t}
 	target := func(path int) client.UploadOption {
 		return client.OnStorage(client.StorageServer{Group: "group1", Addr: st.addr, StorePathIndex: path})
+	}
+
+	// a file larger than what is left of a path is refused up front (C
+	// checks free space minus the file size against the reserve), and one
+	// the storage places itself (index 0xFF) goes to a path it fits on;
+	// nothing tries to preallocate more than the disk has
+	if _, err := uploadOne(ctx, cl, &l, payload(rng, 12<<20), target(0)); !errors.Is(err, codec.ENOSPC) {
+		t.Errorf("12 MiB upload aimed at an 8 MiB path: %v, want ENOSPC", err)
+	}
+	for range 4 {
+		id, err := uploadOne(ctx, cl, &l, payload(rng, 9<<20), target(-1))
+		if err != nil || !strings.Contains(id, "/M01/") {
+			t.Errorf("9 MiB upload placed by the storage: %q, %v; want it on M01", id, err)
+		}
 	}
 
 	// fill path 0: 300 KiB files until it answers ENOSPC a few times. The
