@@ -67,7 +67,7 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 		return stepMore
 	}
 	if op.path == nil { // a new file: pick its store path now
-		p, err := s.choosePath(op.pathReq)
+		p, err := s.choosePath(op.pathReq, op.size)
 		if err != nil {
 			s.log.Info("refused", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd), "err", err)
 			if !whole {
@@ -145,7 +145,7 @@ func (s *Server) decodeStream(cs *connState, hdr codec.Header) (codec.Errno, err
 		op.slave = slave
 		op.slaveRef = diskio.FileRef{High: int(srf.High), Low: int(srf.Low), Name: string(srf.Name)}
 		op.size, op.prefix, op.ext = r.FileSize, r.Prefix, r.Ext
-		if err := s.checkRoom(op.path, s.now()); err != nil {
+		if err := s.checkRoom(op.path, s.now(), op.size); err != nil {
 			return errnoOf(err), err
 		}
 	case codec.CmdAppendFile:
