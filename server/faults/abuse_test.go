@@ -64,7 +64,9 @@ type prober struct {
 func (p *prober) probe(ctx context.Context, rng *rand.Rand) {
 	p.attempts.Add(1)
 	if err := p.cl.ActiveTest(ctx, p.addr); err != nil {
-		p.l.fail(fmt.Errorf("ACTIVE_TEST %s: %w", p.addr, err))
+		if ctx.Err() == nil {
+			p.l.fail(fmt.Errorf("ACTIVE_TEST %s: %w", p.addr, err))
+		}
 		return
 	}
 	if p.storage != nil {
