@@ -39,6 +39,11 @@ type Binlog struct {
 	size     int64 // bytes in the current file
 	buf      []byte
 	dirty    bool // written since the last fsync
+
+	// watchers are the sync pushers' wake-up channels (capacity 1): every
+	// append pokes them, so a pusher sends a new line at once instead of
+	// finding it on its next sync_wait_msec poll.
+	watchers map[chan struct{}]struct{}
 }
 
 // OpenBinlog opens (creating if needed) the binlog under dataDir/sync and
@@ -141,10 +146,45 @@ func (b *Binlog) Append(rec *codec.BinlogRecord) error {
 	if err != nil {
 		return fmt.Errorf("binlog: append %q: %w", b.buf, err)
 	}
+	for ch := range b.watchers {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 	if b.size >= b.rotateSize {
 		return b.rotate()
 	}
 	return nil
+}
+
+// Watch returns a channel that receives a token after appends (tokens do
+// not pile up: one pending wake-up stands for any number of lines), and a
+// function that stops the watch.
+func (b *Binlog) Watch() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	b.mu.Lock()
+	if b.watchers == nil {
+		b.watchers = map[chan struct{}]struct{}{}
+	}
+	b.watchers[ch] = struct{}{}
+	b.mu.Unlock()
+	return ch, func() {
+		b.mu.Lock()
+		delete(b.watchers, ch)
+		b.mu.Unlock()
+	}
+}
+
+// Dir is the binlog directory (data/sync), where the mark files live too.
+func (b *Binlog) Dir() string { return b.dir }
+
+// WriteIndex is the number of the binlog file being written: readers move
+// past the end of a lower-numbered file, never past this one's.
+func (b *Binlog) WriteIndex() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.index
 }
 
 // rotate closes the full file and starts the next one; b.mu is held.

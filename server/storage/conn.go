@@ -36,6 +36,9 @@ type connState struct {
 	loop  gnet.EventLoop
 	local netip.Addr // the address the client reached us on
 	peer  string
+	// syncSrc is the storage id a peer announced with REPORT_SERVER_ID:
+	// the source its sync operations are credited to.
+	syncSrc string
 
 	busy atomic.Bool
 	// partialSince is when the loop first saw the current request

@@ -46,6 +46,12 @@ type pendingOp struct {
 	nameBuf  []byte // generated names
 	auxBuf   []byte // metadata, binlog helpers
 	logicBuf []byte
+
+	// sync commands from a peer (sync_receiver.go)
+	syncTS    int64                // the source's timestamp of the operation
+	noContent bool                 // SYNC_CREATE_FILE with header status EEXIST
+	rf2       codec.RemoteFilename // link source / old name of a rename
+	ref2      diskio.FileRef
 }
 
 // describe is the file a request concerns, for logs and errors.
@@ -74,6 +80,11 @@ func (s *Server) dispatch(cs *connState, c gnet.Conn, hdr codec.Header, n int) s
 	case codec.CmdDeleteFile, codec.CmdSetMetadata, codec.CmdDownloadFile, codec.CmdGetMetadata,
 		codec.CmdQueryFileInfo, codec.CmdTruncateFile, codec.CmdRegenerateAppenderFilename:
 		return s.handleWhole(cs, c, hdr, n)
+	case codec.CmdReportServerID, codec.CmdSyncDeleteFile, codec.CmdSyncTruncateFile,
+		codec.CmdSyncCreateLink, codec.CmdSyncRenameFile:
+		return s.handleSyncWhole(cs, c, hdr, n)
+	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile, codec.CmdSyncAppendFile, codec.CmdSyncModifyFile:
+		return s.handleSyncStream(cs, c, hdr, n)
 	default:
 		s.log.Warn("unknown command, closing", "peer", cs.peer, "cmd", hdr.Cmd)
 		return s.replyError(c, codec.EINVAL)
@@ -189,6 +200,14 @@ func (cs *connState) run(err error) {
 		s.doTruncate(cs)
 	case codec.CmdRegenerateAppenderFilename:
 		s.doRegenerate(cs)
+	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile, codec.CmdSyncAppendFile, codec.CmdSyncModifyFile:
+		if cs.op.noContent {
+			s.doSyncNoContent(cs)
+		} else {
+			s.writeSmallBody(cs)
+		}
+	case codec.CmdSyncDeleteFile, codec.CmdSyncTruncateFile, codec.CmdSyncCreateLink, codec.CmdSyncRenameFile:
+		s.doSyncWhole(cs)
 	default:
 		cs.finishError(codec.EINVAL)
 	}

@@ -54,6 +54,10 @@ type reporters struct {
 	// syncGen moves when there are new sync timestamps to report (the
 	// replication code bumps it); each link remembers what it sent.
 	syncGen atomic.Int64
+
+	pushers *syncManager // one sync pusher per group peer (sync_pusher.go)
+
+	ownIDFound string // our id from FETCH_STORAGE_IDS (run goroutine, before the links start)
 }
 
 // link is one tracker_server.
@@ -104,6 +108,7 @@ func (s *Server) startReporting() {
 	s.rep = r
 	s.mu.Unlock()
 	r.wg.Add(1)
+	r.pushers = s.startPushers(r)
 	go r.run()
 }
 
@@ -130,6 +135,9 @@ func (s *Server) stopReporting() {
 		l.mu.Unlock()
 	}
 	r.cancel()
+	if r.pushers != nil {
+		r.pushers.stop() // each pusher saves its mark
+	}
 	r.wg.Wait()
 }
 
@@ -305,6 +313,16 @@ func (r *reporters) fetchParams() bool {
 			r.s.log.Warn("PARAMETER_REQ reply", "tracker", l.addr, "err", err)
 			continue
 		}
+		if v, _ := p.Get("use_storage_id"); v != "" && v != "0" && r.s.prm().StorageID == "" && r.s.cfg.ServerID == "" {
+			if c, err := r.dial(l.addr); err == nil {
+				id, err := r.lookUpOwnID(c)
+				r.quit(c)
+				if err != nil {
+					r.s.log.Warn("own storage id not found", "tracker", l.addr, "err", err)
+				}
+				r.ownIDFound = id
+			}
+		}
 		r.applyParams(p)
 		return true
 	}
@@ -353,6 +371,9 @@ func (r *reporters) applyParams(p codec.Parameters) {
 	if np.StorageID == "" {
 		np.StorageID = s.cfg.ServerID
 	}
+	if np.StorageID == "" {
+		np.StorageID = r.ownIDFound
+	}
 	idOK := false
 	if id, err := strconv.ParseUint(np.StorageID, 10, 32); err == nil && id > 0 && id <= 0xFFFFFF {
 		idOK = true
@@ -367,6 +388,7 @@ func (r *reporters) applyParams(p codec.Parameters) {
 	default:
 		np.UseStorageID = false
 	}
+	np.ClusterIDs = useID && idOK
 	s.live.Store(&np)
 	s.log.Info("tracker parameters applied", "store_path", np.StorePathMode, "reserve_mb", np.Reserve.MB,
 		"reserve_ratio", np.Reserve.Ratio, "response_ip_addr_size", np.ResponseIPSize,
@@ -377,7 +399,7 @@ func (r *reporters) applyParams(p codec.Parameters) {
 // cluster uses them, else its IP (falling back to the connection's local
 // address while GET_MY_IP has not answered).
 func (r *reporters) ownID(c net.Conn) string {
-	if p := r.s.prm(); p.StorageID != "" && p.UseStorageID {
+	if p := r.s.prm(); p.StorageID != "" && (p.UseStorageID || p.ClusterIDs) {
 		return p.StorageID
 	}
 	if ip := r.s.myIP.Load(); ip != nil {
@@ -511,7 +533,7 @@ func (l *link) join(c net.Conn) error {
 		Status:             r.joinStatus(c),
 		CurrentTrackerIP:   []byte(l.host),
 	}
-	if p := s.prm(); p.UseStorageID {
+	if p := s.prm(); p.UseStorageID || p.ClusterIDs {
 		req.StorageID = []byte(p.StorageID)
 	}
 	for _, ts := range s.cfg.TrackerServers {
@@ -666,7 +688,7 @@ func (r *reporters) diskUsage() []byte {
 
 // syncReport is the SYNC_REPORT body: every member the leader listed (self
 // included, listed first when the list is not known yet) with the newest
-// source timestamp received from it (replication fills these in later).
+// source timestamp received from it (sync_receiver.go credits them).
 func (r *reporters) syncReport(c net.Conn) []byte {
 	var rep codec.SyncReport
 	own := r.ownID(c)
@@ -679,7 +701,7 @@ func (r *reporters) syncReport(c net.Conn) []byte {
 		ids = append([]string{own}, ids...)
 	}
 	for _, id := range ids {
-		rep.Add(codec.SyncTimestamp{ID: []byte(id), Timestamp: 0})
+		rep.Add(codec.SyncTimestamp{ID: []byte(id), Timestamp: int32(r.s.synced.get(id))})
 	}
 	return rep.Append(nil)
 }

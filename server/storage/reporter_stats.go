@@ -50,6 +50,24 @@ type opStats struct {
 	connMax          atomic.Int32 // most open at once
 	lastSourceUpdate atomic.Int64
 	gen              atomic.Int64
+
+	// replication (sync_receiver.go, sync_pusher.go)
+	syncIn         [2]atomic.Int64 // content bytes received: total, applied
+	syncOut        [2]atomic.Int64 // content bytes sent: total, confirmed
+	lastSyncUpdate atomic.Int64    // last replica operation applied (unix s)
+}
+
+// syncBytes counts sync content bytes in one direction; ok: the operation
+// succeeded.
+func (st *opStats) syncBytes(c *[2]atomic.Int64, n int64, ok bool) {
+	if n <= 0 {
+		return
+	}
+	c[0].Add(n)
+	if ok {
+		c[1].Add(n)
+	}
+	st.gen.Add(1)
 }
 
 // countIndex maps a command to its total-count index (-1: not counted).
@@ -162,6 +180,9 @@ func (st *opStats) snapshot(b *codec.StatBlock) {
 		TotalModifyBytes: v(stTotalModifyBytes), SuccessModifyBytes: v(stSuccessModifyBytes),
 		TotalDownloadBytes: v(stTotalDownloadBytes), SuccessDownloadBytes: v(stSuccessDownloadBytes),
 		LastSourceUpdate: st.lastSourceUpdate.Load(),
+		TotalSyncInBytes: st.syncIn[0].Load(), SuccessSyncInBytes: st.syncIn[1].Load(),
+		TotalSyncOutBytes: st.syncOut[0].Load(), SuccessSyncOutBytes: st.syncOut[1].Load(),
+		LastSyncUpdate: st.lastSyncUpdate.Load(),
 	}
 	if m := st.connMax.Load(); m > 0 {
 		b.Connection = codec.ConnectionStat{CurrentCount: st.connCur.Load(), MaxCount: m,

@@ -44,6 +44,10 @@ type Params struct {
 	// instead of the IPv4 address into new file names.
 	UseStorageID bool
 	StorageID    string
+	// ClusterIDs: the trackers know storages by id (use_storage_id), even
+	// when file names carry IPs; StorageID is then our name at the trackers
+	// and at the peers.
+	ClusterIDs bool
 	// SlaveUseLink is store_slave_file_use_link: a slave file's data gets
 	// a generated name and the slave name is a symbolic link to it.
 	SlaveUseLink bool
@@ -160,6 +164,9 @@ type Server struct {
 	tap       func(cmd byte, body []byte) // tests: every request a reporter sends
 
 	onChangelog func(ChangelogEntry) // OnChangelog
+	synced      syncCredits          // newest source timestamp received per peer (SYNC_REPORT)
+	statKept    map[string]int64     // storage_stat.dat values we do not count ourselves
+	lastStats   time.Time            // last storage_stat.dat write (ticker goroutine only)
 
 	// conns are the attached connections, for the network_timeout sweep.
 	conns     sync.Map  // *connState -> struct{}
@@ -259,11 +266,15 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 		}
 		s.paths = append(s.paths, &storePath{index: i, disk: sp, workers: g})
 	}
+	if err := s.checkStorePathMarks(dataDir); err != nil {
+		return nil, err
+	}
 	b, err := OpenBinlog(dataDir)
 	if err != nil {
 		return nil, err
 	}
 	s.binlog = b
+	s.loadStats(dataDir)
 	s.handler = &eventHandler{srv: s}
 	ok = true
 	return s, nil
@@ -307,6 +318,9 @@ func (s *Server) closeDisks() {
 			if err := p.workers.Close(); err != nil {
 				s.log.Warn("close disk workers", "store_path", p.disk.Root(), "err", err)
 			}
+		}
+		if err := s.saveStats(); err != nil {
+			s.log.Warn("save counters", "err", err)
 		}
 		if s.binlog != nil {
 			if err := s.binlog.Close(); err != nil {
@@ -394,6 +408,12 @@ func (s *Server) tick() time.Duration {
 		s.lastSync = now
 		if err := s.binlog.Sync(); err != nil {
 			s.log.Error("binlog fsync", "err", err)
+		}
+	}
+	if now.Sub(s.lastStats) >= s.cfg.SyncStatFileInterval {
+		s.lastStats = now
+		if err := s.saveStats(); err != nil {
+			s.log.Warn("save counters", "err", err)
 		}
 	}
 	if limit := s.cfg.NetworkTimeout; limit > 0 {

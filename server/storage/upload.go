@@ -188,6 +188,9 @@ func (s *Server) openWriter(op *pendingOp) (*diskio.FileWriter, error) {
 	if op.content != nil || op.size == 0 {
 		wo.Size = 0
 	}
+	if isSyncStream(op.cmd) {
+		return s.openSyncWriter(op, wo)
+	}
 	switch op.cmd {
 	case codec.CmdAppendFile:
 		return op.path.disk.OpenAppend(op.ref, wo)
@@ -292,6 +295,9 @@ func (cs *connState) received(n int64, crc uint32, err error) {
 // On failure w is aborted and the status is returned.
 func (s *Server) commitBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 	op := &cs.op
+	if isSyncStream(op.cmd) {
+		return s.commitSync(cs, w)
+	}
 	switch op.cmd {
 	case codec.CmdUploadFile, codec.CmdUploadAppenderFile:
 		st, err := os.Stat(w.Path())

@@ -1,0 +1,144 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+// binlogReader reads the binlog files of data/sync from a position (file
+// index + byte offset) on, one complete line at a time. It advances past
+// every line it hands out, valid or not: C's reader stalls on (or resumes
+// inside) the malformed lines C writes (cluster.md §4.2, fastdfs#532/#535);
+// ours reports them and moves on.
+type binlogReader struct {
+	dir   string
+	index int   // file being read
+	off   int64 // offset of the next unread line in it
+
+	f     *os.File
+	buf   []byte // bytes read from f at [bufAt, bufAt+len(buf))
+	bufAt int64
+}
+
+func newBinlogReader(dir string, index int, off int64) *binlogReader {
+	return &binlogReader{dir: dir, index: index, off: off, buf: make([]byte, 0, 64<<10)}
+}
+
+// errBinlogEnd: no complete line after the position (yet).
+var errBinlogEnd = errors.New("end of binlog")
+
+// next returns the next line: the record, its length, and a parse error
+// for a malformed line (the position then is past it). writeIndex is the
+// binlog file being written: at the end of an older file the reader moves
+// on to the next one. errBinlogEnd means nothing complete is there yet.
+func (r *binlogReader) next(rec *codec.BinlogRecord, writeIndex int) (int, error) {
+	for {
+		if err := r.open(); err != nil {
+			return 0, err
+		}
+		line := r.buffered()
+		if len(line) == 0 || !hasNewline(line) {
+			if err := r.fill(); err != nil {
+				return 0, err
+			}
+			line = r.buffered()
+		}
+		if len(line) > 0 {
+			n, err := rec.Parse(line)
+			if errors.Is(err, codec.ErrBinlogPartial) {
+				n = 0
+			} else if n == 0 && err != nil { // an unterminated line over 255 bytes
+				end := indexNewline(line)
+				if end < 0 {
+					n = len(line)
+				} else {
+					n = end + 1
+				}
+			}
+			if n > 0 {
+				r.off += int64(n)
+				return n, err
+			}
+		}
+		// nothing complete in this file: go on with the next if it is done
+		if r.index >= writeIndex {
+			return 0, errBinlogEnd
+		}
+		if _, err := os.Stat(filepath.Join(r.dir, BinlogFileName(r.index+1))); err != nil {
+			return 0, errBinlogEnd
+		}
+		r.close()
+		r.index++
+		r.off = 0
+	}
+}
+
+func hasNewline(b []byte) bool { return indexNewline(b) >= 0 }
+
+func indexNewline(b []byte) int {
+	for i, c := range b {
+		if c == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+// buffered is what the buffer holds from the position on.
+func (r *binlogReader) buffered() []byte {
+	if r.off < r.bufAt || r.off > r.bufAt+int64(len(r.buf)) {
+		r.buf, r.bufAt = r.buf[:0], r.off
+	}
+	return r.buf[r.off-r.bufAt:]
+}
+
+// fill reads more of the file after the buffered bytes (keeping the
+// unconsumed tail at the front).
+func (r *binlogReader) fill() error {
+	rest := r.buffered()
+	copy(r.buf[:cap(r.buf)], rest)
+	r.buf, r.bufAt = r.buf[:len(rest)], r.off
+	n, err := r.f.ReadAt(r.buf[len(rest):cap(r.buf)], r.off+int64(len(rest)))
+	r.buf = r.buf[:len(rest)+n]
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("binlog %s: %w", BinlogFileName(r.index), err)
+	}
+	return nil
+}
+
+func (r *binlogReader) open() error {
+	if r.f != nil {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(r.dir, BinlogFileName(r.index)))
+	if errors.Is(err, os.ErrNotExist) {
+		return errBinlogEnd // not written yet
+	}
+	if err != nil {
+		return fmt.Errorf("binlog: %w", err)
+	}
+	r.f, r.buf, r.bufAt = f, r.buf[:0], r.off
+	return nil
+}
+
+func (r *binlogReader) close() {
+	if r.f != nil {
+		_ = r.f.Close()
+		r.f = nil
+	}
+	r.buf = r.buf[:0]
+}
+
+// seek moves the position back to a line start (a record to resend).
+func (r *binlogReader) seek(index int, off int64) {
+	if index != r.index {
+		r.close()
+		r.index = index
+	}
+	r.off = off
+}

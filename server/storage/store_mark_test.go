@@ -1,0 +1,71 @@
+package storage
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Our mark is C's, character for character (.data_init_flag of storage A in
+// the captures' sync_files).
+func TestStorePathMarkIsC(t *testing.T) {
+	const c = "MTI3LjAuMi4yMQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAANhZAAAAAAIaAms"
+	if got := storePathMark("127.0.2.21", 23000, 0, 1795299842); got != c {
+		t.Fatalf("mark %s\n   C %s", got, c)
+	}
+}
+
+// A replaced (empty) store path is detected by its missing mark and turns
+// the storage back into one that needs a full copy; a path marked by
+// another storage is refused.
+func TestStorePathMarkCheck(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConf(t, dir, 1, "")
+	flagPath := filepath.Join(dir, "data", dataInitFlagName)
+	open := func() (*Server, error) {
+		s, err := New(cfg, WithReporting(false), WithLogger(quietLogger()))
+		if err == nil {
+			s.closeDisks()
+		}
+		return s, err
+	}
+	if _, err := open(); err != nil {
+		t.Fatal(err)
+	}
+	flag, _ := os.ReadFile(flagPath)
+	vars, _ := os.ReadFile(filepath.Join(dir, "sp0", "data", ".fastdfs_vars"))
+	mark := strings.TrimPrefix(strings.TrimSpace(string(vars)), "store_path_mark=")
+	if len(mark) != 75 || !strings.Contains(string(flag), "\nstore_path_mark0="+mark+"\n") {
+		t.Fatalf("mark %q; flag:\n%s", mark, flag)
+	}
+	// as if the storage had finished its first sync long ago
+	os.WriteFile(flagPath, []byte(strings.Replace(string(flag), "sync_old_done=0", "sync_old_done=1", 1)), 0o644)
+	if _, err := open(); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := os.ReadFile(flagPath); !strings.Contains(string(f), "sync_old_done=1") {
+		t.Fatalf("an intact path reset the sync state:\n%s", f)
+	}
+
+	// the disk is replaced
+	os.RemoveAll(filepath.Join(dir, "sp0"))
+	os.MkdirAll(filepath.Join(dir, "sp0"), 0o755)
+	if _, err := open(); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.ReadFile(flagPath)
+	if !strings.Contains(string(f), "sync_old_done=0\nsync_src_server=\nsync_until_timestamp=0\n") {
+		t.Errorf("a replaced store path did not ask for a full copy:\n%s", f)
+	}
+	if v, _ := os.ReadFile(filepath.Join(dir, "sp0", "data", ".fastdfs_vars")); !strings.Contains(string(v), mark) {
+		t.Errorf("the new disk got mark %q, want ours", v)
+	}
+
+	// a disk of another storage
+	other := storePathMark("127.0.5.99", 23000, 0, 12345)
+	os.WriteFile(filepath.Join(dir, "sp0", "data", ".fastdfs_vars"), []byte("store_path_mark="+other+"\n"), 0o644)
+	if _, err := open(); err == nil || !strings.Contains(err.Error(), "belongs to another storage") {
+		t.Fatalf("a foreign store path was accepted: %v", err)
+	}
+}

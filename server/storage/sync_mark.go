@@ -1,0 +1,121 @@
+package storage
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// syncMark is a pusher's progress for one peer, the C mark file
+// data/sync/<peer_ip>_<my_port>.mark (<peer_id>.mark with storage ids),
+// cluster.md §4.3: where the next unsent line is, and the full-copy state.
+type syncMark struct {
+	BinlogIndex  int
+	BinlogOffset int64
+	NeedSyncOld  bool // this storage is the peer's full-copy source
+	SyncOldDone  bool
+	Until        int64 // until_timestamp
+	ScanRows     int64
+	SyncRows     int64
+}
+
+// markFileName is C's name for the mark of peer (id or IP) seen from a
+// storage listening on myPort.
+func markFileName(peer string, useIDs bool, myPort int) string {
+	if useIDs {
+		return peer + ".mark"
+	}
+	return peer + "_" + strconv.Itoa(myPort) + ".mark"
+}
+
+// markKeys is C's key order.
+var markKeys = []string{"binlog_index", "binlog_offset", "need_sync_old", "sync_old_done",
+	"until_timestamp", "scan_row_count", "sync_row_count"}
+
+func b01(v bool) int64 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+func (m *syncMark) values() []int64 {
+	return []int64{int64(m.BinlogIndex), m.BinlogOffset, b01(m.NeedSyncOld), b01(m.SyncOldDone),
+		m.Until, m.ScanRows, m.SyncRows}
+}
+
+// encode is the file content, keys in C's order.
+func (m *syncMark) encode() []byte {
+	var b []byte
+	for i, v := range m.values() {
+		b = append(b, markKeys[i]...)
+		b = append(b, '=')
+		b = strconv.AppendInt(b, v, 10)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// loadMark reads a mark file; ok is false when there is none. Like C, a
+// file with fewer than the 7 items is refused.
+func loadMark(path string) (m syncMark, ok bool, err error) {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("mark file: %w", err)
+	}
+	vals := map[string]int64{}
+	for _, line := range bytes.Split(data, []byte{'\n'}) {
+		k, v, found := bytes.Cut(bytes.TrimSpace(line), []byte{'='})
+		if !found {
+			continue
+		}
+		n, perr := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+		if perr != nil {
+			return m, false, fmt.Errorf("mark file %s: bad line %q", path, line)
+		}
+		vals[string(bytes.TrimSpace(k))] = n
+	}
+	for _, k := range markKeys {
+		if _, has := vals[k]; !has {
+			return m, false, fmt.Errorf("mark file %s: %s missing (need all 7 items)", path, k)
+		}
+	}
+	if vals["binlog_index"] < 0 || vals["binlog_offset"] < 0 {
+		return m, false, fmt.Errorf("mark file %s: negative position", path)
+	}
+	m = syncMark{BinlogIndex: int(vals["binlog_index"]), BinlogOffset: vals["binlog_offset"],
+		NeedSyncOld: vals["need_sync_old"] != 0, SyncOldDone: vals["sync_old_done"] != 0,
+		Until: vals["until_timestamp"], ScanRows: vals["scan_row_count"], SyncRows: vals["sync_row_count"]}
+	return m, true, nil
+}
+
+// saveMark writes the mark via a temp file and a rename, so a crash leaves
+// the old or the new mark, never half of one.
+func saveMark(path string, m *syncMark) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, m.encode(), 0o644); err != nil {
+		return fmt.Errorf("mark file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("mark file: %w", err)
+	}
+	return nil
+}
+
+// retireMark renames the mark of a deleted peer to <mark>.YYYYmmddHHMMSS,
+// as C does.
+func retireMark(path string, now time.Time) error {
+	err := os.Rename(path, path+"."+now.Format("20060102150405"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	return err
+}
+
+func markPath(dir, name string) string { return filepath.Join(dir, name) }
