@@ -7,7 +7,7 @@ FUZZTIME  ?= 20s
 RACE_PKGS := ./client/... ./server/... ./diskio/...
 TOOLS     := $(notdir $(wildcard tools/fdfs_*))
 
-.PHONY: all build test lint vet fmt-check fuzz bench run install clean
+.PHONY: all build test lint vet fmt-check fuzz bench run install clean faults
 
 all: build
 
@@ -43,6 +43,16 @@ fuzz:
 			$(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; \
 		done; \
 	done
+
+# The reliability suite (server/faults) at full size: kill -9, disk full,
+# vanishing store paths, malformed frames, 10,000 connections and a SOAK
+# long soak, ending with its table; then every fuzz target for
+# FAULTS_FUZZTIME. `make test` runs the same scenarios small.
+SOAK            ?= 10m
+FAULTS_FUZZTIME ?= 1s
+faults:
+	$(GO) test -count=1 -timeout 45m -v ./server/faults -faults.full -faults.soak $(SOAK)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FAULTS_FUZZTIME)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
