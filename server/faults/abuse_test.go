@@ -157,7 +157,7 @@ func storageAttacks(rng *rand.Rand) []attack {
 // holds slowloris connections open on both, while a prober keeps using
 // them: it must see no failure, and neither daemon may die.
 func TestMalformedFrames(t *testing.T) {
-	t.Parallel()
+	parallelWhenShort(t)
 	c := newCluster(t)
 	tr := c.addTracker("127.0.10.4", "network_timeout = 3")
 	st := c.addStorage(storageSpec{ip: "127.0.10.5", extra: []string{"network_timeout = 3"}})
@@ -287,7 +287,7 @@ func TestMalformedFrames(t *testing.T) {
 // answer; a canary file next to the store path must survive, and the
 // storage must keep serving.
 func TestHostileFileIDs(t *testing.T) {
-	t.Parallel()
+	parallelWhenShort(t)
 	c := newCluster(t)
 	c.addTracker("127.0.10.6")
 	st := c.addStorage(storageSpec{ip: "127.0.10.7"})

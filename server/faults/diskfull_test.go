@@ -43,7 +43,7 @@ func smallDisk(t *testing.T) string {
 // uploads, those aimed at it and, once the storage's disk report reached
 // the tracker, those the tracker routes.
 func TestDiskFull(t *testing.T) {
-	t.Parallel()
+	parallelWhenShort(t)
 	small := smallDisk(t)
 	c := newCluster(t)
 	c.addTracker("127.0.10.1")

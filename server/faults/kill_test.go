@@ -63,6 +63,7 @@ func waitUploadAfter(tb testing.TB, lastOK *atomic.Int64, t0 time.Time, limit ti
 // file is there with the bytes its ID promises, and that no temp file of
 // the interrupted uploads survives the restart.
 func TestStorageKill9UnderUpload(t *testing.T) {
+	parallelWhenShort(t)
 	c := newCluster(t)
 	c.addTracker("127.0.10.1")
 	st := c.addStorage(storageSpec{ip: "127.0.10.2"})

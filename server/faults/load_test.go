@@ -121,6 +121,7 @@ func (h *holder) close() {
 // connection stays bounded and their descriptors go back when the
 // connections close.
 func TestManyConnections(t *testing.T) {
+	parallelWhenShort(t)
 	n := 500
 	if *fullRun {
 		n = *connsN
@@ -211,6 +212,7 @@ func TestManyConnections(t *testing.T) {
 // without -faults.full) and checks that the daemons' memory, descriptors
 // and threads do not grow between the end of the warm-up and the end.
 func TestSoak(t *testing.T) {
+	parallelWhenShort(t)
 	dur := 5 * time.Second
 	if *fullRun {
 		dur = *soakTime

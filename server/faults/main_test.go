@@ -103,3 +103,12 @@ func (tb *table) print(w *os.File) {
 	}
 	tw.Flush()
 }
+
+// parallelWhenShort lets the small scenarios of `make test` overlap (each
+// has its own daemons and ports); the full ones run one at a time so that
+// their figures are their own.
+func parallelWhenShort(t *testing.T) {
+	if !*fullRun {
+		t.Parallel()
+	}
+}

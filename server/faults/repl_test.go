@@ -107,7 +107,7 @@ func waitConverged(t *testing.T, sts []*daemon, files []sent, limit time.Duratio
 // the bytes its ID promises.
 func TestReplicaKill9UnderUpload(t *testing.T) {
 	needReplication(t)
-	t.Parallel()
+	parallelWhenShort(t)
 	c, sts := replicaGroup(t, 2)
 	cl := c.client()
 	l := ledger{log: t}
@@ -142,7 +142,7 @@ func TestReplicaKill9UnderUpload(t *testing.T) {
 // catch up with every file.
 func TestPeerStallsMidSync(t *testing.T) {
 	needReplication(t)
-	t.Parallel()
+	parallelWhenShort(t)
 	c, sts := replicaGroup(t, 2, "network_timeout = 3")
 	cl := c.client()
 	l := ledger{log: t}
@@ -179,7 +179,7 @@ func TestPeerStallsMidSync(t *testing.T) {
 // always) and every file before and after the damage must reach the peer.
 func TestCorruptBinlogLine(t *testing.T) {
 	needReplication(t)
-	t.Parallel()
+	parallelWhenShort(t)
 	c, sts := replicaGroup(t, 2)
 	cl := c.client()
 	l := ledger{log: t}

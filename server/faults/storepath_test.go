@@ -21,7 +21,7 @@ import (
 // report shows it), every file on the other path stays readable, and the
 // storage keeps running. Once it is back, its files are served again.
 func TestStorePathVanishes(t *testing.T) {
-	t.Parallel()
+	parallelWhenShort(t)
 	c := newCluster(t)
 	c.addTracker("127.0.10.1")
 	p0, p1 := filepath.Join(c.dir, "path0"), filepath.Join(c.dir, "path1")

@@ -12,6 +12,7 @@ import (
 // the other: clients configured with both trackers must carry on (their
 // retry goes to the live one), and every acknowledged file must be there.
 func TestTrackerKill9OneOfTwo(t *testing.T) {
+	parallelWhenShort(t)
 	t.Logf("%s start", time.Now().Format("15:04:05.000"))
 	c := newCluster(t)
 	c.addTracker("127.0.10.1")
