@@ -198,7 +198,7 @@ func (c *cluster) addTracker(ip string, extra ...string) *daemon {
 	base := filepath.Join(c.dir, "tracker"+strconv.Itoa(len(c.trackers)))
 	conf := filepath.Join(base, "tracker.conf")
 	writeFile(c.t, conf, fmt.Sprintf("base_path = %s\nbind_addr = %s\nport = %d\n"+
-		"reserved_storage_space = 1%%\ncheck_active_interval = 2\nstore_path = 0\n%s",
+		"reserved_storage_space = 1%%\ncheck_active_interval = 10\nstore_path = 0\n%s",
 		base, ip, port, lines(extra)))
 	d := newDaemon(c.t, "fdfs_trackerd", conf, base, net.JoinHostPort(ip, strconv.Itoa(port)))
 	c.trackers = append(c.trackers, d) // first: the cleanup kills it even if start fails
