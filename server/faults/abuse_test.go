@@ -211,7 +211,7 @@ func TestMalformedFrames(t *testing.T) {
 	attacks := 0
 	rounds := 3
 	if *fullRun {
-		rounds = 20
+		rounds = 8
 	}
 	for round := range rounds {
 		for _, target := range []struct {

@@ -72,7 +72,7 @@ func TestStorageKill9UnderUpload(t *testing.T) {
 
 	kills, phase := 1, 1500*time.Millisecond
 	if *fullRun {
-		kills, phase = 4, 5*time.Second
+		kills, phase = 4, 3*time.Second
 	}
 	var l ledger
 	var lastOK atomic.Int64

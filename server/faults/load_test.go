@@ -242,7 +242,25 @@ func TestSoak(t *testing.T) {
 			rng := rand.New(rand.NewPCG(10, uint64(w)))
 			var mine []sent
 			for ctx.Err() == nil {
+				// each worker keeps at most 200 live files: the disk and the
+				// final check stay bounded however long the soak runs
 				switch k := rng.IntN(10); {
+				case len(mine) >= 200:
+					fallthrough
+				case k >= 8 && len(mine) > 0:
+					i := rng.IntN(len(mine))
+					f := mine[i]
+					mixed.Add(1)
+					err := cl.Delete(ctx, f.id)
+					switch {
+					case err == nil || ctx.Err() != nil:
+						// a delete cut by the end of the soak may have
+						// happened: the file is not checked either way
+						deleted.Store(f.id, true)
+						mine = append(mine[:i], mine[i+1:]...)
+					default:
+						l.fail(fmt.Errorf("delete %s: %w", f.id, err))
+					}
 				case k < 4 || len(mine) == 0:
 					body := payload(rng, rng.IntN(128<<10)+1)
 					if id, err := uploadOne(ctx, cl, &l, body, client.WithMetadata(client.Meta{Name: "w", Value: strconv.Itoa(w)})); err == nil {
@@ -263,20 +281,6 @@ func TestSoak(t *testing.T) {
 					}
 					if _, err := cl.GetMetadata(ctx, f.id); err != nil && ctx.Err() == nil {
 						l.fail(fmt.Errorf("get metadata %s: %w", f.id, err))
-					}
-				default:
-					i := rng.IntN(len(mine))
-					f := mine[i]
-					mixed.Add(1)
-					err := cl.Delete(ctx, f.id)
-					switch {
-					case err == nil || ctx.Err() != nil:
-						// a delete cut by the end of the soak may have
-						// happened: the file is not checked either way
-						deleted.Store(f.id, true)
-						mine = append(mine[:i], mine[i+1:]...)
-					default:
-						l.fail(fmt.Errorf("delete %s: %w", f.id, err))
 					}
 				}
 			}

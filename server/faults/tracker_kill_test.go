@@ -23,7 +23,7 @@ func TestTrackerKill9OneOfTwo(t *testing.T) {
 
 	phase := time.Second
 	if *fullRun {
-		phase = 5 * time.Second
+		phase = 3 * time.Second
 	}
 	l := ledger{log: t}
 	var lastOK atomic.Int64
