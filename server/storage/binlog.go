@@ -119,7 +119,7 @@ func (b *Binlog) writeIndex() error {
 }
 
 func (b *Binlog) open() error {
-	f, err := os.OpenFile(filepath.Join(b.dir, BinlogFileName(b.index)), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(b.dir, BinlogFileName(b.index)), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("binlog: %w", err)
 	}
@@ -129,6 +129,28 @@ func (b *Binlog) open() error {
 		return fmt.Errorf("binlog: %w", err)
 	}
 	b.f, b.size = f, st.Size()
+	return b.terminate()
+}
+
+// terminate ends a line a crash cut short with '\n': the fragment becomes
+// one malformed line that readers skip, instead of swallowing the first
+// record appended after the restart.
+func (b *Binlog) terminate() error {
+	if b.size == 0 {
+		return nil
+	}
+	var last [1]byte
+	if _, err := b.f.ReadAt(last[:], b.size-1); err != nil {
+		return fmt.Errorf("binlog: %w", err)
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	n, err := b.f.Write([]byte{'\n'})
+	b.size += int64(n)
+	if err != nil {
+		return fmt.Errorf("binlog: %w", err)
+	}
 	return nil
 }
 

@@ -50,6 +50,7 @@ type pendingOp struct {
 	// sync commands from a peer (sync_receiver.go)
 	syncTS    int64                // the source's timestamp of the operation
 	noContent bool                 // SYNC_CREATE_FILE with header status EEXIST
+	refused   codec.Errno          // a sync body received only to be dropped: the answer
 	rf2       codec.RemoteFilename // link source / old name of a rename
 	ref2      diskio.FileRef
 }

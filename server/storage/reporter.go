@@ -742,6 +742,9 @@ func (l *link) takeChangelog(chunk []byte) {
 		e := ChangelogEntry{Timestamp: line.Timestamp, ID: string(line.StorageID), Status: line.Status,
 			NewID: string(line.NewID)}
 		r.s.log.Info("storage changelog", "tracker", l.addr, "id", e.ID, "status", e.Status, "new_id", e.NewID)
+		if r.pushers != nil {
+			r.pushers.changelog(e)
+		}
 		if r.s.onChangelog != nil {
 			r.s.onChangelog(e)
 		}

@@ -313,9 +313,14 @@ func TestReporterCluster(t *testing.T) {
 	}
 
 	// a fresh member of a group with an ACTIVE storage gets a sync source
-	// (SYNC_DEST_REQ) and waits for its full copy
+	// (SYNC_DEST_REQ) and its full copy (WAIT_SYNC, SYNCING, OFFLINE, then
+	// ACTIVE: the copy of a few files may pass the first states quickly)
 	c := startReportingStorage(t, "127.0.0.4", port, false, nil, tt.addr())
-	waitUntil(t, "the new member WAIT_SYNC", statusIs(cl, 1, "127.0.0.4"))
+	waitUntil(t, "the new member WAIT_SYNC or later", func() (bool, string) {
+		m, state := storagesAt(cl)
+		st, ok := m["127.0.0.4"]
+		return ok && st.Status != statusInit && st.Status != statusOnline, state
+	})
 	waitUntil(t, "the sync source in .data_init_flag", func() (bool, string) {
 		f, err := os.ReadFile(filepath.Join(c.cfg.BasePath, "data", dataInitFlagName))
 		return err == nil && bytes.Contains(f, []byte("sync_old_done=1\n")) &&
@@ -341,6 +346,13 @@ func TestReporterCluster(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("no changelog entry for the deleted storage")
 	}
+	// and its mark file on the other storage is retired as C does
+	mark := filepath.Join(a.cfg.BasePath, "data", "sync", fmt.Sprintf("127.0.0.3_%d.mark", port))
+	waitUntil(t, "the deleted peer's mark retired", func() (bool, string) {
+		old, _ := filepath.Glob(mark + ".2*")
+		_, err := os.Stat(mark)
+		return len(old) == 1 && err != nil, fmt.Sprint(old, err)
+	})
 }
 
 // TestReporterTrackerDown: a storage whose tracker does not answer serves

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -159,25 +160,7 @@ func TestSyncPusherReplay(t *testing.T) {
 	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
 	go peer.serve()
 
-	// A as the C storage 127.0.2.21 with B listed ACTIVE at the fake peer
-	my := netip.MustParseAddr("127.0.2.21")
-	a.myIP.Store(&my)
-	a.peers.members = []Peer{{ID: "127.0.2.21", IP: "127.0.2.21", Port: 23000, Status: statusActive},
-		{ID: "127.0.2.22", IP: syncBlock + "21", Port: ln.Addr().(*net.TCPAddr).Port, Status: statusActive}}
-	a.peers.hasList, a.peers.gen = true, 1
-	markFile := filepath.Join(aBase, "data", "sync", "127.0.2.22_23000.mark")
-	if err := saveMark(markFile, &syncMark{}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &reporters{s: a, ctx: ctx, cancel: cancel, port: 23000}
-	m := a.startPushers(r)
-	waitUntil(t, "the pusher at the end of A's binlog", func() (bool, string) {
-		mk, _, _ := loadMark(markFile)
-		return mk.BinlogOffset == int64(len(cBinlog)), strings.TrimSpace(string(mk.encode()))
-	})
-	cancel()
-	m.stop()
+	markFile := pushTo(t, a, aBase, ln, int64(len(cBinlog)), syncMark{})
 
 	// every request we sent is one C sent, byte for byte
 	used := map[int]bool{}
@@ -228,4 +211,304 @@ func TestSyncPusherReplay(t *testing.T) {
 	if ours, _ := os.ReadFile(markFile); !bytes.Equal(ours, cMark) {
 		t.Errorf("mark file\n%s\nC's\n%s", ours, cMark)
 	}
+}
+
+// pushTo runs a's pushers as the C storage 127.0.2.21 with one peer,
+// 127.0.2.22, listed ACTIVE at ln, until the peer's mark reaches end;
+// it returns the mark file.
+func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64, start syncMark) string {
+	t.Helper()
+	my := netip.MustParseAddr("127.0.2.21")
+	a.myIP.Store(&my)
+	a.peers.mu.Lock()
+	a.peers.members = []Peer{{ID: "127.0.2.21", IP: "127.0.2.21", Port: 23000, Status: statusActive},
+		{ID: "127.0.2.22", IP: syncBlock + "21", Port: ln.Addr().(*net.TCPAddr).Port, Status: statusActive}}
+	a.peers.hasList, a.peers.gen = true, 1
+	a.peers.mu.Unlock()
+	markFile := filepath.Join(aBase, "data", "sync", "127.0.2.22_23000.mark")
+	if err := saveMark(markFile, &start); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &reporters{s: a, ctx: ctx, cancel: cancel, port: 23000}
+	m := a.startPushers(r)
+	waitUntil(t, "the pusher at the end of the binlog", func() (bool, string) {
+		mk, _, _ := loadMark(markFile)
+		return mk.BinlogOffset == end, strings.TrimSpace(string(mk.encode()))
+	})
+	cancel()
+	m.stop()
+	return markFile
+}
+
+// A record the peer keeps calling invalid is skipped after a few tries;
+// the records after it still go out (no stall, fastdfs#532/#535).
+func TestSyncSkipsRefusedRecord(t *testing.T) {
+	a, aBase := replayStorage(t)
+	names := []string{"M00/00/00/one.txt", "M00/00/00/two.txt", "M00/00/00/three.txt"}
+	for i, n := range names {
+		os.WriteFile(filepath.Join(aBase, "sp0", "data", "00", "00", n[10:]), []byte(n), 0o644)
+		rec := codec.BinlogRecord{Timestamp: int64(1795300000 + i), Op: codec.BinlogCreate, Filename: []byte(n)}
+		if err := a.binlog.Append(&rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", syncBlock+"21:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	got := map[string]int{}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				for {
+					var hb [codec.HeaderSize]byte
+					if _, err := io.ReadFull(c, hb[:]); err != nil {
+						return
+					}
+					h, _ := codec.DecodeHeader(hb[:])
+					body := make([]byte, h.BodyLen)
+					if _, err := io.ReadFull(c, body); err != nil {
+						return
+					}
+					name := syncFilename(h.Cmd, body)
+					mu.Lock()
+					got[name]++
+					mu.Unlock()
+					status := byte(0)
+					if name == names[1] {
+						status = byte(codec.EINVAL)
+					}
+					c.Write(codec.Reply(status, 0).Append(nil))
+					if status != 0 {
+						return // C closes after EINVAL
+					}
+				}
+			}()
+		}
+	}()
+	st, _ := os.Stat(filepath.Join(aBase, "data", "sync", BinlogFileName(0)))
+	markFile := pushTo(t, a, aBase, ln, st.Size(), syncMark{})
+	mu.Lock()
+	defer mu.Unlock()
+	if got[names[0]] != 1 || got[names[2]] != 1 || got[names[1]] != refusalsBeforeSkip {
+		t.Errorf("requests per file %v; want 1, %d, 1", got, refusalsBeforeSkip)
+	}
+	if mk, _, _ := loadMark(markFile); mk.ScanRows != 3 {
+		t.Errorf("mark %+v", mk)
+	}
+}
+
+// TestSyncPusherReplayFullCopy: as the full-copy source of a new member
+// (capture 03_new_member: A copies everything to the new C), our pusher
+// sends the requests the C source sent, byte for byte, including the
+// ENOENT fallback of a rename to a create.
+func TestSyncPusherReplayFullCopy(t *testing.T) {
+	dir, err := capture.Dir()
+	if err != nil {
+		t.Skip(err)
+	}
+	ex, err := capture.LoadFile(filepath.Join(dir, "cluster", "03_new_member.s2s.payload.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []*capture.Exchange
+	for _, e := range ex {
+		q := e.Request
+		if strings.HasPrefix(q.From, "127.0.2.21:") && q.To == "127.0.2.23:23000" && syncCmds[q.Cmd] &&
+			q.Cmd != codec.CmdActiveTest && q.Cmd != codec.CmdReportServerID && e.Reply != nil && !q.Partial &&
+			q.Time < "1795300039" {
+			want = append(want, e)
+		}
+	}
+	if len(want) < 15 {
+		t.Fatalf("%d requests of the full copy in the capture", len(want))
+	}
+	// A's files: what the new member held after the copy
+	holder, holderBase := replayStorage(t)
+	rc := dialRaw(t, holder.Addr().String())
+	for _, e := range want {
+		rc.send(e.Request.Cmd, e.Request.Status, e.Request.Body)
+		if _, _, err := rc.recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, aBase := replayStorage(t)
+	files, _ := filepath.Glob(filepath.Join(holderBase, "sp0", "data", "00", "00", "*"))
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		os.WriteFile(filepath.Join(aBase, "sp0", "data", "00", "00", filepath.Base(p)), b, 0o644)
+	}
+	// A's binlog then: the lines of its final binlog up to the copy
+	final, err := os.ReadFile(filepath.Join(dir, "cluster", "sync_files_final", "storageA_127.0.2.21", "binlog.000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var end int64
+	rec := codec.BinlogRecord{}
+	for b := final; len(b) > 0; {
+		n, err := rec.Parse(b)
+		if err != nil || rec.Timestamp > 1795300034 {
+			break
+		}
+		if err := a.binlog.Append(&rec); err != nil {
+			t.Fatal(err)
+		}
+		end += int64(n)
+		b = b[n:]
+	}
+	ln, err := net.Listen("tcp", syncBlock+"21:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
+	go peer.serve()
+	// the mark SYNC_SRC_REQ gives the source: need_sync_old, until
+	pushTo(t, a, aBase, ln, end, syncMark{NeedSyncOld: true, Until: 1795300034})
+
+	peer.mu.Lock()
+	got := peer.got
+	peer.mu.Unlock()
+	used := map[int]bool{}
+	for _, g := range got {
+		if g.Cmd == codec.CmdReportServerID || g.Cmd == codec.CmdActiveTest {
+			continue
+		}
+		found := false
+		for i, e := range want {
+			q := e.Request
+			if !used[i] && q.Cmd == g.Cmd && q.Status == g.Status &&
+				bytes.Equal(cleanGroup(q.Cmd, q.Body), cleanGroup(g.Cmd, g.Body)) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("we sent cmd %d for %s, which the C source did not send (%d body bytes)",
+				g.Cmd, syncFilename(g.Cmd, g.Body), len(g.Body))
+		}
+	}
+	for i, e := range want {
+		if !used[i] {
+			t.Errorf("the C source sent and we did not: %s (%s)", e, syncFilename(e.Request.Cmd, e.Request.Body))
+		}
+	}
+	t.Logf("%d requests of the full copy, %d as C sent them", len(got)-1, len(used))
+}
+
+// TestSyncPusherReplayKnownPeer: capture 08_sync_src_deleted, where A
+// pushes its whole binlog again to B, which still holds the files. After a
+// create answered EEXIST the C sender asks QUERY_FILE_INFO (22, header
+// status 1) before each create and sends same-size files as a 16 with
+// header status 17 and no content; ours must send the same requests.
+func TestSyncPusherReplayKnownPeer(t *testing.T) {
+	dir, err := capture.Dir()
+	if err != nil {
+		t.Skip(err)
+	}
+	// A's files: every sync request A sent in the captures up to 08,
+	// applied in time order
+	holder, holderBase := replayStorage(t)
+	rc := dialRaw(t, holder.Addr().String())
+	var want []*capture.Exchange
+	for _, name := range []string{"02_sync_ops", "02b_sync_appender_stepwise", "03_new_member", "07c_slave_link", "08_sync_src_deleted"} {
+		ex, err := capture.LoadFile(filepath.Join(dir, "cluster", name+".s2s.payload.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ex {
+			q := e.Request
+			if !strings.HasPrefix(q.From, "127.0.2.21:") || !strings.HasSuffix(q.To, ":23000") ||
+				!syncCmds[q.Cmd] && q.Cmd != codec.CmdQueryFileInfo || q.Partial || e.Reply == nil {
+				continue
+			}
+			if name == "08_sync_src_deleted" && q.To == "127.0.2.22:23000" && q.Cmd != codec.CmdActiveTest &&
+				q.Cmd != codec.CmdReportServerID {
+				want = append(want, e)
+			}
+			if q.Cmd == codec.CmdQueryFileInfo || q.Status != 0 {
+				continue
+			}
+			rc.send(q.Cmd, q.Status, q.Body)
+			if _, _, err := rc.recv(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a, aBase := replayStorage(t)
+	files, _ := filepath.Glob(filepath.Join(holderBase, "sp0", "data", "00", "00", "*"))
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		os.WriteFile(filepath.Join(aBase, "sp0", "data", "00", "00", filepath.Base(p)), b, 0o644)
+	}
+	final, err := os.ReadFile(filepath.Join(dir, "cluster", "sync_files_final", "storageA_127.0.2.21", "binlog.000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var end int64
+	rec := codec.BinlogRecord{}
+	for b := final; len(b) > 0; {
+		n, err := rec.Parse(b)
+		if err == nil {
+			if err := a.binlog.Append(&rec); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			a.binlog.f.Write(b[:n]) // C's broken L line, kept as C wrote it
+			a.binlog.size += int64(n)
+		}
+		end += int64(n)
+		b = b[n:]
+	}
+	ln, err := net.Listen("tcp", syncBlock+"21:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
+	go peer.serve()
+	pushTo(t, a, aBase, ln, end, syncMark{})
+
+	peer.mu.Lock()
+	got := peer.got
+	peer.mu.Unlock()
+	used := map[int]bool{}
+	var diffs []string
+	for _, g := range got {
+		if g.Cmd == codec.CmdReportServerID || g.Cmd == codec.CmdActiveTest {
+			continue
+		}
+		found := false
+		for i, e := range want {
+			q := e.Request
+			if !used[i] && q.Cmd == g.Cmd && q.Status == g.Status &&
+				bytes.Equal(cleanGroup(q.Cmd, q.Body), cleanGroup(g.Cmd, g.Body)) {
+				used[i], found = true, true
+				break
+			}
+		}
+		// C splits the records over two connections, each with its own
+		// "peer has files" state: where C's other connection had not seen
+		// an EEXIST yet, we ask 22 one time more than C
+		if !found && g.Cmd != codec.CmdQueryFileInfo {
+			diffs = append(diffs, fmt.Sprintf("ours: cmd %d status %d %s", g.Cmd, g.Status, syncFilename(g.Cmd, g.Body)))
+		}
+	}
+	for i, e := range want {
+		if !used[i] {
+			diffs = append(diffs, fmt.Sprintf("C's: %s %s", e, syncFilename(e.Request.Cmd, e.Request.Body)))
+		}
+	}
+	for _, d := range diffs {
+		t.Error(d)
+	}
+	t.Logf("%d requests, %d as C sent them", len(got)-1, len(used))
 }

@@ -217,6 +217,9 @@ func (s *Server) handleSyncStream(cs *connState, c gnet.Conn, hdr codec.Header, 
 	}
 	whole := int64(buffered) >= hdr.BodyLen
 	skip := codec.HeaderSize + fixed
+	// total_sync_in_bytes counts what peers send, applied or not (C's
+	// success count is the applied part only)
+	s.stats.syncBytes(&s.stats.syncIn, op.size, false)
 	if op.noContent {
 		_, _ = c.Discard(skip)
 		return cs.submit(op.path)
@@ -293,10 +296,34 @@ func syncMissing(err error) error {
 	return err
 }
 
+// sinkRefusedSync: a sync command refused (EEXIST, ENOENT) while its
+// large body is still on the way. Closing the connection unread would
+// reset the sender's stream before it reads the answer, and it would send
+// the same file again for ever; so the body is received into a temp file
+// that is dropped, and the answer goes out on a connection that stays.
+func (s *Server) sinkRefusedSync(op *pendingOp, refusal error) (*diskio.FileWriter, error) {
+	errno := errnoOf(refusal)
+	if errno != codec.EEXIST && errno != codec.ENOENT {
+		return nil, refusal
+	}
+	w, err := op.path.disk.CreateTemp(diskio.WriteOptions{})
+	if err != nil {
+		return nil, refusal
+	}
+	op.refused = errno
+	return w, nil
+}
+
 // commitSync puts a received body in place and logs the replica line.
 func (s *Server) commitSync(cs *connState, w *diskio.FileWriter) codec.Errno {
+	if r := cs.op.refused; r != codec.OK {
+		_ = w.Abort()
+		return r
+	}
 	errno := s.commitSyncBody(cs, w)
-	s.stats.syncBytes(&s.stats.syncIn, w.Written(), errno == codec.OK)
+	if n := w.Written(); errno == codec.OK && n > 0 {
+		s.stats.syncIn[1].Add(n)
+	}
 	return errno
 }
 

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -121,6 +122,10 @@ func TestSyncReceiverReplay(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// and its storage_stat.dat: success_sync_in_bytes=825
+				if got := s.stats.syncIn[1].Load(); got != 825 {
+					t.Errorf("success_sync_in_bytes %d, C counted 825", got)
+				}
 				if sortedLines(data) != sortedLines(cb) {
 					t.Errorf("our replica binlog\n%s\nC's\n%s", data, cb)
 				}
@@ -204,6 +209,10 @@ func syncFilename(cmd byte, body []byte) string {
 		if r.Decode(body) == nil {
 			return string(r.NewFilename)
 		}
+	case codec.CmdQueryFileInfo:
+		if len(body) > codec.GroupNameSize {
+			return string(body[codec.GroupNameSize:])
+		}
 	}
 	return ""
 }
@@ -212,4 +221,99 @@ func sortedLines(b []byte) string {
 	lines := strings.Split(string(b), "\n")
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// SYNC_CREATE_LINK (19) is in no capture (C never sends it, cluster.md
+// §4.2): our receiver makes the link, logs the intended `l <link> <src>`
+// line (not C's broken one), answers EEXIST to a retry and ENOENT when the
+// target is missing; SYNC_DELETE_FILE removes the link.
+func TestSyncReceiverLink(t *testing.T) {
+	s, base := replayStorage(t)
+	c := dialRaw(t, s.Addr().String())
+	id := codec.ReportServerID{ID: []byte("127.0.5.99")}
+	c.send(codec.CmdReportServerID, 0, id.Append(nil))
+	if h, _ := c.mustRecv(); h.Status != 0 {
+		t.Fatalf("REPORT_SERVER_ID: %d", h.Status)
+	}
+	target, link := "M00/00/00/fwACFWsCHBWAUtM8AAAAKfB1Juc998.jpg", "M00/00/00/fwACFWsCHBWAUtM8AAAAKfB1Juc998_s.jpg"
+	create := codec.SyncFileRequest{FileSize: 4, Timestamp: 1795300373, Group: []byte("group1"),
+		Filename: []byte(target), Content: []byte("data")}
+	c.send(codec.CmdSyncCreateFile, 0, create.Append(nil))
+	if h, _ := c.mustRecv(); h.Status != 0 {
+		t.Fatalf("16: %d", h.Status)
+	}
+	req := codec.SyncLinkRequest{Timestamp: 1795300374, Group: []byte("group1"), LinkName: []byte(link),
+		SrcFilename: []byte(target)}
+	for i, want := range []codec.Errno{codec.OK, codec.EEXIST} {
+		c.send(codec.CmdSyncCreateLink, 0, req.Append(nil))
+		if h, _ := c.mustRecv(); codec.Errno(h.Status) != want {
+			t.Fatalf("19 #%d: status %d, want %d", i+1, h.Status, want)
+		}
+	}
+	p := filepath.Join(base, "sp0", "data", "00", "00", link[10:])
+	if b, err := os.ReadFile(p); err != nil || string(b) != "data" {
+		t.Fatalf("through the link: %q %v", b, err)
+	}
+	if fi, err := os.Lstat(p); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("not a symlink: %v %v", fi, err)
+	}
+	missing := req
+	missing.LinkName, missing.SrcFilename = []byte("M00/00/00/x_s.jpg"), []byte("M00/00/00/x.jpg")
+	c.send(codec.CmdSyncCreateLink, 0, missing.Append(nil))
+	if h, _ := c.mustRecv(); codec.Errno(h.Status) != codec.ENOENT {
+		t.Fatalf("19 to a missing target: %d", h.Status)
+	}
+	del := codec.SyncDeleteRequest{Timestamp: 1795300375, Group: []byte("group1"), Filename: []byte(link)}
+	c.send(codec.CmdSyncDeleteFile, 0, del.Append(nil))
+	if h, _ := c.mustRecv(); h.Status != 0 {
+		t.Fatalf("17 of the link: %d", h.Status)
+	}
+	if _, err := os.Lstat(p); err == nil {
+		t.Fatal("link still there")
+	}
+	if _, err := os.Stat(filepath.Join(base, "sp0", "data", "00", "00", target[10:])); err != nil {
+		t.Fatalf("deleting the link removed its target: %v", err)
+	}
+	data, _ := os.ReadFile(filepath.Join(base, "data", "sync", "binlog.000"))
+	want := "1795300373 c " + target + "\n1795300374 l " + link + " " + target + "\n1795300375 d " + link + "\n"
+	if string(data) != want {
+		t.Errorf("binlog\n%s\nwant\n%s", data, want)
+	}
+	if got := s.SyncedFrom("127.0.5.99"); got != 1795300375 {
+		t.Errorf("credited %d", got)
+	}
+}
+
+// A large sync body the receiver refuses (already there, or "send the
+// whole file") is read and dropped, and the connection goes on: closing it
+// unread would reset the sender before it saw the answer, and it would
+// send the same file again and again.
+func TestSyncReceiverRefusesLargeBody(t *testing.T) {
+	s, base := replayStorage(t)
+	c := dialRaw(t, s.Addr().String())
+	name := "M00/00/00/fwACFWsCGkyAfP0KAAAANtOEMGs773.bin"
+	big := randBytes(7, 1<<20)
+	req := codec.SyncFileRequest{FileSize: int64(len(big)), Timestamp: 1795300000, Group: []byte("group1"),
+		Filename: []byte(name), Content: big}
+	for i, want := range []codec.Errno{codec.OK, codec.EEXIST, codec.EEXIST} {
+		c.send(codec.CmdSyncCreateFile, 0, req.Append(nil))
+		if h, _ := c.mustRecv(); codec.Errno(h.Status) != want {
+			t.Fatalf("16 #%d: status %d, want %d", i+1, h.Status, want)
+		}
+	}
+	app := codec.SyncAppendRequest{Offset: 5, Length: int64(len(big)), Timestamp: 1795300001,
+		Group: []byte("group1"), Filename: []byte(name), Content: big}
+	c.send(codec.CmdSyncAppendFile, 0, app.Append(nil))
+	if h, _ := c.mustRecv(); codec.Errno(h.Status) != codec.ENOENT {
+		t.Fatalf("25 at a wrong offset: status %d, want ENOENT", h.Status)
+	}
+	if h, _, err := c.roundTrip(codec.CmdActiveTest); err != nil || h.Status != 0 {
+		t.Fatalf("the connection after the refusals: %v %v", h, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(base, "sp0", "data", "00", "00", name[10:])); !bytes.Equal(b, big) {
+		t.Fatal("the file changed")
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(base, "sp0", "data", ".cp*")); len(tmp) != 0 {
+		t.Errorf("temp files left: %v", tmp)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,7 +65,11 @@ func startMember(t *testing.T, cl *client.Client, host, port int, tracker string
 func TestSyncGroup(t *testing.T) {
 	tracker, port := syncGroup(t)
 	cl := syncClient(t, tracker)
-	a := startMember(t, cl, 2, port, tracker)
+	var taps tapRecorder // what A, the full-copy source, asks the tracker
+	a := newSyncNode(t, 2, port, tracker)
+	a.start(withRequestTap(taps.tap))
+	t.Cleanup(a.stop)
+	waitUntil(t, a.ip+" ACTIVE", statusIs(cl, statusActive, a.ip))
 	b := startMember(t, cl, 3, port, tracker)
 	c := startMember(t, cl, 4, port, tracker)
 	nodes := []*syncNode{a, b, c}
@@ -210,6 +215,26 @@ func TestSyncGroup(t *testing.T) {
 	if flag, _ := os.ReadFile(d.dir + "/data/.data_init_flag"); !bytes.Contains(flag, []byte("sync_old_done=1\n")) {
 		t.Errorf(".data_init_flag of the new member: %s", flag)
 	}
+	// the source asked who copies to D (86), pushed D SYNCING then OFFLINE
+	// (76, brief port 0 as C), in that order (cluster.md §4.4, §1.6)
+	var seq []string
+	for _, r := range taps.snapshot() {
+		switch r.cmd {
+		case codec.CmdStorageSyncSrcReq:
+			var q codec.SyncSourceRequest
+			if q.Decode(r.body) == nil && string(q.DestID) == d.ip {
+				seq = append(seq, "86")
+			}
+		case codec.CmdStorageReportStatus:
+			var q codec.ReportStatusRequest
+			if q.Decode(r.body) == nil && string(q.Storage.ID) == d.ip && q.Storage.Port == 0 {
+				seq = append(seq, fmt.Sprintf("76:%d", q.Storage.Status))
+			}
+		}
+	}
+	if got := strings.Join(seq, " "); !strings.HasPrefix(got, "86 76:2 76:5") {
+		t.Errorf("the source's requests about the new member: %q, want 86 76:2 76:5", got)
+	}
 
 	// a member whose data was wiped resyncs fully (fastdfs#921)
 	c.stop()
@@ -348,29 +373,41 @@ func TestSyncReplicationLag(t *testing.T) {
 	if testing.Short() {
 		n = 50
 	}
-	lags := make([]time.Duration, 0, n)
-	for i := range n {
-		data := randBytes(uint64(i), 1024)
-		id, err := cl.Upload(ctx, bytes.NewReader(data), int64(len(data)), "lag", client.OnStorage(a.storage()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		acked := time.Now()
-		p := b.filePath(id)
-		for {
-			if _, err := os.Stat(p); err == nil {
-				break
-			}
-			if time.Since(acked) > 20*time.Second {
-				t.Fatalf("%s not on the peer after 20 s", id)
-			}
-			time.Sleep(100 * time.Microsecond)
-		}
-		lags = append(lags, time.Since(acked))
+	// warm-up: the pusher is connected once the first file is across
+	warm := []byte("warm-up")
+	wid, err := cl.Upload(ctx, bytes.NewReader(warm), int64(len(warm)), "lag", client.OnStorage(a.storage()))
+	if err != nil {
+		t.Fatal(err)
 	}
-	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
-	t.Logf("replication lag over %d uploads of 1 KiB: p50 %v, p99 %v, max %v",
-		n, lags[n/2], lags[n*99/100], lags[n-1])
+	waitUntil(t, "the first file on the peer", func() (bool, string) { return b.hasFile(wid, warm), "" })
+	measure := func(n, size int) {
+		lags := make([]time.Duration, 0, n)
+		for i := range n {
+			data := randBytes(uint64(i), size)
+			id, err := cl.Upload(ctx, bytes.NewReader(data), int64(len(data)), "lag", client.OnStorage(a.storage()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			acked := time.Now()
+			p := b.filePath(id)
+			for {
+				// the file appears under its name only whole (rename)
+				if _, err := os.Stat(p); err == nil {
+					break
+				}
+				if time.Since(acked) > 20*time.Second {
+					t.Fatalf("%s not on the peer after 20 s", id)
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+			lags = append(lags, time.Since(acked))
+		}
+		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+		t.Logf("replication lag over %d uploads of %d bytes: p50 %v, p90 %v, p99 %v, max %v",
+			n, size, lags[n/2], lags[n*9/10], lags[n*99/100], lags[n-1])
+	}
+	measure(n, 1024)
+	measure(n/10, 1<<20)
 }
 
 // TestSyncStorageIDs: with use_storage_id the storages learn their ids

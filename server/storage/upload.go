@@ -244,6 +244,9 @@ func (cs *connState) startReceive(err error) {
 	}
 	op := &cs.op
 	w, err := s.openWriter(op)
+	if err != nil && isSyncStream(op.cmd) {
+		w, err = s.sinkRefusedSync(op, err)
+	}
 	if err != nil {
 		s.logOpError(cs, err)
 		if errno := errnoOf(err); errno != codec.EINVAL {

@@ -1,0 +1,352 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/diskio"
+)
+
+// The wire side of a pusher: its sync connection, and how each binlog
+// record goes on it (cluster.md §4.5).
+
+// connect opens the sync connection and announces us (REPORT_SERVER_ID).
+func (p *pusher) connect(peer Peer) error {
+	c, err := p.m.r.dial(net.JoinHostPort(peer.IP, fmt.Sprint(peer.Port)))
+	if err != nil {
+		return err
+	}
+	p.conn = c
+	p.peerHasFiles = false
+	id := codec.ReportServerID{ID: []byte(p.m.r.ownID(nil))}
+	st, err := p.call(codec.CmdReportServerID, 0, id.Append(p.buf[:0]), nil, 0)
+	if err == nil && st != codec.OK {
+		err = fmt.Errorf("REPORT_SERVER_ID: status %d", st)
+	}
+	if err != nil {
+		p.closeConn()
+		return err
+	}
+	return nil
+}
+
+func (p *pusher) closeConn() {
+	if p.conn != nil {
+		_ = p.conn.Close()
+		p.conn = nil
+	}
+}
+
+func (p *pusher) activeTest() error {
+	st, err := p.call(codec.CmdActiveTest, 0, nil, nil, 0)
+	if err == nil && st != codec.OK {
+		err = fmt.Errorf("status %d", st)
+	}
+	return err
+}
+
+// call sends header + fixed, then n content bytes from f (sendfile), and
+// reads the reply: the status, and a body in p.reply (QUERY_FILE_INFO's
+// answer; C's echo of a successful 40, which callers ignore).
+func (p *pusher) call(cmd, status byte, fixed []byte, f *os.File, n int64) (codec.Errno, error) {
+	c := p.conn
+	timeout := p.s.cfg.NetworkTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	stop := context.AfterFunc(p.ctx, func() { _ = c.SetDeadline(time.Now()) })
+	defer stop()
+	h := codec.Header{BodyLen: int64(len(fixed)) + n, Cmd: cmd, Status: status}
+	pkt := h.Append(make([]byte, 0, codec.HeaderSize+len(fixed)))
+	pkt = append(pkt, fixed...)
+	if _, err := c.Write(pkt); err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		sent, err := io.Copy(c, io.LimitReader(f, n)) // sendfile(2) for *os.File
+		if err == nil && sent != n {
+			err = fmt.Errorf("file shrank while sent: %d of %d bytes", sent, n)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if _, err := io.ReadFull(c, p.hdr[:]); err != nil {
+		return 0, err
+	}
+	rh, err := codec.DecodeHeader(p.hdr[:])
+	if err != nil {
+		return 0, err
+	}
+	if rh.BodyLen > 4096 {
+		return 0, fmt.Errorf("reply to %s: %d body bytes", codec.CmdName(cmd), rh.BodyLen)
+	}
+	p.reply = p.reply[:0]
+	if rh.BodyLen > 0 { // QUERY_FILE_INFO's answer, or C's echo of a 40
+		p.reply = append(p.reply, make([]byte, rh.BodyLen)...)
+		if _, err := io.ReadFull(c, p.reply); err != nil {
+			return 0, err
+		}
+	}
+	p.lastIO = time.Now()
+	st := codec.Errno(rh.Status)
+	p.s.stats.syncBytes(&p.s.stats.syncOut, n, st == codec.OK || st == codec.EEXIST)
+	return st, nil
+}
+
+// pushSome sends the next records (at most a batch, so the peer's status
+// and the window are looked at again). atEnd: nothing left to read.
+func (p *pusher) pushSome() (atEnd bool, err error) {
+	if p.reader == nil {
+		p.reader = newBinlogReader(p.s.binlog.Dir(), p.mark.BinlogIndex, p.mark.BinlogOffset)
+	}
+	freq := max(p.s.cfg.WriteMarkFileFreq, 1)
+	var rec codec.BinlogRecord
+	for range 256 {
+		if p.ctx.Err() != nil {
+			return false, nil
+		}
+		index, off := p.reader.index, p.reader.off
+		n, perr := p.reader.next(&rec, p.s.binlog.WriteIndex())
+		if errors.Is(perr, errBinlogEnd) {
+			return true, nil
+		}
+		var ce *codec.Error
+		if perr != nil && !errors.As(perr, &ce) {
+			return false, perr
+		}
+		p.mark.ScanRows++
+		if perr != nil {
+			p.s.log.Warn("skipping malformed binlog line", "peer", p.id, "binlog", BinlogFileName(index),
+				"offset", off, "len", n, "err", perr)
+			p.dirty++
+			continue
+		}
+		if p.wanted(&rec) {
+			if err := p.send(&rec); err != nil {
+				var pr *peerRefused
+				invalid := errors.As(err, &pr) && pr.status == codec.EINVAL
+				if invalid && p.refusedIn == index && p.refusedAt == off {
+					p.refusals++
+				} else if invalid {
+					p.refusals, p.refusedIn, p.refusedAt = 1, index, off
+				}
+				if !invalid || p.refusals < refusalsBeforeSkip {
+					p.reader.seek(index, off)
+					p.mark.ScanRows--
+					return false, fmt.Errorf("%c %s: %w", rec.Op, rec.Filename, err)
+				}
+				p.s.log.Error("peer refuses a record again and again, skipped", "peer", p.id,
+					"op", string(rune(rec.Op)), "file", string(rec.Filename), "status", pr.status)
+				p.refusals = 0
+			}
+			p.mark.SyncRows++
+			if iv := p.s.cfg.SyncInterval; iv > 0 {
+				p.sleep(iv, nil)
+			}
+		}
+		p.dirty++
+		if p.dirty >= freq {
+			p.saveMark()
+		}
+	}
+	return false, nil
+}
+
+// wanted is C's record filter (§4.4 step 5): our own operations, and
+// during a full copy the whole-file replica operations up to until.
+func (p *pusher) wanted(rec *codec.BinlogRecord) bool {
+	m := &p.mark
+	if rec.Op.IsSource() {
+		return m.NeedSyncOld || m.Until <= 0 || rec.Timestamp >= m.Until
+	}
+	switch rec.Op.Source() {
+	case codec.BinlogCreate, codec.BinlogDelete, codec.BinlogUpdate, codec.BinlogLink, codec.BinlogRename:
+		return m.NeedSyncOld && !m.SyncOldDone && rec.Timestamp <= m.Until
+	}
+	return false
+}
+
+// local resolves a logical name of ours.
+func (p *pusher) local(logic []byte) (*storePath, diskio.FileRef, error) {
+	rf, err := codec.ParseRemoteFilename(logic, len(p.s.paths))
+	if err != nil {
+		return nil, diskio.FileRef{}, err
+	}
+	return p.s.paths[rf.StorePath], diskio.FileRef{High: int(rf.High), Low: int(rf.Low), Name: string(rf.Name)}, nil
+}
+
+// send copies one record to the peer. A record whose file is gone here
+// (deleted since) is skipped, as C does; statuses that mean "already
+// there" count as success; ENOENT to a partial update resends the file.
+func (p *pusher) send(rec *codec.BinlogRecord) error {
+	sp, ref, err := p.local(rec.Filename)
+	if err != nil {
+		p.s.log.Warn("binlog record names no file of ours, skipped", "peer", p.id, "file", string(rec.Filename), "err", err)
+		return nil
+	}
+	ts := int32(rec.Timestamp)
+	switch rec.Op.Source() {
+	case codec.BinlogCreate, codec.BinlogUpdate:
+		cmd := codec.CmdSyncCreateFile
+		if rec.Op.Source() == codec.BinlogUpdate {
+			cmd = codec.CmdSyncUpdateFile
+		}
+		return p.sendFile(cmd, sp, ref, rec.Filename, ts)
+	case codec.BinlogRename:
+		if !rec.Op.IsSource() { // during a full copy the new name is simply created
+			return p.sendFile(codec.CmdSyncCreateFile, sp, ref, rec.Filename, ts)
+		}
+		req := codec.SyncRenameRequest{Timestamp: ts, Group: p.s.group, NewFilename: rec.Filename, OldFilename: rec.SrcFilename}
+		st, err := p.call(codec.CmdSyncRenameFile, 0, req.Append(p.buf[:0]), nil, 0)
+		switch {
+		case err != nil:
+			return err
+		case st == codec.OK || st == codec.EEXIST:
+			return nil
+		case st == codec.ENOENT:
+			return p.sendFile(codec.CmdSyncCreateFile, sp, ref, rec.Filename, ts)
+		}
+		return fmt.Errorf("status %d", st)
+	case codec.BinlogDelete:
+		if _, err := sp.disk.Lstat(ref); err == nil {
+			return nil // back again here: a later record creates it
+		}
+		req := codec.SyncDeleteRequest{Timestamp: ts, Group: p.s.group, Filename: rec.Filename}
+		st, err := p.call(codec.CmdSyncDeleteFile, 0, req.Append(p.buf[:0]), nil, 0)
+		return okStatus(st, err, codec.ENOENT)
+	case codec.BinlogLink:
+		if _, err := sp.disk.Lstat(ref); err != nil {
+			return nil
+		}
+		req := codec.SyncLinkRequest{Timestamp: ts, Group: p.s.group, LinkName: rec.Filename, SrcFilename: rec.SrcFilename}
+		st, err := p.call(codec.CmdSyncCreateLink, 0, req.Append(p.buf[:0]), nil, 0)
+		return okStatus(st, err, codec.ENOENT)
+	case codec.BinlogAppend, codec.BinlogModify:
+		f, st, err := sp.disk.OpenRead(ref)
+		if err != nil {
+			return nil // gone here
+		}
+		defer f.Close()
+		if st.Size < rec.Offset+rec.Length {
+			return nil // cut since: a later record carries the file
+		}
+		if _, err := f.Seek(rec.Offset, io.SeekStart); err != nil {
+			return err
+		}
+		cmd := codec.CmdSyncAppendFile
+		if rec.Op.Source() == codec.BinlogModify {
+			cmd = codec.CmdSyncModifyFile
+		}
+		req := codec.SyncAppendRequest{Offset: rec.Offset, Length: rec.Length, Timestamp: ts, Group: p.s.group, Filename: rec.Filename}
+		status, err := p.call(cmd, 0, req.AppendFixed(p.buf[:0]), f, rec.Length)
+		if err == nil && status == codec.ENOENT {
+			return p.sendFile(codec.CmdSyncUpdateFile, sp, ref, rec.Filename, ts)
+		}
+		return okStatus(status, err)
+	case codec.BinlogTruncate:
+		req := codec.SyncTruncateRequest{OldSize: rec.Offset, NewSize: rec.Length, Timestamp: ts, Group: p.s.group, Filename: rec.Filename}
+		status, err := p.call(codec.CmdSyncTruncateFile, 0, req.Append(p.buf[:0]), nil, 0)
+		if err == nil && status == codec.ENOENT {
+			// C retries this forever; the whole file settles it
+			return p.sendFile(codec.CmdSyncUpdateFile, sp, ref, rec.Filename, ts)
+		}
+		return okStatus(status, err)
+	}
+	return nil
+}
+
+// peerRefused is a record the peer answered with an error status.
+type peerRefused struct{ status codec.Errno }
+
+func (e *peerRefused) Error() string { return fmt.Sprintf("peer answered status %d", e.status) }
+
+// okStatus: nil for 0, EEXIST and the extra statuses given.
+func okStatus(st codec.Errno, err error, also ...codec.Errno) error {
+	if err != nil {
+		return err
+	}
+	if st == codec.OK || st == codec.EEXIST {
+		return nil
+	}
+	for _, a := range also {
+		if st == a {
+			return nil
+		}
+	}
+	return &peerRefused{status: st}
+}
+
+// refusalsBeforeSkip: a record the peer calls invalid this many times in a
+// row is skipped (logged as an error) rather than stalling every later
+// record for ever — C's stall on one bad record is what its users hit
+// most (fastdfs#532/#535). Other failures (I/O, a full disk) are retried
+// without end: skipping them would lose data.
+const refusalsBeforeSkip = 3
+
+// sendFile sends a whole file (16 or 18) with its content by sendfile; a
+// symlink goes as SYNC_CREATE_LINK to its target.
+func (p *pusher) sendFile(cmd byte, sp *storePath, ref diskio.FileRef, logic []byte, ts int32) error {
+	lst, err := sp.disk.Lstat(ref)
+	if err != nil {
+		return nil // gone here since
+	}
+	if lst.IsSymlink() {
+		target, err := sp.disk.LinkTarget(ref)
+		if err != nil {
+			return nil
+		}
+		req := codec.SyncLinkRequest{Timestamp: ts, Group: p.s.group, LinkName: logic,
+			SrcFilename: appendLogic(nil, sp.index, target)}
+		st, err := p.call(codec.CmdSyncCreateLink, 0, req.Append(p.buf[:0]), nil, 0)
+		return okStatus(st, err, codec.ENOENT)
+	}
+	f, st, err := sp.disk.OpenRead(ref)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	req := codec.SyncFileRequest{FileSize: st.Size, Timestamp: ts, Group: p.s.group, Filename: logic}
+	if cmd == codec.CmdSyncCreateFile && p.peerHasFiles {
+		size, found, err := p.peerFileSize(logic)
+		switch {
+		case err != nil:
+			return err
+		case found && size == st.Size: // header status EEXIST, no content
+			req.NoContent = true
+			status, err := p.call(cmd, req.HeaderStatus(), req.AppendFixed(p.buf[:0]), nil, 0)
+			return okStatus(status, err)
+		case found:
+			cmd = codec.CmdSyncUpdateFile
+		}
+	}
+	status, err := p.call(cmd, 0, req.AppendFixed(p.buf[:0]), f, st.Size)
+	if err == nil {
+		// as C: set by a whole file the peer had, cleared by one it took
+		p.peerHasFiles = status == codec.EEXIST
+	}
+	return okStatus(status, err)
+}
+
+// peerFileSize asks the peer for the size of its copy (QUERY_FILE_INFO with
+// header status 1, no CRC, as the C sender).
+func (p *pusher) peerFileSize(logic []byte) (size int64, found bool, err error) {
+	req := codec.QueryFileInfoRequest{Group: p.s.group, Name: logic}
+	st, err := p.call(codec.CmdQueryFileInfo, 1, req.Append(p.buf[:0]), nil, 0)
+	switch {
+	case err != nil:
+		return 0, false, err
+	case st == codec.ENOENT:
+		return 0, false, nil
+	case st != codec.OK || len(p.reply) < 8:
+		return 0, false, &peerRefused{status: st}
+	}
+	return codec.Int64(p.reply), true, nil
+}

@@ -1,0 +1,103 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+// The pusher's side of the tracker: who copies to a new member (86), and
+// the member's status pushed while copying (76).
+
+// setup asks the leader for the peer's sync source (SYNC_SRC_REQ, 86):
+// are we its full-copy source, and until when (§4.4 step 2).
+func (p *pusher) setup(peer Peer) error {
+	src, until, err := p.askSyncSource()
+	if err != nil {
+		return err
+	}
+	own := p.m.r.ownID(nil)
+	m := &p.mark
+	if src == own {
+		// the same episode (we restarted during or just after the copy)
+		// goes on; a new one (a new or wiped member) replays everything
+		if !(p.hasMark && m.NeedSyncOld && m.Until == until) {
+			*m = syncMark{NeedSyncOld: true, Until: until}
+			p.reportedSyncing = false
+			p.s.log.Info("full copy to new member", "peer", p.id, "until", until)
+		}
+	} else {
+		m.NeedSyncOld, m.SyncOldDone = false, false
+		if !p.hasMark {
+			m.Until = until
+		}
+	}
+	p.hasMark = true
+	p.episode = peer.Status == statusWaitSync || peer.Status == statusSyncing
+	if p.reader != nil {
+		p.reader.close()
+		p.reader = nil
+	}
+	p.dirty++
+	p.saveMark()
+	return nil
+}
+
+// askSyncSource sends SYNC_SRC_REQ to the leader (first tracker while no
+// leader is known) on a short connection.
+func (p *pusher) askSyncSource() (string, int64, error) {
+	r := p.m.r
+	addr := ""
+	if l, ok := p.s.Leader(); ok {
+		addr = net.JoinHostPort(l.IP, fmt.Sprint(l.Port))
+	} else if len(r.links) > 0 {
+		addr = r.links[0].addr
+	}
+	if addr == "" {
+		return "", 0, errors.New("no tracker")
+	}
+	c, err := r.dial(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	defer r.quit(c)
+	req := codec.SyncSourceRequest{Group: p.s.group, DestID: []byte(p.id)}
+	st, reply, err := r.call(c, codec.CmdStorageSyncSrcReq, req.Append(nil), codec.SyncSourceSize)
+	if err != nil {
+		return "", 0, err
+	}
+	if st != codec.OK {
+		return "", 0, fmt.Errorf("tracker %s: status %d", addr, st)
+	}
+	var sr codec.SyncSourceReply
+	if err := sr.Decode(reply); err != nil {
+		return "", 0, err
+	}
+	if !sr.Found {
+		return "", 0, nil
+	}
+	return string(sr.Source.SrcID), sr.Source.Until, nil
+}
+
+// reportStatus pushes the peer's new status to every tracker (REPORT_STATUS
+// on short connections, brief port 0 like C).
+func (p *pusher) reportStatus(peer Peer, status byte) {
+	r := p.m.r
+	req := codec.ReportStatusRequest{Group: p.s.group,
+		Storage: codec.StorageBrief{Status: status, ID: []byte(peer.ID), IP: []byte(peer.IP)}}
+	body := req.Append(nil)
+	for _, l := range r.links {
+		c, err := r.dial(l.addr)
+		if err != nil {
+			p.s.log.Warn("REPORT_STATUS", "tracker", l.addr, "peer", p.id, "err", err)
+			continue
+		}
+		if st, _, err := r.call(c, codec.CmdStorageReportStatus, body, 0); err != nil || st != codec.OK {
+			p.s.log.Warn("REPORT_STATUS", "tracker", l.addr, "peer", p.id, "status", st, "err", err)
+		}
+		r.quit(c)
+	}
+	p.s.log.Info("peer status reported", "peer", p.id, "status", status)
+}
