@@ -58,6 +58,10 @@ type connState struct {
 	body *[]byte
 	op   pendingOp
 
+	// drain is what is left of a refused request's body: discarded as it
+	// arrives (refuseStream).
+	drain int64
+
 	// Download waiting for gnet's outbound buffer to drain before a worker
 	// may write on the socket.
 	waitDrain bool
@@ -189,6 +193,16 @@ func (s *Server) serve(cs *connState, c gnet.Conn) gnet.Action {
 	}
 	for {
 		n := c.InboundBuffered()
+		if cs.drain > 0 {
+			k := int(min(int64(n), cs.drain))
+			_, _ = c.Discard(k)
+			cs.drain -= int64(k)
+			if cs.drain > 0 {
+				cs.markPartial(true)
+				return gnet.None
+			}
+			n -= k
+		}
 		if n < codec.HeaderSize {
 			cs.markPartial(n > 0)
 			return gnet.None

@@ -131,14 +131,14 @@ func makeExt7(dst, ext []byte) ([]byte, error) {
 // choosePath picks the store path of an upload: the requested index unless
 // it is read-only (C silently picks its own then), or for 0xFF the next
 // path in round robin (store_path mode 0) or the one with most free space
-// (mode 2) among those that are writable and above their reserve. ENOSPC
-// when none is.
-func (s *Server) choosePath(req int8) (*storePath, error) {
+// (mode 2) among those that are writable and stay above their reserve
+// with size more bytes. ENOSPC when none does.
+func (s *Server) choosePath(req int8, size int64) (*storePath, error) {
 	now := s.now()
 	if req >= 0 {
 		p := s.paths[req]
 		if !p.disk.ReadOnly() {
-			return p, s.checkRoom(p, now)
+			return p, s.checkRoom(p, now, size)
 		}
 	}
 	n := len(s.paths)
@@ -147,7 +147,7 @@ func (s *Server) choosePath(req int8) (*storePath, error) {
 	start := int(s.nextPath.Add(1)-1) % n
 	for i := range n {
 		p := s.paths[(start+i)%n]
-		if p.disk.ReadOnly() || s.checkRoom(p, now) != nil {
+		if p.disk.ReadOnly() || s.checkRoom(p, now, size) != nil {
 			continue
 		}
 		if s.prm().StorePathMode != 2 {
@@ -165,11 +165,16 @@ func (s *Server) choosePath(req int8) (*storePath, error) {
 }
 
 // checkRoom is the reserved-space check of a new file on p.
-func (s *Server) checkRoom(p *storePath, now time.Time) error {
+//
+// need is the size of the file to come: like C, the check is made on the
+// free space left after it (C subtracts whole MB, we subtract bytes), so a
+// file that cannot fit is refused before a byte is preallocated.
+func (s *Server) checkRoom(p *storePath, now time.Time, need int64) error {
 	sp, err := p.cachedSpace(now)
 	if err != nil {
 		return err
 	}
+	sp.FreeBytes -= min(sp.FreeBytes, uint64(max(need, 0)))
 	if r := s.prm().Reserve; !r.PathHasRoom(sp, len(s.paths)) {
 		return &diskio.NoSpaceError{Path: p.disk.Root(), FreeMB: sp.FreeMB(), TotalMB: sp.TotalMB(),
 			NeedMB: r.MB / int64(len(s.paths)), Ratio: r.Ratio}

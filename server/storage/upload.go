@@ -55,9 +55,7 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 			_, _ = c.Discard(codec.HeaderSize + int(hdr.BodyLen))
 			return s.reply(c, errno)
 		}
-		// The body is still coming: C replies and closes too.
-		s.reply(c, errno)
-		return stepClose
+		return s.refuseStream(cs, c, hdr, n, errno)
 	}
 	if op.size == 0 && (hdr.Cmd == codec.CmdAppendFile || hdr.Cmd == codec.CmdModifyFile) {
 		_, _ = c.Discard(codec.HeaderSize + int(hdr.BodyLen))
@@ -69,11 +67,14 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 		return stepMore
 	}
 	if op.path == nil { // a new file: pick its store path now
-		p, err := s.choosePath(op.pathReq)
+		p, err := s.choosePath(op.pathReq, op.size)
 		if err != nil {
 			s.log.Info("refused", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd), "err", err)
+			if !whole {
+				return s.refuseStream(cs, c, hdr, n, errnoOf(err))
+			}
 			s.reply(c, errnoOf(err))
-			if !whole || errnoOf(err) == codec.EINVAL {
+			if errnoOf(err) == codec.EINVAL {
 				return stepClose
 			}
 			_, _ = c.Discard(codec.HeaderSize + int(hdr.BodyLen))
@@ -90,6 +91,22 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 		return cs.submit(op.path)
 	}
 	return s.detach(cs, c, skip, min(buffered-fixed, int(op.size)))
+}
+
+// refuseStream answers a well-formed streamed request refused before its
+// body is in (ENOSPC, ENOENT, ...). C replies and closes, but a client
+// sends the whole body before it reads, so it mostly sees a reset instead
+// of the answer: we reply and discard the rest of the body as it comes
+// (drain), and the connection lives on. EINVAL still closes: the stream
+// may not be framed as it claims.
+func (s *Server) refuseStream(cs *connState, c gnet.Conn, hdr codec.Header, n int, errno codec.Errno) step {
+	s.reply(c, errno)
+	if errno == codec.EINVAL {
+		return stepClose
+	}
+	_, _ = c.Discard(n)
+	cs.drain = codec.HeaderSize + hdr.BodyLen - int64(n)
+	return stepNext
 }
 
 // decodeStream decodes and validates the fixed part in cs.req; everything
@@ -128,7 +145,7 @@ func (s *Server) decodeStream(cs *connState, hdr codec.Header) (codec.Errno, err
 		op.slave = slave
 		op.slaveRef = diskio.FileRef{High: int(srf.High), Low: int(srf.Low), Name: string(srf.Name)}
 		op.size, op.prefix, op.ext = r.FileSize, r.Prefix, r.Ext
-		if err := s.checkRoom(op.path, s.now()); err != nil {
+		if err := s.checkRoom(op.path, s.now(), op.size); err != nil {
 			return errnoOf(err), err
 		}
 	case codec.CmdAppendFile:
@@ -232,6 +249,15 @@ func (cs *connState) startReceive(err error) {
 	}
 	if err != nil {
 		s.logOpError(cs, err)
+		if errno := errnoOf(err); errno != codec.EINVAL {
+			// refused before a byte was written (no room to preallocate,
+			// ...): answer on the re-attached socket, which drains the body
+			cs.drain = op.size - int64(len(*cs.lead))
+			cs.setReply(errno, 0)
+			cs.outClose = false
+			cs.reattachDetached()
+			return
+		}
 		cs.writeDetachedError(errnoOf(err))
 		cs.dropDetached(nil)
 		return
