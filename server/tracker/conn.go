@@ -41,6 +41,10 @@ type connState struct {
 	// out is the reply buffer, taken from the server's pool for the
 	// connection's life.
 	out *[]byte
+
+	// conn and partialSince serve the network_timeout sweep (stall.go).
+	conn         gnet.Conn
+	partialSince atomic.Int64
 }
 
 // newReplyPool holds reply buffers; most replies are a few dozen bytes,
@@ -66,7 +70,8 @@ func (h *eventHandler) OnBoot(eng gnet.Engine) gnet.Action {
 
 func (h *eventHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	h.srv.conns.opened()
-	cs := &connState{out: h.srv.replies.Get().(*[]byte)}
+	cs := &connState{out: h.srv.replies.Get().(*[]byte), conn: c}
+	h.srv.stalled.add(cs)
 	cs.peerIP = addrIP(c.RemoteAddr())
 	cs.localIP = addrIP(c.LocalAddr())
 	cs.peer = cs.peerIP.String()
@@ -90,6 +95,7 @@ func (h *eventHandler) OnClose(c gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	h.srv.conns.closed()
+	h.srv.stalled.remove(cs)
 	h.srv.sys.release(cs)
 	if cs.storage != nil {
 		h.srv.log.Info("storage connection closed", "peer", cs.peer,
@@ -112,6 +118,7 @@ func (h *eventHandler) OnTraffic(c gnet.Conn) gnet.Action {
 	for {
 		n := c.InboundBuffered()
 		if n < headerSize {
+			cs.markPartial(n > 0)
 			return gnet.None
 		}
 		hb, err := c.Peek(headerSize)
@@ -131,8 +138,10 @@ func (h *eventHandler) OnTraffic(c gnet.Conn) gnet.Action {
 		}
 		total := headerSize + int(hdr.BodyLen)
 		if n < total {
+			cs.markPartial(true)
 			return gnet.None
 		}
+		cs.markPartial(false)
 		if hdr.Cmd == codec.CmdQuit {
 			return gnet.Close
 		}

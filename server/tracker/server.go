@@ -87,7 +87,9 @@ type Server struct {
 	sys       sysFiles
 
 	conns connCounters
-	peers peerSet // open connections to other trackers
+	// stalled holds the open connections for the network_timeout sweep.
+	stalled stalledConns
+	peers   peerSet // open connections to other trackers
 
 	stopping chan struct{} // closed when the engine stops: ends the loop
 	loopDone chan struct{}

@@ -1,0 +1,49 @@
+package tracker
+
+import (
+	"sync"
+	"time"
+)
+
+// stalledConns finds connections stuck mid-request. A client that sends
+// part of a header or body and then nothing (slowloris, a peer that died
+// without a FIN) would otherwise hold its connection and buffer for ever;
+// like the storage, the tracker closes it once the request has been
+// incomplete for network_timeout. Idle connections between requests are
+// left alone: SDK pools keep tracker connections open for minutes.
+type stalledConns struct {
+	open sync.Map // *connState -> struct{}
+}
+
+func (t *stalledConns) add(cs *connState)    { t.open.Store(cs, struct{}{}) }
+func (t *stalledConns) remove(cs *connState) { t.open.Delete(cs) }
+
+// markPartial records whether the connection's inbound buffer ends inside
+// a request; the first moment it did is kept until the request completes.
+func (cs *connState) markPartial(partial bool) {
+	if !partial {
+		cs.partialSince.Store(0)
+	} else if cs.partialSince.Load() == 0 {
+		cs.partialSince.Store(time.Now().UnixNano())
+	}
+}
+
+// sweep closes every connection whose request has been incomplete for
+// longer than limit. It runs on the ticker goroutine; gnet's Close is safe
+// from there (it is queued to the connection's event loop).
+func (s *Server) sweepStalled(now time.Time, limit time.Duration) {
+	if limit <= 0 {
+		return
+	}
+	s.stalled.open.Range(func(k, _ any) bool {
+		cs := k.(*connState)
+		if since := cs.partialSince.Load(); since != 0 && now.UnixNano()-since > int64(limit) {
+			s.log.Info("request incomplete for network_timeout, closing", "peer", cs.peer)
+			cs.partialSince.Store(0)
+			if cs.conn != nil {
+				_ = cs.conn.Close()
+			}
+		}
+		return true
+	})
+}
