@@ -177,11 +177,11 @@ func TestMalformedFrames(t *testing.T) {
 	}
 
 	// slowloris: a header trickled one byte every 200 ms on 100
-	// connections per server; the storage must cut them after its
-	// network_timeout (3 s), the tracker may keep them, and neither may
-	// stop serving the prober meanwhile
+	// connections per server; both must cut them after their
+	// network_timeout (3 s), and neither may stop serving the prober
+	// meanwhile
 	var slow sync.WaitGroup
-	var storageCut atomic.Int64
+	var storageCut, trackerCut atomic.Int64
 	slowN := 100
 	for _, d := range []*daemon{tr, st} {
 		for range slowN {
@@ -199,6 +199,8 @@ func TestMalformedFrames(t *testing.T) {
 					if _, err := conn.Write(hdr[i%len(hdr) : i%len(hdr)+1]); err != nil {
 						if d == st {
 							storageCut.Add(1)
+						} else {
+							trackerCut.Add(1)
 						}
 						return
 					}
@@ -261,6 +263,9 @@ func TestMalformedFrames(t *testing.T) {
 	}
 	if n := storageCut.Load(); n < int64(slowN) {
 		t.Errorf("storage cut %d of %d slowloris connections within 8 s (network_timeout 3 s)", n, slowN)
+	}
+	if n := trackerCut.Load(); n < int64(slowN) {
+		t.Errorf("tracker cut %d of %d slowloris connections within 8 s (network_timeout 3 s)", n, slowN)
 	}
 	var ops, fails int64
 	var files []sent
