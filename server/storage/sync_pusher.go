@@ -34,6 +34,11 @@ type pusher struct {
 	reportedSyncing bool
 	reportedDone    time.Time
 
+	// sourceAsked: when SYNC_SRC_REQ last ran. While the peer copies from
+	// another member we ask again now and then: its source may have died
+	// and been deleted, and the tracker may have made us the new one.
+	sourceAsked time.Time
+
 	// consecutive EINVAL refusals of the record at refusedIn/refusedAt
 	refusals  int
 	refusedIn int
@@ -124,6 +129,11 @@ func (p *pusher) run() {
 		}
 		if !p.hasMark || copying && !p.episode {
 			if err := p.setup(peer); err != nil {
+				p.fail("SYNC_SRC_REQ", err)
+				continue
+			}
+		} else if copying && !p.mark.NeedSyncOld && time.Since(p.sourceAsked) >= p.maxBackoff() {
+			if err := p.recheckSource(peer); err != nil {
 				p.fail("SYNC_SRC_REQ", err)
 				continue
 			}
