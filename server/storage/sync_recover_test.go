@@ -29,9 +29,9 @@ func newRecoverNode(t *testing.T, host, port int, tracker string) *syncNode {
 
 // How the full-copy source vanishes in TestSyncSourceVanishes.
 const (
-	sourceReturns        = iota // killed, started again
-	sourceDeleted               // killed, deleted; the new member hears it in the storage changelog
-	sourceDeletedMissed         // killed, deleted while the new member was down: SYNC_NOTIFY finds it unknown
+	sourceReturns       = iota // killed, started again
+	sourceDeleted              // killed, deleted; the new member hears it in the storage changelog
+	sourceDeletedMissed        // killed, deleted while the new member was down: SYNC_NOTIFY finds it unknown
 	sourceVanishingModes
 )
 
