@@ -54,11 +54,24 @@ type pusher struct {
 	peerHasFiles bool
 }
 
-func (m *syncManager) newPusher(id string) *pusher {
+func (m *syncManager) newPusher(peer Peer) *pusher {
 	ctx, cancel := context.WithCancel(m.ctx)
 	prm := m.s.prm()
-	name := markFileName(id, prm.UseStorageID || prm.ClusterIDs, m.r.port)
-	return &pusher{m: m, s: m.s, id: id, markPath: markPath(m.s.binlog.Dir(), name), ctx: ctx,
+	useIDs := prm.UseStorageID || prm.ClusterIDs
+	dir := m.s.binlog.Dir()
+	path := markPath(dir, markFileName(peer.ID, useIDs, m.r.port))
+	if useIDs && peer.IP != "" {
+		// a cluster that switched to storage ids: the mark written under
+		// the peer's IP goes on under its id, as C renames it, so the
+		// pusher resumes where it was instead of sending everything again
+		old := markPath(dir, markFileName(peer.IP, false, m.r.port))
+		if moved, err := adoptMark(old, path); err != nil {
+			m.s.log.Error("rename mark file to the storage id", "peer", peer.ID, "err", err)
+		} else if moved {
+			m.s.log.Info("mark file renamed to the storage id", "peer", peer.ID, "from", old, "to", path)
+		}
+	}
+	return &pusher{m: m, s: m.s, id: peer.ID, markPath: path, ctx: ctx,
 		cancel: cancel, done: make(chan struct{})}
 }
 

@@ -2,12 +2,16 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/tracker"
 )
 
 // recoverBlock is the loopback block of the source-recovery tests (shared
@@ -157,5 +161,104 @@ func testSourceVanishes(t *testing.T, mode int) {
 		}
 	} else if ok, state := treesEqual(a, b, c); !ok {
 		t.Errorf("trees differ: %s", state)
+	}
+}
+
+// TestSyncMarkRenamedToStorageID: a cluster that switches to storage ids
+// (use_storage_id) keeps its replication progress: the pusher's mark
+// <ip>_<port>.mark becomes <id>.mark, as C renames it, and nothing already
+// copied is sent again.
+func TestSyncMarkRenamedToStorageID(t *testing.T) {
+	host := recoverBlock + "10"
+	tt := &testTracker{t: t, dir: t.TempDir(), host: host, port: freePort(t, host)}
+	tt.start()
+	t.Cleanup(tt.stop)
+	taddr := tt.addr()
+	port := freePort(t, recoverBlock+"2", recoverBlock+"3")
+	cl := syncClient(t, taddr)
+	// B first: A, the one whose mark we follow, is not B's full-copy
+	// source (a source's mark would start a new copy episode anyway when
+	// the restarted tracker hands out new until timestamps)
+	b := newRecoverNode(t, 3, port, taddr)
+	b.start()
+	t.Cleanup(b.stop)
+	waitUntil(t, "B ACTIVE", statusIs(cl, statusActive, b.ip))
+	a := newRecoverNode(t, 2, port, taddr)
+	a.start()
+	t.Cleanup(a.stop)
+	waitUntil(t, "both ACTIVE", statusIs(cl, statusActive, a.ip, b.ip))
+	ctx := ctxT(t)
+	upload := func(data []byte) {
+		t.Helper()
+		id, err := cl.Upload(ctx, bytes.NewReader(data), int64(len(data)), "bin", client.OnStorage(a.storage()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "the file on B", func() (bool, string) { return b.hasFile(id, data), "" })
+	}
+	for i := range 5 {
+		upload(randBytes(uint64(900+i), 5000))
+	}
+	ipMark := fmt.Sprintf("%s/data/sync/%s_%d.mark", a.dir, b.ip, port)
+	idMark := a.dir + "/data/sync/100002.mark"
+	waitUntil(t, "A's mark for B saved past the 5 files", func() (bool, string) {
+		m, ok, err := loadMark(ipMark)
+		return ok && m.SyncRows >= 5, fmt.Sprint(m, ok, err)
+	})
+	sentBefore := a.srv.stats.syncOut[0].Load() // kept in storage_stat.dat
+	a.stop()
+	b.stop()
+	old, _, _ := loadMark(ipMark)
+	tt.stop()
+
+	// the tracker now with storage ids; its state is dropped: our tracker
+	// refuses to load IP-keyed state under use_storage_id (reported)
+	if err := os.RemoveAll(tt.dir + "/data"); err != nil {
+		t.Fatal(err)
+	}
+	ids := fmt.Sprintf("100001 %s %s:%d\n100002 %s %s:%d\n", testGroup, a.ip, port, testGroup, b.ip, port)
+	if err := os.WriteFile(tt.dir+"/storage_ids.conf", []byte(ids), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := fmt.Sprintf("base_path = %s\nport = %d\nbind_addr = %s\nreserved_storage_space = 1%%\n"+
+		"check_active_interval = 30\nuse_storage_id = true\nstorage_ids_filename = %s/storage_ids.conf\n"+
+		"id_type_in_filename = id\n", tt.dir, tt.port, host, tt.dir)
+	cfg, err := conf.ParseTracker(tt.dir+"/tracker.conf", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr *tracker.Server
+	waitUntil(t, "the tracker restarted with storage ids", func() (bool, string) {
+		tr, err = tracker.New(cfg, tracker.WithListenAddr(taddr), tracker.WithLogger(quietLogger()))
+		if err == nil {
+			if err = tr.Start(); err == nil {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(err)
+	})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = tr.Stop(ctx)
+	})
+	a.start()
+	b.start()
+	waitUntil(t, "both ACTIVE again", statusIs(cl, statusActive, a.ip, b.ip))
+	upload([]byte("after the switch"))
+	waitUntil(t, "A's mark for B under B's id", func() (bool, string) {
+		m, ok, err := loadMark(idMark)
+		return ok && m.SyncRows > old.SyncRows, fmt.Sprint(m, ok, err)
+	})
+	if _, err := os.Stat(ipMark); !os.IsNotExist(err) {
+		t.Errorf("the IP mark is still there (%v)", err)
+	}
+	m, _, _ := loadMark(idMark)
+	if m.SyncRows != old.SyncRows+1 || m.BinlogOffset <= old.BinlogOffset {
+		t.Errorf("mark after the switch %+v, before %+v: want the old position plus the one new file", m, old)
+	}
+	if sent := a.srv.stats.syncOut[0].Load() - sentBefore; sent != int64(len("after the switch")) {
+		t.Errorf("A sent %d content bytes to B after the switch, want only the new file's %d", sent,
+			len("after the switch"))
 	}
 }
