@@ -59,6 +59,9 @@ type reporters struct {
 	// starts over from a new source, reporter_recover.go)
 	rejoinGen atomic.Int64
 
+	srcWatchMu   sync.Mutex
+	srcGoneSince time.Time // when our sync source was first seen gone or OFFLINE (watchSource)
+
 	pushers *syncManager // one sync pusher per group peer (sync_pusher.go)
 
 	ownIDFound string // our id from FETCH_STORAGE_IDS (run goroutine, before the links start)
@@ -521,6 +524,9 @@ func (l *link) session() error {
 		first = false
 		if err := l.checkStatus(c); err != nil {
 			return err
+		}
+		if r.watchSource() {
+			r.rejoinGen.Add(1)
 		}
 		if r.rejoinGen.Load() != l.rejoinSeen {
 			return errRejoin

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
 )
@@ -139,4 +140,47 @@ func (r *reporters) sourceChangelog(e ChangelogEntry) bool {
 		}
 	}
 	return false
+}
+
+// sourceGraceBeats: how many heart_beat_intervals a new member waits for
+// its OFFLINE source to come back before it asks for another one. C waits
+// for ever (until an operator deletes the source); the new member would
+// stay WAIT_SYNC/SYNCING, never serving reads, for as long as the source
+// is down. A copy that starts over costs little: the new source asks
+// QUERY_FILE_INFO before sending content the member already holds.
+const sourceGraceBeats = 5
+
+// watchSource runs after every beat: while our copy is not finished and
+// the leader lists our source as gone (deleted, renamed, unlisted) or
+// OFFLINE for sourceGraceBeats heartbeats, the copy starts over from a
+// new source. It reports whether the links must re-join.
+func (r *reporters) watchSource() bool {
+	r.srcWatchMu.Lock()
+	defer r.srcWatchMu.Unlock()
+	src := r.flag.get("sync_src_server")
+	own, listed := r.s.peers.status(r.ownID(nil))
+	if src == "" || r.flag.get("sync_old_done") != "1" || !listed || (own != statusWaitSync && own != statusSyncing) {
+		r.srcGoneSince = time.Time{}
+		return false
+	}
+	st, ok := r.s.peers.status(src)
+	gone := !ok || st == statusDeleted || st == statusIPChanged
+	if !gone && st != statusOffline {
+		r.srcGoneSince = time.Time{}
+		return false
+	}
+	now := time.Now()
+	if r.srcGoneSince.IsZero() {
+		r.srcGoneSince = now
+	}
+	if !gone && now.Sub(r.srcGoneSince) < sourceGraceBeats*r.retryDelay() {
+		return false
+	}
+	r.srcGoneSince = time.Time{}
+	why := "sync source offline too long"
+	if gone {
+		why = "sync source no longer in the group"
+	}
+	r.restartCopy(why, src, own)
+	return true
 }

@@ -36,24 +36,28 @@ const (
 	sourceReturns       = iota // killed, started again
 	sourceDeleted              // killed, deleted; the new member hears it in the storage changelog
 	sourceDeletedMissed        // killed, deleted while the new member was down: SYNC_NOTIFY finds it unknown
+	sourceNeverBack            // killed for good: the new member gives up on it after sourceGraceBeats
 	sourceVanishingModes
 )
 
 // TestSyncSourceVanishes: a new member's full-copy source is killed with
 // SIGKILL while it copies. If the source comes back, it finishes the copy;
 // if it is deleted from the group instead, the new member asks for another
-// source (at once when the changelog says so; after GET_STATUS and
-// SYNC_DEST_QUERY when every tracker refuses its SYNC_NOTIFY) and gets
-// every file from it. Either way the member turns ACTIVE holding every file.
+// source (at once when the changelog or the member list says so; after
+// GET_STATUS and SYNC_DEST_QUERY when every tracker refuses its
+// SYNC_NOTIFY; after sourceGraceBeats heartbeats when the source just
+// stays OFFLINE) and gets every file from it. Either way the member turns
+// ACTIVE holding every file.
 func TestSyncSourceVanishes(t *testing.T) {
-	names := []string{"source returns", "source deleted", "source deleted while the member was down"}
+	names := []string{"source returns", "source deleted", "source deleted while the member was down",
+		"source never back"}
 	for mode := range sourceVanishingModes {
 		t.Run(names[mode], func(t *testing.T) { testSourceVanishes(t, mode) })
 	}
 }
 
 func testSourceVanishes(t *testing.T, mode int) {
-	deleted := mode != sourceReturns
+	deleted := mode == sourceDeleted || mode == sourceDeletedMissed
 	tracker, port := recoverGroup(t)
 	cl := syncClient(t, tracker)
 	// A (lowest id: the source the tracker picks) in a process of its own
@@ -130,8 +134,8 @@ func testSourceVanishes(t *testing.T, mode int) {
 		if mode == sourceDeletedMissed {
 			c.start(withRequestTap(taps.tap))
 		}
-	} else {
-		time.Sleep(time.Second) // C waits with nothing to do
+	} else if mode == sourceReturns {
+		time.Sleep(time.Second) // the new member waits with nothing to do
 		a.startChild()
 	}
 	waitUntil(t, "every file on the new member", everyFile(c))
@@ -152,9 +156,9 @@ func testSourceVanishes(t *testing.T, mode int) {
 			t.Errorf("requests after the restart: found %v in order, want 88, 71, 79, 87", seq)
 		}
 	}
-	if deleted {
+	if mode != sourceReturns {
 		if _, src, _ := c.srv.SyncSource(); src != b.ip {
-			t.Errorf("new member's source after the deletion: %q, want %s", src, b.ip)
+			t.Errorf("new member's source after losing the first: %q, want %s", src, b.ip)
 		}
 		if ok, state := treesEqual(b, c); !ok {
 			t.Errorf("trees differ: %s", state)
