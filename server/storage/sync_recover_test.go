@@ -53,7 +53,9 @@ func TestSyncSourceVanishes(t *testing.T) {
 	names := []string{"source returns", "source deleted", "source deleted while the member was down",
 		"source never back"}
 	for mode := range sourceVanishingModes {
-		t.Run(names[mode], func(t *testing.T) { testSourceVanishes(t, mode) })
+		// in parallel: each group has a port of its own, and the
+		// variants mostly wait for heartbeats
+		t.Run(names[mode], func(t *testing.T) { t.Parallel(); testSourceVanishes(t, mode) })
 	}
 }
 
