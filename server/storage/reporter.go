@@ -55,6 +55,13 @@ type reporters struct {
 	// replication code bumps it); each link remembers what it sent.
 	syncGen atomic.Int64
 
+	// rejoinGen moves when every link must join again (our full copy
+	// starts over from a new source, reporter_recover.go)
+	rejoinGen atomic.Int64
+
+	srcWatchMu   sync.Mutex
+	srcGoneSince time.Time // when our sync source was first seen gone or OFFLINE (watchSource)
+
 	pushers *syncManager // one sync pusher per group peer (sync_pusher.go)
 
 	ownIDFound string // our id from FETCH_STORAGE_IDS (run goroutine, before the links start)
@@ -70,6 +77,9 @@ type link struct {
 	answered atomic.Bool  // this tracker has answered a JOIN (even with an error)
 	syncSent int64        // the reporters' syncGen last reported (link goroutine only)
 	status   atomic.Int32 // the tracker's view of us (JOIN reply, then CHANGE_STATUS)
+
+	notifyResult atomic.Int32 // this tracker's answer to our last SYNC_NOTIFY (-1: none yet)
+	rejoinSeen   int64        // the reporters' rejoinGen at this session's join (link goroutine only)
 
 	mu   sync.Mutex
 	conn net.Conn // the report connection, for Stop
@@ -103,6 +113,7 @@ func (s *Server) startReporting() {
 	}
 	for _, l := range r.links {
 		l.status.Store(-1)
+		l.notifyResult.Store(-1)
 	}
 	s.mu.Lock()
 	s.rep = r
@@ -462,6 +473,7 @@ func (l *link) session() error {
 		_ = c.Close()
 	}()
 
+	l.rejoinSeen = r.rejoinGen.Load()
 	if err := l.join(c); err != nil {
 		return err
 	}
@@ -512,6 +524,12 @@ func (l *link) session() error {
 		first = false
 		if err := l.checkStatus(c); err != nil {
 			return err
+		}
+		if r.watchSource() {
+			r.rejoinGen.Add(1)
+		}
+		if r.rejoinGen.Load() != l.rejoinSeen {
+			return errRejoin
 		}
 	}
 }
@@ -611,14 +629,11 @@ func (l *link) syncSetup(c net.Conn) error {
 	if err != nil {
 		return fmt.Errorf("SYNC_NOTIFY: %w", err)
 	}
+	l.notifyResult.Store(int32(st))
 	if st != codec.OK {
-		r.s.log.Warn("SYNC_NOTIFY refused", "tracker", l.addr, "status", st)
-		// the leader no longer knows our source: forget it (§4.7)
-		if lead, ok := r.s.Leader(); st == codec.ENOENT && ok && lead.IP == l.host && lead.Port == l.ts.Port &&
-			len(ss.SrcID) > 0 {
-			if err := r.flag.set("sync_src_server", ""); err != nil {
-				r.s.log.Error("save .data_init_flag", "err", err)
-			}
+		r.s.log.Warn("SYNC_NOTIFY refused", "tracker", l.addr, "status", st, "src", string(ss.SrcID))
+		if st == codec.ENOENT && len(ss.SrcID) > 0 && r.allNotifyUnknown() {
+			return l.recoverSource(c)
 		}
 	}
 	return nil
@@ -744,6 +759,9 @@ func (l *link) takeChangelog(chunk []byte) {
 		r.s.log.Info("storage changelog", "tracker", l.addr, "id", e.ID, "status", e.Status, "new_id", e.NewID)
 		if r.pushers != nil {
 			r.pushers.changelog(e)
+		}
+		if r.sourceChangelog(e) {
+			r.rejoinGen.Add(1)
 		}
 		if r.s.onChangelog != nil {
 			r.s.onChangelog(e)

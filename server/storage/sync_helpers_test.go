@@ -55,7 +55,13 @@ func syncConfText(dir, ip string, port int, tracker string) string {
 
 func newSyncNode(t *testing.T, host int, port int, tracker string) *syncNode {
 	t.Helper()
-	n := &syncNode{t: t, ip: fmt.Sprintf("%s%d", syncBlock, host), port: port, dir: t.TempDir()}
+	return newSyncNodeAt(t, fmt.Sprintf("%s%d", syncBlock, host), port, tracker)
+}
+
+// newSyncNodeAt is a storage on ip (any loopback block).
+func newSyncNodeAt(t *testing.T, ip string, port int, tracker string) *syncNode {
+	t.Helper()
+	n := &syncNode{t: t, ip: ip, port: port, dir: t.TempDir()}
 	if err := os.MkdirAll(filepath.Join(n.dir, "sp0"), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func (m *syncManager) reconcile(members []Peer) bool {
 			continue
 		}
 		if p == nil {
-			p = m.newPusher(peer.ID)
+			p = m.newPusher(peer)
 			m.pushers[peer.ID] = p
 			m.wg.Add(1)
 			go p.run()

@@ -118,4 +118,19 @@ func retireMark(path string, now time.Time) error {
 	return err
 }
 
+// adoptMark renames the mark at old to path when path does not exist yet
+// (moved false: nothing to do).
+func adoptMark(old, path string) (moved bool, err error) {
+	if _, err := os.Stat(path); err == nil || !os.IsNotExist(err) {
+		return false, nil
+	}
+	if _, err := os.Stat(old); os.IsNotExist(err) {
+		return false, nil
+	}
+	if err := os.Rename(old, path); err != nil {
+		return false, fmt.Errorf("mark file: %w", err)
+	}
+	return true, nil
+}
+
 func markPath(dir, name string) string { return filepath.Join(dir, name) }

@@ -11,6 +11,18 @@ import (
 // pusher copies this storage's operations to one peer: it reads the binlog
 // from the peer's mark, sends each record with the storage-to-storage sync
 // commands, and moves the mark on only once the peer confirmed.
+//
+// One connection per peer, records in binlog order: sync_min_threads and
+// sync_max_threads (6.15, where C spreads batches over up to that many
+// connections per peer) are read but not used. With one ordered stream the
+// mark is exactly "everything before it is confirmed" (parallel batches
+// leave holes that a restart must resend), operations on one file cannot
+// overtake each other (C keeps them out of the same batch; an append could
+// still pass its create across batches), and every connection announces us
+// with REPORT_SERVER_ID. The cost is one round trip per record: on loopback
+// the lag stays in milliseconds (TestSyncReplicationLag), but a full copy
+// over a long-latency link is bounded by RTT per file; parallel streams
+// with a confirmed-prefix mark are the way to go if that ever matters.
 type pusher struct {
 	m        *syncManager
 	s        *Server
@@ -34,6 +46,11 @@ type pusher struct {
 	reportedSyncing bool
 	reportedDone    time.Time
 
+	// sourceAsked: when SYNC_SRC_REQ last ran. While the peer copies from
+	// another member we ask again now and then: its source may have died
+	// and been deleted, and the tracker may have made us the new one.
+	sourceAsked time.Time
+
 	// consecutive EINVAL refusals of the record at refusedIn/refusedAt
 	refusals  int
 	refusedIn int
@@ -49,11 +66,24 @@ type pusher struct {
 	peerHasFiles bool
 }
 
-func (m *syncManager) newPusher(id string) *pusher {
+func (m *syncManager) newPusher(peer Peer) *pusher {
 	ctx, cancel := context.WithCancel(m.ctx)
 	prm := m.s.prm()
-	name := markFileName(id, prm.UseStorageID || prm.ClusterIDs, m.r.port)
-	return &pusher{m: m, s: m.s, id: id, markPath: markPath(m.s.binlog.Dir(), name), ctx: ctx,
+	useIDs := prm.UseStorageID || prm.ClusterIDs
+	dir := m.s.binlog.Dir()
+	path := markPath(dir, markFileName(peer.ID, useIDs, m.r.port))
+	if useIDs && peer.IP != "" {
+		// a cluster that switched to storage ids: the mark written under
+		// the peer's IP goes on under its id, as C renames it, so the
+		// pusher resumes where it was instead of sending everything again
+		old := markPath(dir, markFileName(peer.IP, false, m.r.port))
+		if moved, err := adoptMark(old, path); err != nil {
+			m.s.log.Error("rename mark file to the storage id", "peer", peer.ID, "err", err)
+		} else if moved {
+			m.s.log.Info("mark file renamed to the storage id", "peer", peer.ID, "from", old, "to", path)
+		}
+	}
+	return &pusher{m: m, s: m.s, id: peer.ID, markPath: path, ctx: ctx,
 		cancel: cancel, done: make(chan struct{})}
 }
 
@@ -124,6 +154,11 @@ func (p *pusher) run() {
 		}
 		if !p.hasMark || copying && !p.episode {
 			if err := p.setup(peer); err != nil {
+				p.fail("SYNC_SRC_REQ", err)
+				continue
+			}
+		} else if copying && !p.mark.NeedSyncOld && time.Since(p.sourceAsked) >= p.maxBackoff() {
+			if err := p.recheckSource(peer); err != nil {
 				p.fail("SYNC_SRC_REQ", err)
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
 )
@@ -18,6 +19,25 @@ func (p *pusher) setup(peer Peer) error {
 	if err != nil {
 		return err
 	}
+	return p.takeSource(peer, src, until)
+}
+
+// recheckSource asks the leader again for the source of a peer that copies
+// from another member; only a change that makes us its source matters.
+func (p *pusher) recheckSource(peer Peer) error {
+	src, until, err := p.askSyncSource()
+	if err != nil {
+		return err
+	}
+	if src != p.m.r.ownID(nil) {
+		return nil
+	}
+	p.s.log.Info("this storage is now the full-copy source of the peer", "peer", p.id, "until", until)
+	return p.takeSource(peer, src, until)
+}
+
+// takeSource applies the leader's answer about the peer's source.
+func (p *pusher) takeSource(peer Peer, src string, until int64) error {
 	own := p.m.r.ownID(nil)
 	m := &p.mark
 	if src == own {
@@ -49,6 +69,7 @@ func (p *pusher) setup(peer Peer) error {
 // leader is known) on a short connection.
 func (p *pusher) askSyncSource() (string, int64, error) {
 	r := p.m.r
+	p.sourceAsked = time.Now()
 	addr := ""
 	if l, ok := p.s.Leader(); ok {
 		addr = net.JoinHostPort(l.IP, fmt.Sprint(l.Port))

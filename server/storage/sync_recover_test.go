@@ -1,0 +1,331 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/tracker"
+)
+
+// recoverBlock is the loopback block of the source-recovery tests (shared
+// with no other package's tests).
+const recoverBlock = "127.0.12."
+
+// recoverGroup starts our tracker on 127.0.12.10 and returns its address
+// and the port the storages share.
+func recoverGroup(t *testing.T) (tracker string, port int) {
+	tt := &testTracker{t: t, dir: t.TempDir(), host: recoverBlock + "10", port: freePort(t, recoverBlock+"10")}
+	tt.start()
+	t.Cleanup(tt.stop)
+	return tt.addr(), freePort(t, recoverBlock+"2", recoverBlock+"3", recoverBlock+"4")
+}
+
+func newRecoverNode(t *testing.T, host, port int, tracker string) *syncNode {
+	return newSyncNodeAt(t, fmt.Sprintf("%s%d", recoverBlock, host), port, tracker)
+}
+
+// How the full-copy source vanishes in TestSyncSourceVanishes.
+const (
+	sourceReturns       = iota // killed, started again
+	sourceDeleted              // killed, deleted; the new member hears it in the storage changelog
+	sourceDeletedMissed        // killed, deleted while the new member was down: SYNC_NOTIFY finds it unknown
+	sourceNeverBack            // killed for good: the new member gives up on it after sourceGraceBeats
+	sourceVanishingModes
+)
+
+// TestSyncSourceVanishes: a new member's full-copy source is killed with
+// SIGKILL while it copies. If the source comes back, it finishes the copy;
+// if it is deleted from the group instead, the new member asks for another
+// source (at once when the changelog or the member list says so; after
+// GET_STATUS and SYNC_DEST_QUERY when every tracker refuses its
+// SYNC_NOTIFY; after sourceGraceBeats heartbeats when the source just
+// stays OFFLINE) and gets every file from it. Either way the member turns
+// ACTIVE holding every file.
+func TestSyncSourceVanishes(t *testing.T) {
+	names := []string{"source returns", "source deleted", "source deleted while the member was down",
+		"source never back"}
+	for mode := range sourceVanishingModes {
+		// in parallel: each group has a port of its own, and the
+		// variants mostly wait for heartbeats
+		t.Run(names[mode], func(t *testing.T) { t.Parallel(); testSourceVanishes(t, mode) })
+	}
+}
+
+func testSourceVanishes(t *testing.T, mode int) {
+	deleted := mode == sourceDeleted || mode == sourceDeletedMissed
+	tracker, port := recoverGroup(t)
+	cl := syncClient(t, tracker)
+	// A (lowest id: the source the tracker picks) in a process of its own
+	a := newRecoverNode(t, 2, port, tracker)
+	a.startChild()
+	t.Cleanup(a.kill)
+	waitUntil(t, a.ip+" ACTIVE", statusIs(cl, statusActive, a.ip))
+	b := newRecoverNode(t, 3, port, tracker)
+	b.start()
+	t.Cleanup(b.stop)
+	waitUntil(t, b.ip+" ACTIVE", statusIs(cl, statusActive, b.ip))
+	ctx := ctxT(t)
+
+	// enough data on A that its copy to the new member takes a while
+	files := map[string][]byte{}
+	for i := range 120 {
+		n := a
+		if i%6 == 5 {
+			n = b
+		}
+		data := randBytes(uint64(7000+i), 40<<10+i*97)
+		id, err := cl.Upload(ctx, bytes.NewReader(data), int64(len(data)), "bin", client.OnStorage(n.storage()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[id] = data
+	}
+	everyFile := func(n *syncNode) func() (bool, string) {
+		return func() (bool, string) {
+			have := 0
+			for id, data := range files {
+				if n.hasFile(id, data) {
+					have++
+				}
+			}
+			return have == len(files), fmt.Sprintf("%s has %d of %d files", n.ip, have, len(files))
+		}
+	}
+	waitUntil(t, "every file on B", everyFile(b))
+
+	// C, the new member: A is its source; A dies as soon as it copies
+	c := newRecoverNode(t, 4, port, tracker)
+	c.start()
+	t.Cleanup(c.stop)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m, state := storagesAt(cl)
+		if st, ok := m[c.ip]; ok && st.Status == statusSyncing {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new member never SYNCING: %s", state)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	a.kill()
+	_, had := everyFile(c)()
+	t.Logf("source killed during the copy: %s", had)
+	if ok, _ := everyFile(c)(); ok {
+		t.Skip("the copy finished before the kill: nothing to recover (machine too fast for this test)")
+	}
+	if done, src, _ := c.srv.SyncSource(); !done || src != a.ip {
+		t.Fatalf("new member's source: done %v src %q, want %s", done, src, a.ip)
+	}
+	var taps tapRecorder
+	if deleted {
+		if mode == sourceDeletedMissed {
+			c.stop()
+		}
+		waitUntil(t, a.ip+" OFFLINE", statusIs(cl, statusOffline, a.ip))
+		if err := cl.DeleteStorage(ctx, testGroup, a.ip); err != nil {
+			t.Fatalf("delete the source: %v", err)
+		}
+		if mode == sourceDeletedMissed {
+			c.start(withRequestTap(taps.tap))
+		}
+	} else if mode == sourceReturns {
+		time.Sleep(time.Second) // the new member waits with nothing to do
+		a.startChild()
+	}
+	waitUntil(t, "every file on the new member", everyFile(c))
+	waitUntil(t, c.ip+" ACTIVE", statusIs(cl, statusActive, c.ip))
+	if mode == sourceDeletedMissed {
+		// C's path: SYNC_NOTIFY refused, GET_STATUS, SYNC_DEST_QUERY, SYNC_DEST_REQ
+		var seq []string
+		want := []byte{codec.CmdStorageSyncNotify, codec.CmdStorageGetStatus, codec.CmdStorageSyncDestQuery,
+			codec.CmdStorageSyncDestReq}
+		next := 0
+		for _, r := range taps.snapshot() {
+			if next < len(want) && r.cmd == want[next] {
+				seq = append(seq, codec.CmdName(r.cmd))
+				next++
+			}
+		}
+		if next != len(want) {
+			t.Errorf("requests after the restart: found %v in order, want 88, 71, 79, 87", seq)
+		}
+	}
+	if mode != sourceReturns {
+		if _, src, _ := c.srv.SyncSource(); src != b.ip {
+			t.Errorf("new member's source after losing the first: %q, want %s", src, b.ip)
+		}
+		if ok, state := treesEqual(b, c); !ok {
+			t.Errorf("trees differ: %s", state)
+		}
+	} else if ok, state := treesEqual(a, b, c); !ok {
+		t.Errorf("trees differ: %s", state)
+	}
+}
+
+// TestSyncMarkRenamedToStorageID: a cluster that switches to storage ids
+// (use_storage_id) keeps its replication progress: the pusher's mark
+// <ip>_<port>.mark becomes <id>.mark, as C renames it, and nothing already
+// copied is sent again.
+func TestSyncMarkRenamedToStorageID(t *testing.T) {
+	host := recoverBlock + "10"
+	tt := &testTracker{t: t, dir: t.TempDir(), host: host, port: freePort(t, host)}
+	tt.start()
+	t.Cleanup(tt.stop)
+	taddr := tt.addr()
+	port := freePort(t, recoverBlock+"2", recoverBlock+"3")
+	cl := syncClient(t, taddr)
+	// B first: A, the one whose mark we follow, is not B's full-copy
+	// source (a source's mark would start a new copy episode anyway when
+	// the restarted tracker hands out new until timestamps)
+	b := newRecoverNode(t, 3, port, taddr)
+	b.start()
+	t.Cleanup(b.stop)
+	waitUntil(t, "B ACTIVE", statusIs(cl, statusActive, b.ip))
+	a := newRecoverNode(t, 2, port, taddr)
+	a.start()
+	t.Cleanup(a.stop)
+	waitUntil(t, "both ACTIVE", statusIs(cl, statusActive, a.ip, b.ip))
+	ctx := ctxT(t)
+	upload := func(data []byte) {
+		t.Helper()
+		id, err := cl.Upload(ctx, bytes.NewReader(data), int64(len(data)), "bin", client.OnStorage(a.storage()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "the file on B", func() (bool, string) { return b.hasFile(id, data), "" })
+	}
+	for i := range 5 {
+		upload(randBytes(uint64(900+i), 5000))
+	}
+	ipMark := fmt.Sprintf("%s/data/sync/%s_%d.mark", a.dir, b.ip, port)
+	idMark := a.dir + "/data/sync/100002.mark"
+	waitUntil(t, "A's mark for B saved past the 5 files", func() (bool, string) {
+		m, ok, err := loadMark(ipMark)
+		return ok && m.SyncRows >= 5, fmt.Sprint(m, ok, err)
+	})
+	sentBefore := a.srv.stats.syncOut[0].Load() // kept in storage_stat.dat
+	a.stop()
+	b.stop()
+	old, _, _ := loadMark(ipMark)
+	tt.stop()
+
+	// the tracker now with storage ids; its state is dropped: our tracker
+	// refuses to load IP-keyed state under use_storage_id (reported)
+	if err := os.RemoveAll(tt.dir + "/data"); err != nil {
+		t.Fatal(err)
+	}
+	ids := fmt.Sprintf("100001 %s %s:%d\n100002 %s %s:%d\n", testGroup, a.ip, port, testGroup, b.ip, port)
+	if err := os.WriteFile(tt.dir+"/storage_ids.conf", []byte(ids), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := fmt.Sprintf("base_path = %s\nport = %d\nbind_addr = %s\nreserved_storage_space = 1%%\n"+
+		"check_active_interval = 30\nuse_storage_id = true\nstorage_ids_filename = %s/storage_ids.conf\n"+
+		"id_type_in_filename = id\n", tt.dir, tt.port, host, tt.dir)
+	cfg, err := conf.ParseTracker(tt.dir+"/tracker.conf", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr *tracker.Server
+	waitUntil(t, "the tracker restarted with storage ids", func() (bool, string) {
+		tr, err = tracker.New(cfg, tracker.WithListenAddr(taddr), tracker.WithLogger(quietLogger()))
+		if err == nil {
+			if err = tr.Start(); err == nil {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(err)
+	})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = tr.Stop(ctx)
+	})
+	a.start()
+	b.start()
+	waitUntil(t, "both ACTIVE again", statusIs(cl, statusActive, a.ip, b.ip))
+	upload([]byte("after the switch"))
+	waitUntil(t, "A's mark for B under B's id", func() (bool, string) {
+		m, ok, err := loadMark(idMark)
+		return ok && m.SyncRows > old.SyncRows, fmt.Sprint(m, ok, err)
+	})
+	if _, err := os.Stat(ipMark); !os.IsNotExist(err) {
+		t.Errorf("the IP mark is still there (%v)", err)
+	}
+	m, _, _ := loadMark(idMark)
+	if m.SyncRows != old.SyncRows+1 || m.BinlogOffset <= old.BinlogOffset {
+		t.Errorf("mark after the switch %+v, before %+v: want the old position plus the one new file", m, old)
+	}
+	if sent := a.srv.stats.syncOut[0].Load() - sentBefore; sent != int64(len("after the switch")) {
+		t.Errorf("A sent %d content bytes to B after the switch, want only the new file's %d", sent,
+			len("after the switch"))
+	}
+}
+
+// The storage changelog about our own sync source (C's handling): an
+// IP_CHANGED source is followed to its new address, a DELETED one is
+// forgotten (our copy being finished or not listed: nothing starts over),
+// other members' lines leave it alone. The flag file is what changes.
+func TestSourceChangelog(t *testing.T) {
+	dir := t.TempDir()
+	if err := loadOrInitDataFlag(dir, time.Now(), 23000); err != nil {
+		t.Fatal(err)
+	}
+	flag, err := openDataFlag(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := flag.set("sync_old_done", "1", "sync_src_server", "10.0.0.5"); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{group: []byte(testGroup), log: quietLogger()}
+	s.live.Store(&Params{})
+	l := &link{r: &reporters{s: s, flag: flag}, addr: "tracker"}
+	onDisk := func() string {
+		f, err := openDataFlag(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.get("sync_old_done") + " " + f.get("sync_src_server")
+	}
+	steps := []struct{ line, want string }{
+		{"1795300420 group1 10.0.0.9 4 \n", "1 10.0.0.5"},         // another member deleted
+		{"1795300421 group2 10.0.0.5 3 10.0.0.7\n", "1 10.0.0.5"}, // another group
+		{"1795300422 group1 10.0.0.5 3 10.0.0.6\n", "1 10.0.0.6"}, // our source moved
+		{"1795300423 group1 10.0.0.6 4 \n", "1 "},                 // our source deleted
+		{"1795300424 group1 10.0.0.6 3 10.0.0.8\n", "1 "},         // nothing to follow any more
+	}
+	for _, st := range steps {
+		l.takeChangelog([]byte(st.line))
+		if got := onDisk(); got != st.want {
+			t.Errorf("after %q: sync_old_done, sync_src_server = %q, want %q", st.line, got, st.want)
+		}
+	}
+	if g := l.r.rejoinGen.Load(); g != 0 {
+		t.Errorf("links asked to re-join %d times for a storage whose copy is not running", g)
+	}
+
+	// copying (the leader lists us WAIT_SYNC): the source's deletion makes
+	// the copy start over (SYNC_DEST_REQ at the re-join)
+	me := netip.MustParseAddr("10.0.0.2")
+	s.myIP.Store(&me)
+	s.peers.members = []Peer{{ID: "10.0.0.2", Status: statusWaitSync}}
+	if err := flag.set("sync_src_server", "10.0.0.8"); err != nil {
+		t.Fatal(err)
+	}
+	l.takeChangelog([]byte("1795300425 group1 10.0.0.8 4 \n"))
+	if got := onDisk(); got != "0 " {
+		t.Errorf("source deleted while copying: sync_old_done, sync_src_server = %q, want \"0 \"", got)
+	}
+	if g := l.r.rejoinGen.Load(); g != 1 {
+		t.Errorf("links asked to re-join %d times, want 1", g)
+	}
+}
