@@ -83,6 +83,9 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 	}
 	if small {
 		pkt, _ := c.Peek(skip + int(op.size))
+		if op.size <= smallWriteMax {
+			return s.writeOnLoop(cs, c, pkt[skip:], skip+int(op.size))
+		}
 		cs.body = s.bodyPool.Get().(*[]byte)
 		*cs.body = append((*cs.body)[:0], pkt[skip:]...)
 		op.content = *cs.body
