@@ -83,7 +83,7 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 	}
 	if small {
 		pkt, _ := c.Peek(skip + int(op.size))
-		if op.size <= smallWriteMax {
+		if s.writesOnLoop(op.size) {
 			return s.writeOnLoop(cs, c, pkt[skip:], skip+int(op.size))
 		}
 		cs.body = s.bodyPool.Get().(*[]byte)

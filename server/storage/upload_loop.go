@@ -14,6 +14,14 @@ import (
 // stall a worker but not the loop.
 const smallWriteMax = 16 << 10
 
+// writesOnLoop says whether a whole body of size bytes is written on the
+// loop: small, and not one that fsync_after_written_bytes would make wait
+// for the disk.
+func (s *Server) writesOnLoop(size int64) bool {
+	every := s.cfg.FsyncAfterWrittenBytes
+	return size <= smallWriteMax && (every <= 0 || size < every)
+}
+
 // writeOnLoop writes a body of at most smallWriteMax bytes that is whole
 // in gnet's buffer straight from it (no copy), commits it and answers,
 // without leaving the loop. pktLen is the request's length in the buffer.

@@ -3,6 +3,8 @@ package storage
 import (
 	"bytes"
 	"testing"
+
+	"github.com/gofdfs/gofdfs/conf"
 )
 
 // Bodies up to smallWriteMax are written on the event loop, larger ones by
@@ -30,5 +32,18 @@ func TestSmallBodiesWrittenOnLoop(t *testing.T) {
 	}
 	if tmp := e.tempFiles(); len(tmp) != 0 {
 		t.Fatalf("temp files left: %v", tmp)
+	}
+}
+
+// A body that fsync_after_written_bytes would sync goes to a worker: the
+// loop never waits for the disk.
+func TestFsyncedBodiesNotOnLoop(t *testing.T) {
+	s := &Server{cfg: &conf.Storage{}}
+	if !s.writesOnLoop(4<<10) || s.writesOnLoop(smallWriteMax+1) {
+		t.Fatal("without fsync_after_written_bytes: only bodies up to smallWriteMax on the loop")
+	}
+	s.cfg.FsyncAfterWrittenBytes = 1 << 10
+	if s.writesOnLoop(4<<10) || !s.writesOnLoop(512) {
+		t.Fatal("fsync_after_written_bytes=1K: a 4 KiB body must go to a worker, 512 bytes may stay")
 	}
 }
