@@ -345,6 +345,11 @@ func (w *FileWriter) commitAnon(final string, replace bool) error {
 		target = w.sp.tempName()
 	}
 	if err := linkFd(w.fd, target); err != nil {
+		if err == unix.EPERM || err == unix.ENOENT && unix.Access(filepath.Dir(target), unix.F_OK) == nil {
+			// Neither AT_EMPTY_PATH nor /proc can link here: later
+			// writers use named temp files.
+			w.sp.noTmpfile.Store(true)
+		}
 		return &os.LinkError{Op: "commit", Old: w.path, New: target, Err: err}
 	}
 	if replace {
