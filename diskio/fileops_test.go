@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -266,5 +267,46 @@ func TestReadSmall(t *testing.T) {
 	}
 	if n, err := ReadSmall(f, 0, buf[:4096]); err != nil || n != 4096 || !bytes.Equal(buf[:4096], data[:4096]) {
 		t.Errorf("after re-reading: %d %v", n, err)
+	}
+}
+
+// OpenReadFd follows slave links, refuses what is not a regular file, reads
+// small ranges like ReadSmall and hands its descriptor to an *os.File.
+func TestOpenReadFd(t *testing.T) {
+	sp := openStorePath(t, 4)
+	data := randomBytes(6, 10<<10)
+	target := FileRef{High: 1, Low: 2, Name: "target"}
+	writeFile(t, sp, target, data)
+	link := FileRef{High: 1, Low: 2, Name: "link"}
+	if err := sp.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	rf, st, err := sp.OpenReadFd(link)
+	if err != nil || st.Size != int64(len(data)) {
+		t.Fatalf("open through the link: %+v %v", st, err)
+	}
+	buf := make([]byte, 4096)
+	n, err := rf.ReadSmall(100, buf)
+	if err == nil && (n != len(buf) || !bytes.Equal(buf, data[100:100+len(buf)])) {
+		t.Fatalf("read %d bytes, content differs", n)
+	} else if err != nil && !errors.Is(err, ErrWouldBlock) {
+		t.Fatal(err)
+	}
+	f := rf.File()
+	got, err := io.ReadAll(f)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("through the *os.File: %d bytes, %v", len(got), err)
+	}
+	f.Close()
+	dir := FileRef{High: 1, Low: 2, Name: "dir"}
+	p, _ := sp.Path(dir)
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sp.OpenReadFd(dir); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("a directory: %v", err)
+	}
+	if _, _, err := sp.OpenReadFd(FileRef{High: 1, Low: 2, Name: "missing"}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing file: %v", err)
 	}
 }

@@ -19,7 +19,61 @@ import (
 //
 // It uses preadv2(RWF_NOWAIT) (Linux 4.14+) and allocates nothing.
 func ReadSmall(f *os.File, off int64, buf []byte) (int, error) {
-	fd := int(f.Fd())
+	return readSmall(int(f.Fd()), f.Name(), off, buf)
+}
+
+// ReadFd is a file opened for reading as a plain descriptor: no os.File,
+// whose poller registration costs four fcntl and a failing epoll_ctl on
+// every open. It is what an event loop answering small downloads wants;
+// File turns it into an *os.File for the rare hand-off to a worker.
+type ReadFd struct {
+	fd   int
+	path string
+}
+
+// OpenReadFd is OpenRead returning a ReadFd.
+func (sp *StorePath) OpenReadFd(ref FileRef) (ReadFd, FileStat, error) {
+	if err := sp.checkRef("open", ref); err != nil {
+		return ReadFd{fd: -1}, FileStat{}, err
+	}
+	p := sp.path(ref)
+	var fd int
+	var err error
+	for {
+		fd, err = unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return ReadFd{fd: -1}, FileStat{}, &os.PathError{Op: "open", Path: p, Err: err}
+	}
+	var st unix.Stat_t
+	if err := fstat(fd, &st); err != nil {
+		_ = unix.Close(fd)
+		return ReadFd{fd: -1}, FileStat{}, &os.PathError{Op: "fstat", Path: p, Err: err}
+	}
+	fs := fileStatOf(&st)
+	if !fs.IsRegular() {
+		_ = unix.Close(fd)
+		return ReadFd{fd: -1}, FileStat{}, &os.PathError{Op: "open", Path: p, Err: ErrNotRegular}
+	}
+	return ReadFd{fd: fd, path: p}, fs, nil
+}
+
+// ReadSmall is the package's ReadSmall on r.
+func (r ReadFd) ReadSmall(off int64, buf []byte) (int, error) {
+	return readSmall(r.fd, r.path, off, buf)
+}
+
+// Close closes the descriptor.
+func (r ReadFd) Close() error { return unix.Close(r.fd) }
+
+// File hands the descriptor over to an *os.File (r must not be used or
+// closed afterwards).
+func (r ReadFd) File() *os.File { return os.NewFile(uintptr(r.fd), r.path) }
+
+func readSmall(fd int, name string, off int64, buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {
 		iov := [1][]byte{buf[n:]}
@@ -31,7 +85,7 @@ func ReadSmall(f *os.File, off int64, buf []byte) (int, error) {
 		case unix.EAGAIN, unix.EOPNOTSUPP, unix.ENOSYS:
 			return n, ErrWouldBlock
 		default:
-			return n, &os.PathError{Op: "preadv2", Path: f.Name(), Err: err}
+			return n, &os.PathError{Op: "preadv2", Path: name, Err: err}
 		}
 		if m == 0 {
 			return n, nil // end of file

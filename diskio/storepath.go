@@ -67,7 +67,8 @@ type StorePath struct {
 	treeCreated bool
 	chunkSize   int
 	tempSeq     atomic.Uint64
-	chunks      sync.Pool // *[]byte of chunkSize, for CRC reads
+	noTmpfile   atomic.Bool // the file system refused O_TMPFILE: named temp files only
+	chunks      sync.Pool   // *[]byte of chunkSize, for CRC reads
 }
 
 // FileRef names a file of a store path: data/HH/HH/Name, HH being High and
@@ -317,16 +318,7 @@ func (sp *StorePath) WriteMark(mark string) error {
 func (sp *StorePath) createTemp() (*os.File, string, error) {
 	var lastErr error
 	for range 16 {
-		seq := sp.tempSeq.Add(1)
-		var b strings.Builder
-		b.Grow(len(sp.data) + 1 + len(tempPrefix) + 20 + len(tempSuffix))
-		b.WriteString(sp.data)
-		b.WriteByte('/')
-		b.WriteString(tempPrefix)
-		var digits [20]byte
-		b.Write(strconv.AppendUint(digits[:0], seq, 10))
-		b.WriteString(tempSuffix)
-		name := b.String()
+		name := sp.tempName()
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, fileMode)
 		if err == nil {
 			return f, name, nil
@@ -337,6 +329,20 @@ func (sp *StorePath) createTemp() (*os.File, string, error) {
 		}
 	}
 	return nil, "", lastErr
+}
+
+// tempName is a new data/.cpSEQ.tmp path.
+func (sp *StorePath) tempName() string {
+	seq := sp.tempSeq.Add(1)
+	var b strings.Builder
+	b.Grow(len(sp.data) + 1 + len(tempPrefix) + 20 + len(tempSuffix))
+	b.WriteString(sp.data)
+	b.WriteByte('/')
+	b.WriteString(tempPrefix)
+	var digits [20]byte
+	b.Write(strconv.AppendUint(digits[:0], seq, 10))
+	b.WriteString(tempSuffix)
+	return b.String()
 }
 
 // writeAtomic replaces final with data via a temp file in data/ and a

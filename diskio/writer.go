@@ -5,6 +5,8 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 	"unsafe"
 
@@ -45,16 +47,20 @@ const (
 // offsets (pwrite), keeping the CRC32 (IEEE) of everything it wrote.
 //
 // A writer from CreateTemp owns a temp file in data/ that becomes visible
-// under its final name only through Commit (an atomic rename); Abort
-// removes it. A writer from OpenAppend/OpenModify writes in place; Finish
+// under its final name only through Commit; Abort removes it. The temp file
+// is an unnamed O_TMPFILE inode where the file system supports it: Commit
+// links it in (one linkat, no directory entry to create and remove), and a
+// crash or a dropped client leaves nothing behind. Elsewhere it is a named
+// .cp*.tmp file that Commit renames. A writer from OpenAppend/OpenModify writes in place; Finish
 // ends it, and Abort of an append cuts the file back to its old size.
 //
 // A FileWriter is not safe for concurrent use. Abort after Commit/Finish
 // is a no-op, so `defer w.Abort()` is the idiom.
 type FileWriter struct {
 	sp        *StorePath
-	f         *os.File
+	f         *os.File // nil for an unnamed temp file (fd only)
 	fd        int
+	anon      bool   // unnamed O_TMPFILE temp file: Commit links it
 	path      string // temp path, or the file updated in place
 	mode      writerMode
 	start     int64 // first offset written by this writer
@@ -72,17 +78,47 @@ type FileWriter struct {
 
 // CreateTemp starts a new file under a unique temp name in data/.
 func (sp *StorePath) CreateTemp(opts WriteOptions) (*FileWriter, error) {
-	f, p, err := sp.createTemp()
-	if err != nil {
-		return nil, err
+	var w *FileWriter
+	if fd, ok := sp.openTmpfile(); ok {
+		w = &FileWriter{sp: sp, fd: fd, anon: true, path: sp.data + "/" + anonTempName, mode: modeTemp, sync: opts.Sync}
+	} else {
+		f, p, err := sp.createTemp()
+		if err != nil {
+			return nil, err
+		}
+		w = &FileWriter{sp: sp, f: f, fd: int(f.Fd()), path: p, mode: modeTemp, sync: opts.Sync}
 	}
-	w := &FileWriter{sp: sp, f: f, fd: int(f.Fd()), path: p, mode: modeTemp, sync: opts.Sync}
 	if err := w.preallocate(0, opts.Size); err != nil {
-		f.Close()
-		os.Remove(p)
+		_ = w.Abort()
 		return nil, err
 	}
 	return w, nil
+}
+
+// anonTempName stands for an unnamed temp file in error messages.
+const anonTempName = "(unnamed temp file)"
+
+// openTmpfile opens an unnamed file in data/ with O_TMPFILE, as a plain
+// descriptor: no os.File, whose poller registration costs four fcntl and
+// a failing epoll_ctl per file. ok is false when the file system cannot
+// (then it is not asked again) or the open failed: the caller falls back
+// to a named temp file, which reports the error if there is one.
+func (sp *StorePath) openTmpfile() (fd int, ok bool) {
+	if sp.noTmpfile.Load() {
+		return -1, false
+	}
+	for {
+		fd, err := unix.Open(sp.data, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, fileMode)
+		switch err {
+		case nil:
+			return fd, true
+		case unix.EINTR:
+			continue
+		case unix.EOPNOTSUPP, unix.EISDIR, unix.EINVAL:
+			sp.noTmpfile.Store(true)
+		}
+		return -1, false
+	}
 }
 
 // OpenAppend opens the existing regular file ref for appending (an
@@ -224,9 +260,26 @@ func (w *FileWriter) Written() int64 { return w.off - w.start }
 // Size is the file's size after the writes so far.
 func (w *FileWriter) Size() int64 { return w.size }
 
-// Path is the file being written: the temp file, or the file updated in
-// place.
+// Path is the file being written: the temp file (a placeholder in data/
+// while it is unnamed), its final name once committed, or the file updated
+// in place.
 func (w *FileWriter) Path() string { return w.path }
+
+// ModTime is the file's mtime as the kernel set it by the writes so far
+// (fstat while the file is open).
+func (w *FileWriter) ModTime() (time.Time, error) {
+	var st unix.Stat_t
+	var err error
+	if w.fdClosed {
+		err = unix.Stat(w.path, &st)
+	} else {
+		err = fstat(w.fd, &st)
+	}
+	if err != nil {
+		return time.Time{}, &os.PathError{Op: "stat", Path: w.path, Err: err}
+	}
+	return time.Unix(st.Mtim.Unix()), nil
+}
 
 // SetModTime makes Commit/Finish set the file's mtime to t after the last
 // write (sync receivers keep the source's timestamp).
@@ -255,6 +308,9 @@ func (w *FileWriter) commit(ref FileRef, replace bool) error {
 		return err
 	}
 	final := w.sp.path(ref)
+	if w.anon {
+		return w.commitAnon(final, replace)
+	}
 	if err := w.closeFile(); err != nil {
 		return err
 	}
@@ -273,6 +329,73 @@ func (w *FileWriter) commit(ref FileRef, replace bool) error {
 		return syncDir(w.sp.dirPath(ref))
 	}
 	return nil
+}
+
+// commitAnon links the unnamed temp file in as final. The content is
+// completed first (trim, sync, mtime) with the descriptor still open, since
+// only it reaches the inode; a taken name (EEXIST) leaves the writer open
+// for another Commit. replace links under a .cp*.tmp name in data/ and
+// renames that over final.
+func (w *FileWriter) commitAnon(final string, replace bool) error {
+	if err := w.completeContent(); err != nil {
+		return err
+	}
+	target := final
+	if replace { // through a named temp file where a crash leftover is looked for
+		target = w.sp.tempName()
+	}
+	if err := linkFd(w.fd, target); err != nil {
+		if err == unix.EPERM || err == unix.ENOENT && unix.Access(filepath.Dir(target), unix.F_OK) == nil {
+			// Neither AT_EMPTY_PATH nor /proc can link here: later
+			// writers use named temp files.
+			w.sp.noTmpfile.Store(true)
+		}
+		return &os.LinkError{Op: "commit", Old: w.path, New: target, Err: err}
+	}
+	if replace {
+		if err := rename(target, final); err != nil {
+			_ = unix.Unlink(target)
+			return &os.LinkError{Op: "commit", Old: target, New: final, Err: err}
+		}
+	}
+	w.fdClosed = true
+	_ = unix.Close(w.fd)
+	w.finalized = true
+	w.path = final
+	if w.sync.AtCommit {
+		return syncDir(filepath.Dir(final))
+	}
+	return nil
+}
+
+// linkFd gives the open unnamed file fd the name path (never replacing:
+// EEXIST if it exists). linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH on
+// kernels before 6.10; without it the /proc/self/fd link does the same.
+func linkFd(fd int, path string) error {
+	for {
+		err := unix.Linkat(fd, "", unix.AT_FDCWD, path, unix.AT_EMPTY_PATH)
+		switch err {
+		case nil:
+			return nil
+		case unix.EINTR:
+			continue
+		case unix.EPERM, unix.ENOENT, unix.EINVAL:
+			if err == unix.ENOENT && unix.Access(filepath.Dir(path), unix.F_OK) != nil {
+				return err // the directory is missing, not AT_EMPTY_PATH
+			}
+			return linkProcFd(fd, path)
+		}
+		return err
+	}
+}
+
+func linkProcFd(fd int, path string) error {
+	for {
+		err := unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+		if err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // Finish ends an in-place writer: releases unused reserved space, syncs
@@ -295,6 +418,16 @@ func (w *FileWriter) closeFile() error {
 	if w.fdClosed {
 		return nil
 	}
+	if err := w.completeContent(); err != nil {
+		return err
+	}
+	w.fdClosed = true
+	return w.f.Close()
+}
+
+// completeContent trims the reserve, syncs per policy and sets the mtime,
+// leaving the descriptor open.
+func (w *FileWriter) completeContent() error {
 	if w.allocEnd > w.size {
 		// A truncate to the current size releases blocks fallocate
 		// reserved past the end of file.
@@ -313,9 +446,9 @@ func (w *FileWriter) closeFile() error {
 		if err := futimens(w.fd, w.mtime); err != nil {
 			return &os.PathError{Op: "set mtime", Path: w.path, Err: err}
 		}
+		w.setMtime = false
 	}
-	w.fdClosed = true
-	return w.f.Close()
+	return nil
 }
 
 // Abort undoes the writer: a temp file is removed; an append is cut back
@@ -329,6 +462,12 @@ func (w *FileWriter) Abort() error {
 	var err error
 	switch w.mode {
 	case modeTemp:
+		if w.anon { // unnamed: closing frees it
+			if !w.fdClosed {
+				_ = unix.Close(w.fd)
+			}
+			break
+		}
 		if !w.fdClosed {
 			w.f.Close()
 		}

@@ -83,12 +83,14 @@ func TestCommitIsAtomic(t *testing.T) {
 	for off := 0; off < len(data); off += 64 << 10 {
 		w.Write(data[off : off+64<<10])
 		// While the body is coming in, the final name does not exist and
-		// the bytes live in exactly one temp file in data/.
+		// the bytes live in exactly one temp file in data/, or in an
+		// unnamed O_TMPFILE one that no name shows at all.
 		if _, err := os.Lstat(final); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("final name visible before Commit: %v", err)
 		}
-		if tmp := tempFiles(t, sp); len(tmp) != 1 || filepath.Join(sp.DataDir(), tmp[0]) != w.Path() {
-			t.Fatalf("temp files %v, writer at %s", tmp, w.Path())
+		tmp := tempFiles(t, sp)
+		if w.anon && len(tmp) != 0 || !w.anon && (len(tmp) != 1 || filepath.Join(sp.DataDir(), tmp[0]) != w.Path()) {
+			t.Fatalf("temp files %v, writer at %s (unnamed %v)", tmp, w.Path(), w.anon)
 		}
 	}
 	if err := w.Commit(ref); err != nil {
@@ -182,7 +184,7 @@ func TestPreallocation(t *testing.T) {
 	defer w.Abort()
 	w.Write([]byte("short body"))
 	var st unix.Stat_t
-	if err := unix.Stat(w.Path(), &st); err != nil {
+	if err := unix.Fstat(w.fd, &st); err != nil {
 		t.Fatal(err)
 	}
 	if st.Size != 10 {
@@ -401,5 +403,71 @@ func TestAppendSetModTime(t *testing.T) {
 	st, err := sp.Stat(ref)
 	if err != nil || !st.ModTime.Equal(when) || st.Size != 2 {
 		t.Errorf("stat %+v %v", st, err)
+	}
+}
+
+// Where the file system refuses O_TMPFILE, temp files are named .cp*.tmp
+// files in data/: Commit renames, Abort removes, EEXIST keeps the writer.
+func TestNamedTempFallback(t *testing.T) {
+	sp := openStorePath(t, 4)
+	sp.noTmpfile.Store(true)
+	taken := FileRef{High: 0, Low: 1, Name: "taken"}
+	writeFile(t, sp, taken, []byte("first"))
+	w, err := sp.CreateTemp(WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.anon || len(tempFiles(t, sp)) != 1 {
+		t.Fatalf("unnamed %v, temp files %v", w.anon, tempFiles(t, sp))
+	}
+	w.Write([]byte("second"))
+	if err := w.Commit(taken); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("commit over a taken name: %v", err)
+	}
+	ref := FileRef{High: 0, Low: 2, Name: "free"}
+	if err := w.Commit(ref); err != nil {
+		t.Fatal(err)
+	}
+	if got := readRef(t, sp, ref); string(got) != "second" || len(tempFiles(t, sp)) != 0 {
+		t.Fatalf("content %q, temp files %v", got, tempFiles(t, sp))
+	}
+	w2, err := sp.CreateTemp(WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.Abort(); err != nil || len(tempFiles(t, sp)) != 0 {
+		t.Fatalf("abort: %v, temp files %v", err, tempFiles(t, sp))
+	}
+}
+
+// An unnamed temp file keeps the writer open when its name is taken, takes
+// the mtime set for it, and CommitReplace swaps it in over an existing file.
+func TestUnnamedCommit(t *testing.T) {
+	sp := openStorePath(t, 4)
+	taken := FileRef{High: 0, Low: 1, Name: "taken"}
+	writeFile(t, sp, taken, []byte("first"))
+	w, err := sp.CreateTemp(WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.anon {
+		t.Skip("file system without O_TMPFILE")
+	}
+	w.Write([]byte("second"))
+	if err := w.Commit(taken); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("commit over a taken name: %v", err)
+	}
+	mt := time.Unix(1700000000, 0)
+	w.SetModTime(mt)
+	if err := w.CommitReplace(taken); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := sp.Path(taken)
+	st, err := os.Stat(p)
+	if got := readRef(t, sp, taken); err != nil || string(got) != "second" || !st.ModTime().Equal(mt) {
+		t.Fatalf("content %q, stat %v %v", got, st, err)
+	}
+	if tmp := tempFiles(t, sp); len(tmp) != 0 {
+		t.Fatalf("temp files %v", tmp)
 	}
 }

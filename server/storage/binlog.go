@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -227,12 +228,20 @@ func (b *Binlog) rotate() error {
 // call (the sync_binlog_buff_interval flush).
 func (b *Binlog) Sync() error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.f == nil || !b.dirty {
+	f := b.f
+	if f == nil || !b.dirty {
+		b.mu.Unlock()
 		return nil
 	}
 	b.dirty = false
-	return b.f.Sync()
+	b.mu.Unlock()
+	// The fsync runs without the lock: Append is called on the event
+	// loops (small uploads) and must not wait for the disk. A rotation
+	// closing f meanwhile has synced it itself.
+	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+		return err
+	}
+	return nil
 }
 
 // Close syncs and closes the file.

@@ -26,24 +26,24 @@ import (
 // for a file being downloaded is almost always cached.
 func (s *Server) download(cs *connState, c gnet.Conn, r *codec.DownloadRequest) step {
 	op := &cs.op
-	f, st, err := op.path.disk.OpenRead(op.ref)
+	rf, st, err := op.path.disk.OpenReadFd(op.ref)
 	if err != nil {
 		s.logOpError(cs, err)
 		return s.replyError(c, readErrno(err))
 	}
 	off, length, err := r.Range(st.Size)
 	if err != nil {
-		_ = f.Close()
+		_ = rf.Close()
 		return s.replyError(c, errnoOf(err))
 	}
 	if length <= smallReadMax {
 		bp := s.readPool.Get().(*[]byte)
 		buf := (*bp)[:codec.HeaderSize+int(length)]
-		n, err := diskio.ReadSmall(f, off, buf[codec.HeaderSize:])
+		n, err := rf.ReadSmall(off, buf[codec.HeaderSize:])
 		if err == nil && int64(n) == length {
 			codec.Reply(0, int(length)).Put(buf)
 			_, _ = c.Write(buf)
-			_ = f.Close()
+			_ = rf.Close()
 			s.readPool.Put(bp)
 			s.counters.loopReads.Add(1)
 			s.stats.done(codec.CmdDownloadFile, true, length, nil)
@@ -51,12 +51,12 @@ func (s *Server) download(cs *connState, c gnet.Conn, r *codec.DownloadRequest) 
 		}
 		s.readPool.Put(bp)
 		if err != nil && !errors.Is(err, diskio.ErrWouldBlock) {
-			_ = f.Close()
+			_ = rf.Close()
 			s.logOpError(cs, err)
 			return s.replyError(c, errnoOf(err))
 		}
 	}
-	op.file, op.sendOff, op.sendLen = f, off, length
+	op.file, op.sendOff, op.sendLen = rf.File(), off, length
 	cs.waitDrain = true
 	return s.startSend(cs, c)
 }

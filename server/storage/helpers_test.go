@@ -202,9 +202,19 @@ func (e *env) hasBinlog(op byte, rest string) bool {
 // tempFiles lists the .tmp files under the store paths' data dirs.
 func (e *env) tempFiles() []string {
 	var out []string
+	fds, _ := os.ReadDir("/proc/self/fd")
 	for i := range e.cfg.StorePaths {
-		m, _ := filepath.Glob(filepath.Join(e.cfg.StorePaths[i].Path, "data", ".cp*.tmp"))
+		data := filepath.Join(e.cfg.StorePaths[i].Path, "data")
+		m, _ := filepath.Glob(filepath.Join(data, ".cp*.tmp"))
 		out = append(out, m...)
+		// Unnamed (O_TMPFILE) temp files exist while a descriptor holds
+		// them: /proc shows them as data/#INODE (deleted).
+		for _, fd := range fds {
+			l, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+			if err == nil && strings.HasPrefix(l, data+"/#") && strings.HasSuffix(l, " (deleted)") {
+				out = append(out, l)
+			}
+		}
 	}
 	return out
 }

@@ -450,6 +450,7 @@ type counters struct {
 	detachedBodies atomic.Int64 // bodies received by a worker from a detached socket
 	workerSends    atomic.Int64 // downloads sent by a worker with sendfile
 	loopReads      atomic.Int64 // downloads answered on the loop from the page cache
+	loopWrites     atomic.Int64 // small bodies written on the loop
 }
 
 // gnetLogger routes gnet's own messages to slog.

@@ -84,6 +84,9 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 	}
 	if small {
 		pkt, _ := c.Peek(skip + int(op.size))
+		if s.writesOnLoop(op.size) {
+			return s.writeOnLoop(cs, c, pkt[skip:], skip+int(op.size))
+		}
 		cs.body = s.bodyPool.Get().(*[]byte)
 		*cs.body = append((*cs.body)[:0], pkt[skip:]...)
 		op.content = *cs.body
@@ -303,17 +306,17 @@ func (s *Server) commitBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 	}
 	switch op.cmd {
 	case codec.CmdUploadFile, codec.CmdUploadAppenderFile:
-		st, err := os.Stat(w.Path())
+		mtime, err := w.ModTime()
 		if err != nil {
 			_ = w.Abort()
 			s.logOpError(cs, err)
 			return errnoOf(err)
 		}
-		name, errno := s.commitNewName(cs, w, -1, -1, st.ModTime(), op.cmd == codec.CmdUploadAppenderFile)
+		name, errno := s.commitNewName(cs, w, -1, -1, mtime, op.cmd == codec.CmdUploadAppenderFile)
 		if errno != codec.OK {
 			return errno
 		}
-		if errno := s.logOp(cs, codec.BinlogCreate, st.ModTime().Unix(), name.logic, nil, 0, 0); errno != codec.OK {
+		if errno := s.logOp(cs, codec.BinlogCreate, mtime.Unix(), name.logic, nil, 0, 0); errno != codec.OK {
 			_ = op.path.disk.Remove(name.ref)
 			return errno
 		}
@@ -399,13 +402,13 @@ func (s *Server) commitNewName(cs *connState, w *diskio.FileWriter, high, low in
 // the slave name, cluster.md §4.2).
 func (s *Server) commitSlaveLink(cs *connState, w *diskio.FileWriter) codec.Errno {
 	op := &cs.op
-	st, err := os.Stat(w.Path())
+	mtime, err := w.ModTime()
 	if err != nil {
 		_ = w.Abort()
 		s.logOpError(cs, err)
 		return errnoOf(err)
 	}
-	name, errno := s.commitNewName(cs, w, op.slaveRef.High, op.slaveRef.Low, st.ModTime(), false)
+	name, errno := s.commitNewName(cs, w, op.slaveRef.High, op.slaveRef.Low, mtime, false)
 	if errno != codec.OK {
 		return errno
 	}
@@ -414,7 +417,7 @@ func (s *Server) commitSlaveLink(cs *connState, w *diskio.FileWriter) codec.Errn
 		s.logOpError(cs, err)
 		return errnoOf(err)
 	}
-	ts := st.ModTime().Unix()
+	ts := mtime.Unix()
 	if errno := s.logOp(cs, codec.BinlogCreate, ts, name.logic, nil, 0, 0); errno != codec.OK {
 		_ = op.path.disk.Remove(op.slaveRef)
 		_ = op.path.disk.Remove(name.ref)

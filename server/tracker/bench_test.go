@@ -28,6 +28,11 @@ func benchTracker(tb testing.TB) (*Server, *connState) {
 			SubdirCountPerPath: 256, Version: []byte("6.16.1"), Status: int8(StatusActive),
 			CurrentTrackerIP: []byte("127.0.0.10")}
 		req.AddTracker([]byte("127.0.0.10:0"))
+		// OnTraffic runs the state-file bootstrap before a JOIN reaches
+		// dispatch; this tracker is not listening, so it is run here.
+		if errno := s.bootstrap(ip, &req); errno != codec.OK {
+			tb.Fatalf("bootstrap for %s: %d", ip, errno)
+		}
 		mustOK(tb, s, cs, codec.CmdStorageJoin, req.Append(nil))
 		var stats codec.StatBlock
 		mustOK(tb, s, cs, codec.CmdStorageBeat, stats.Append(nil))
