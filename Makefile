@@ -48,12 +48,16 @@ fuzz:
 # (tracker + a two-storage group, separate processes), with the limit probes
 # and the Go micro-benchmarks of the hot paths, written into the generated
 # section of BENCHMARKS.md. BENCH_NOTE marks the figures provisional;
-# BENCH_NET is the loopback /24 the cluster uses.
+# BENCH_NET is the loopback /24 the cluster uses; BENCH_WORK, if set, is the
+# cluster's data directory, kept after the run (best a new one): on ext4 a new top-level
+# directory lands in a fresh inode area, whereas under a busy /tmp small-file
+# creates pay for recently deleted inodes (see BENCHMARKS.md, method).
 BENCH_NET   ?= 127.0.8
+BENCH_WORK  ?=
 BENCH_MICRO ?= ./codec/ ./diskio/ ./server/storage/ ./server/tracker/ ./bench/
 BENCH_NOTE  ?=
 bench: build
-	$(BIN)/fdfs_bench suite -bin $(BIN) -md BENCHMARKS.md -net $(BENCH_NET) -micro "$(BENCH_MICRO)" -provisional "$(BENCH_NOTE)"
+	$(BIN)/fdfs_bench suite -bin $(BIN) -md BENCHMARKS.md -net $(BENCH_NET) $(if $(BENCH_WORK),-work $(BENCH_WORK)) -micro "$(BENCH_MICRO)" -provisional "$(BENCH_NOTE)"
 
 # The reliability suite (server/faults) at full size: kill -9, disk full,
 # vanishing store paths, malformed frames, 10,000 connections and a SOAK
