@@ -348,3 +348,32 @@ func TestStorageFastDHTInclude(t *testing.T) {
 		t.Errorf("unexpected warnings:\n%s", logs)
 	}
 }
+
+// loop_write_max_size is ours: 16 KiB by default, 0 turns loop writes off,
+// beyond 256 KiB (the small-body buffer) is refused with its line.
+func TestStorageLoopWriteMax(t *testing.T) {
+	base := "base_path=/b\ntracker_server=10.0.0.5\n"
+	for _, c := range []struct {
+		src  string
+		want int64
+		err  string
+	}{
+		{"", 16 << 10, ""},
+		{"loop_write_max_size = 0\n", 0, ""},
+		{"loop_write_max_size = 64KB\n", 64 << 10, ""},
+		{"loop_write_max_size = 1MB\n", 0, "s.conf:3"},
+		{"loop_write_max_size = -1\n", 0, "s.conf:3"},
+	} {
+		log, _ := testLogger()
+		s, err := ParseStorage("s.conf", []byte(base+c.src), WithLogger(log))
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: err %v, want one naming %s", c.src, err, c.err)
+			}
+			continue
+		}
+		if err != nil || s.LoopWriteMax != c.want {
+			t.Errorf("%q: %v, %v; want %d", c.src, s.LoopWriteMax, err, c.want)
+		}
+	}
+}

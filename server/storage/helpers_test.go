@@ -141,8 +141,14 @@ type env struct {
 
 func newEnv(t testing.TB, paths int, opts ...Option) *env {
 	t.Helper()
+	return newEnvConf(t, paths, "", opts...)
+}
+
+// newEnvConf is newEnv with extra storage.conf lines.
+func newEnvConf(t testing.TB, paths int, extra string, opts ...Option) *env {
+	t.Helper()
 	dir := t.TempDir()
-	e := &env{t: t, dir: dir, cfg: testConf(t, dir, paths, "")}
+	e := &env{t: t, dir: dir, cfg: testConf(t, dir, paths, extra)}
 	e.srv = startServer(t, e.cfg, opts...)
 	tr := fakeTracker(t, func() string { return e.srv.Addr().String() })
 	cli, err := client.New(client.Config{Trackers: []string{tr}, NetworkTimeout: 30 * time.Second})
