@@ -327,6 +327,15 @@ func TestReporterCluster(t *testing.T) {
 			(bytes.Contains(f, []byte("sync_src_server=127.0.0.2\n")) || bytes.Contains(f, []byte("sync_src_server=127.0.0.3\n"))), string(f)
 	})
 
+	// a's pusher to b has its mark file before b goes: the retirement
+	// checked below needs one (on a loaded machine the pusher's setup can
+	// still be retrying when the test gets here)
+	mark := filepath.Join(a.cfg.BasePath, "data", "sync", fmt.Sprintf("127.0.0.3_%d.mark", port))
+	waitUntil(t, "a's mark file for b", func() (bool, string) {
+		_, err := os.Stat(mark)
+		return err == nil, fmt.Sprint(err)
+	})
+
 	// a stopped storage goes OFFLINE at once (QUIT / close on its report connection)
 	stopServer(t, b)
 	waitUntil(t, "the stopped storage OFFLINE", statusIs(cl, statusOffline, "127.0.0.3"))
@@ -347,7 +356,6 @@ func TestReporterCluster(t *testing.T) {
 		t.Fatal("no changelog entry for the deleted storage")
 	}
 	// and its mark file on the other storage is retired as C does
-	mark := filepath.Join(a.cfg.BasePath, "data", "sync", fmt.Sprintf("127.0.0.3_%d.mark", port))
 	waitUntil(t, "the deleted peer's mark retired", func() (bool, string) {
 		old, _ := filepath.Glob(mark + ".2*")
 		_, err := os.Stat(mark)
