@@ -563,10 +563,22 @@ func (f *stateFiles) lastCheckTime() (int64, error) {
 	if err != nil || data == nil {
 		return 0, err
 	}
+	return parseTrackerStatus(data)
+}
+
+// parseTrackerStatus finds last_check_time in a .tracker_status, 0 when
+// absent; a value that is not a non-negative number is an error naming the
+// line.
+func parseTrackerStatus(data []byte) (int64, error) {
+	n := 0
 	for line := range strings.Lines(string(data)) {
+		n++
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "last_check_time="); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			return n, nil
+			t, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil || t < 0 {
+				return 0, fmt.Errorf("%s:%d: bad last_check_time %q", trackerStatusFile, n, v)
+			}
+			return t, nil
 		}
 	}
 	return 0, nil

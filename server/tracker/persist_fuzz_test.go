@@ -1,0 +1,252 @@
+package tracker
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gofdfs/gofdfs/codec/capture"
+)
+
+// Fuzz targets for the tracker's state-file loaders (issue 8). Each is
+// seeded with the files a C tracker left (vectors/cluster/tracker_files)
+// and the files our own tests write, and checks more than "no panic": a
+// loaded file holds only values in their declared range, and what our
+// writer makes of it loads back to the same bytes.
+
+// cTrackerFile returns file name of both C trackers' data directories.
+func cTrackerFiles(f *testing.F, name string) [][]byte {
+	f.Helper()
+	vec, err := capture.Dir()
+	if err != nil {
+		f.Fatal(err)
+	}
+	var out [][]byte
+	for _, tr := range []string{"tracker1_127.0.2.10", "tracker2_127.0.2.11"} {
+		b, err := os.ReadFile(filepath.Join(vec, "cluster", "tracker_files", tr, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// fuzzRegistry is a registry with no files behind it.
+func fuzzRegistry(t testing.TB) *registry {
+	return newRegistry(testConf(t, t.TempDir(), "store_server = 1"), testLogger(t), nil, nil)
+}
+
+// checkRanges fails on any loaded value outside its declared range: what a
+// loader accepts must be a state the tracker could have written itself.
+func checkRanges(t *testing.T, r *registry) {
+	t.Helper()
+	for _, g := range r.sorted {
+		if g.port < 0 || g.port > 65535 || g.storePathCount < 0 || g.subdirCount < 0 || g.currentTrunkFileID < 0 {
+			t.Fatalf("group %s loaded out of range: port %d paths %d subdirs %d trunk id %d",
+				g.name, g.port, g.storePathCount, g.subdirCount, g.currentTrunkFileID)
+		}
+		for _, m := range g.storages {
+			switch m.status {
+			case StatusInit, StatusWaitSync, StatusSyncing, StatusOffline:
+			default:
+				t.Fatalf("storage %s loaded with status %d", m.id, m.status)
+			}
+			if m.port <= 0 || m.port > 65535 || m.totalMB < 0 || m.freeMB < 0 || m.changelogOffset < 0 ||
+				m.storePathCount < 0 || m.subdirCount < 0 || m.joinTime < 0 || m.syncUntil < 0 {
+				t.Fatalf("storage %s loaded out of range: %+v", m.id, m)
+			}
+			for _, k := range statKeys {
+				if v := *k.field(&m.stat); v < 0 {
+					t.Fatalf("storage %s loaded %s=%d", m.id, k.key, v)
+				}
+			}
+			for src, ts := range m.syncedFrom {
+				if ts < 0 {
+					t.Fatalf("storage %s loaded a sync timestamp %d from %s", m.id, ts, src)
+				}
+			}
+		}
+	}
+}
+
+// seedGroups loads the C tracker's groups file into r.
+func seedGroups(t testing.TB, r *registry, groups []byte) {
+	t.Helper()
+	if err := r.loadGroups(groups); err != nil {
+		t.Fatalf("seed groups: %v", err)
+	}
+}
+
+func FuzzLoadGroups(f *testing.F) {
+	for _, b := range cTrackerFiles(f, groupsFile) {
+		f.Add(b)
+	}
+	f.Add([]byte("[Global]\n\tgroup_count=2\n\n[Group001]\n\tgroup_name=g1\n\tstorage_port=23000\n" +
+		"\ttrunk_server=127.0.0.1:23000\n[Group002]\n\tgroup_name=g2\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := fuzzRegistry(t)
+		if err := r.loadGroups(data); err != nil {
+			return
+		}
+		checkRanges(t, r)
+		first := r.formatGroups()
+		again := fuzzRegistry(t)
+		if err := again.loadGroups(first); err != nil {
+			t.Fatalf("our own groups file does not load: %v\n%s", err, first)
+		}
+		if second := again.formatGroups(); !bytes.Equal(first, second) {
+			t.Fatalf("groups round trip:\n%s\nthen\n%s", first, second)
+		}
+	})
+}
+
+func FuzzLoadServers(f *testing.F) {
+	groups := cTrackerFiles(f, groupsFile)[0]
+	for _, b := range cTrackerFiles(f, serversFile) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := fuzzRegistry(t)
+		seedGroups(t, r, groups)
+		if err := r.loadServers(data); err != nil {
+			return
+		}
+		checkRanges(t, r)
+		first := r.formatServers()
+		again := fuzzRegistry(t)
+		seedGroups(t, again, groups)
+		if err := again.loadServers(first); err != nil {
+			t.Fatalf("our own servers file does not load: %v\n%s", err, first)
+		}
+		if second := again.formatServers(); !bytes.Equal(first, second) {
+			t.Fatalf("servers round trip:\n%s\nthen\n%s", first, second)
+		}
+	})
+}
+
+func FuzzLoadSyncTimestamps(f *testing.F) {
+	groups, servers := cTrackerFiles(f, groupsFile)[0], cTrackerFiles(f, serversFile)[0]
+	for _, b := range cTrackerFiles(f, syncTimestampFile) {
+		f.Add(b)
+	}
+	load := func(t *testing.T) *registry {
+		r := fuzzRegistry(t)
+		seedGroups(t, r, groups)
+		if err := r.loadServers(servers); err != nil {
+			t.Fatalf("seed servers: %v", err)
+		}
+		return r
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := load(t)
+		if err := r.loadSyncTimestamps(data); err != nil {
+			return
+		}
+		checkRanges(t, r)
+		first := r.formatSyncTimestamps()
+		again := load(t)
+		if err := again.loadSyncTimestamps(first); err != nil {
+			t.Fatalf("our own sync timestamp file does not load: %v\n%s", err, first)
+		}
+		if second := again.formatSyncTimestamps(); !bytes.Equal(first, second) {
+			t.Fatalf("sync timestamps round trip:\n%s\nthen\n%s", first, second)
+		}
+	})
+}
+
+// The changelog is kept as bytes; the tracker reads it only through the
+// offsets of the servers file, which must stay inside it.
+func FuzzLoadChangelog(f *testing.F) {
+	groups, servers := cTrackerFiles(f, groupsFile)[0], cTrackerFiles(f, serversFile)[0]
+	for _, b := range cTrackerFiles(f, changelogFile) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := fuzzRegistry(t)
+		files := [4][]byte{groups, servers, nil, data}
+		if err := r.loadFiles(&files); err != nil {
+			return
+		}
+		if !bytes.Equal(r.changelog, data) {
+			t.Fatalf("changelog not kept as read")
+		}
+		checkRanges(t, r)
+	})
+}
+
+func FuzzTrackerStatus(f *testing.F) {
+	for _, b := range cTrackerFiles(f, trackerStatusFile) {
+		f.Add(b)
+	}
+	f.Add(formatTrackerStatus(0, 0))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		last, err := parseTrackerStatus(data)
+		if err != nil {
+			if !strings.Contains(err.Error(), trackerStatusFile) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if last < 0 {
+			t.Fatalf("last_check_time=%d loaded", last)
+		}
+		again, err := parseTrackerStatus(formatTrackerStatus(1, last))
+		if err != nil || again != last {
+			t.Fatalf("round trip: %d -> %d, %v", last, again, err)
+		}
+	})
+}
+
+// legacyGroupsSeed is the CSV groups file of TestLegacyStateFilesConverted.
+const legacyGroupsSeed = "group1,23000,2,256\ngroup2,23001\n"
+
+func FuzzLoadLegacyGroups(f *testing.F) {
+	f.Add([]byte(legacyGroupsSeed))
+	f.Add([]byte("group1,23000,1,256\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := fuzzRegistry(t)
+		if err := r.loadLegacyGroups(data); err != nil {
+			return
+		}
+		checkRanges(t, r)
+		// the conversion: what we write in the new form loads to the same
+		first := r.formatGroups()
+		again := fuzzRegistry(t)
+		if err := again.loadGroups(first); err != nil {
+			t.Fatalf("converted groups file does not load: %v\n%s", err, first)
+		}
+		if second := again.formatGroups(); !bytes.Equal(first, second) {
+			t.Fatalf("converted groups round trip:\n%s\nthen\n%s", first, second)
+		}
+	})
+}
+
+func FuzzLoadLegacyServers(f *testing.F) {
+	f.Add([]byte("group1,127.0.6.2,7,,0,10,9,4,4,3,3,20,19,2,2,1795290000,1795290001,0,23000,8888,1795280000,6.16.1\n" +
+		"group1, 127.0.6.3 ,1,127.0.6.2,1795290005,1,1,0,0,0,0,0,0,0,0,0,0\n" +
+		"group2,127.0.6.4,6,,0,0,0,0,0,0,0,0,0,0,0,0,0,99,23002,0\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := fuzzRegistry(t)
+		if err := r.loadLegacyGroups([]byte(legacyGroupsSeed)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.loadLegacyServers(data); err != nil {
+			return
+		}
+		checkRanges(t, r)
+		first := r.formatServers()
+		again := fuzzRegistry(t)
+		if err := again.loadLegacyGroups([]byte(legacyGroupsSeed)); err != nil {
+			t.Fatal(err)
+		}
+		if err := again.loadServers(first); err != nil {
+			t.Fatalf("converted servers file does not load: %v\n%s", err, first)
+		}
+		if second := again.formatServers(); !bytes.Equal(first, second) {
+			t.Fatalf("converted servers round trip:\n%s\nthen\n%s", first, second)
+		}
+	})
+}
