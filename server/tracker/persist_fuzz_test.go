@@ -2,12 +2,16 @@ package tracker
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gofdfs/gofdfs/codec/capture"
+	"github.com/gofdfs/gofdfs/conf"
 )
 
 // Fuzz targets for the tracker's state-file loaders (issue 8). Each is
@@ -34,9 +38,57 @@ func cTrackerFiles(f *testing.F, name string) [][]byte {
 	return out
 }
 
+// fuzzConf is the configuration of every fuzzed registry, parsed once:
+// a registry only reads it.
+var fuzzConf struct {
+	once sync.Once
+	cfg  *conf.Tracker
+}
+
 // fuzzRegistry is a registry with no files behind it.
 func fuzzRegistry(t testing.TB) *registry {
-	return newRegistry(testConf(t, t.TempDir(), "store_server = 1"), testLogger(t), nil, nil)
+	fuzzConf.once.Do(func() { fuzzConf.cfg = testConf(t, os.TempDir(), "store_server = 1") })
+	return newRegistry(fuzzConf.cfg, testLogger(t), nil, nil)
+}
+
+// fileInt is what a loaded integer key must hold: the file's number, 0
+// when absent; ok is false when the file's value is no number at all, which
+// the loader must have refused.
+func fileInt(sec *conf.Section, key string) (n int64, ok bool) {
+	it, found := sec.Last(key)
+	if !found {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(it.Value), 10, 64)
+	return n, err == nil
+}
+
+// checkFaithful fails when a loaded section does not hold what its file
+// says: every number as written, and every section counted in [Global] a
+// record of its own (no two merged).
+func checkFaithful(t *testing.T, name string, data []byte, countKey, secFmt, idKey string, n int,
+	values func(id string) map[string]int64) {
+	t.Helper()
+	ini, err := conf.ParseINI(name, data)
+	if err != nil {
+		t.Fatalf("loaded, but does not parse: %v", err)
+	}
+	count, _ := fileInt(ini.Section("Global"), countKey)
+	if int64(n) != count {
+		t.Fatalf("%s=%d, but %d records loaded", countKey, count, n)
+	}
+	for i := 1; i <= int(count); i++ {
+		sec := ini.Section(fmt.Sprintf(secFmt, i))
+		id, _ := sec.Last(idKey)
+		got := values(strings.TrimSpace(id.Value))
+		for key, v := range got {
+			want, ok := fileInt(sec, key)
+			if !ok || want != v {
+				it, _ := sec.Last(key)
+				t.Fatalf("[%s] %s=%q loaded as %d", sec.Name, key, it.Value, v)
+			}
+		}
+	}
 }
 
 // checkRanges fails on any loaded value outside its declared range: what a
@@ -92,6 +144,12 @@ func FuzzLoadGroups(f *testing.F) {
 			return
 		}
 		checkRanges(t, r)
+		checkFaithful(t, groupsFile, data, "group_count", "Group%03d", "group_name", len(r.sorted),
+			func(name string) map[string]int64 {
+				g := r.groups[name]
+				return map[string]int64{"storage_port": int64(g.port), "store_path_count": int64(g.storePathCount),
+					"subdir_count_per_path": int64(g.subdirCount), "current_trunk_file_id": g.currentTrunkFileID}
+			})
 		first := r.formatGroups()
 		again := fuzzRegistry(t)
 		if err := again.loadGroups(first); err != nil {
@@ -115,6 +173,29 @@ func FuzzLoadServers(f *testing.F) {
 			return
 		}
 		checkRanges(t, r)
+		n := 0
+		for _, g := range r.sorted {
+			n += len(g.storages)
+		}
+		checkFaithful(t, serversFile, data, "storage_count", "Storage%03d", "ip_addr", n,
+			func(ip string) map[string]int64 {
+				for _, g := range r.sorted {
+					if m := g.find(ip); m != nil {
+						v := map[string]int64{"join_time": m.joinTime, "sync_until_timestamp": m.syncUntil,
+							"total_mb": m.totalMB, "free_mb": m.freeMB, "changelog_offset": m.changelogOffset,
+							"store_path_count": int64(m.storePathCount), "subdir_count_per_path": int64(m.subdirCount),
+							"upload_priority": m.uploadPriority}
+						for _, k := range statKeys {
+							if k.key != "last_synced_timestamp" { // recomputed from the matrix
+								v[k.key] = *k.field(&m.stat)
+							}
+						}
+						return v
+					}
+				}
+				t.Fatalf("storage %s not loaded", ip)
+				return nil
+			})
 		first := r.formatServers()
 		again := fuzzRegistry(t)
 		seedGroups(t, again, groups)
