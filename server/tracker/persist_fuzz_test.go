@@ -177,6 +177,18 @@ func FuzzLoadServers(f *testing.F) {
 		for _, g := range r.sorted {
 			n += len(g.storages)
 		}
+		if ini, err := conf.ParseINI(serversFile, data); err == nil {
+			for _, sec := range ini.Sections() {
+				if it, ok := sec.Last("status"); ok && strings.HasPrefix(sec.Name, "Storage") {
+					// C's storage statuses (tracker_types.h): 0-7, 9, 99
+					switch strings.TrimSpace(it.Value) {
+					case "0", "1", "2", "3", "4", "5", "6", "7", "9", "99":
+					default:
+						t.Fatalf("[%s] status=%q loaded", sec.Name, it.Value)
+					}
+				}
+			}
+		}
 		checkFaithful(t, serversFile, data, "storage_count", "Storage%03d", "ip_addr", n,
 			func(ip string) map[string]int64 {
 				for _, g := range r.sorted {
@@ -227,6 +239,24 @@ func FuzzLoadSyncTimestamps(f *testing.F) {
 			return
 		}
 		checkRanges(t, r)
+		// every cell of the matrix as the file writes it (the diagonal and
+		// columns past the group's storages aside)
+		for line := range strings.Lines(string(data)) {
+			cols := strings.Split(strings.TrimSpace(line), ",")
+			if len(cols) < 2 {
+				continue
+			}
+			g := r.groups[cols[0]]
+			for j, c := range cols[2:] {
+				if j >= len(g.storages) || g.storages[j].id == cols[1] {
+					continue
+				}
+				if want, _ := strconv.ParseInt(c, 10, 64); g.storages[j].syncedFrom[cols[1]] != want {
+					got := g.storages[j].syncedFrom[cols[1]]
+					t.Fatalf("%s from %s: file says %q, loaded %d", g.storages[j].id, cols[1], c, got)
+				}
+			}
+		}
 		first := r.formatSyncTimestamps()
 		again := load(t)
 		if err := again.loadSyncTimestamps(first); err != nil {
