@@ -361,3 +361,54 @@ func FuzzLoadLegacyServers(f *testing.F) {
 		}
 	})
 }
+
+// A damaged state file stops the tracker with the file and line, and the
+// file stays as it was: nothing half-loaded gets saved over it.
+func TestCorruptStateFileStopsTracker(t *testing.T) {
+	vec, err := capture.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(vec, "cluster", "tracker_files", "tracker1_127.0.2.10")
+	cases := []struct{ name, file, old, new, want string }{
+		{"groups port", groupsFile, "storage_port=23000", "storage_port=-23000", groupsFile + ":7: storage_port"},
+		{"servers status", serversFile, "\tstatus=7\n", "\tstatus=263\n", serversFile + ":5: status"},
+		{"servers counter", serversFile, "\ttotal_mb=258019\n", "\ttotal_mb=lots\n", serversFile + ":11: total_mb"},
+		{"sync matrix", syncTimestampFile, ",1795299996", ",-1", syncTimestampFile + ": line 2: bad timestamp"},
+		{"tracker status", trackerStatusFile, "last_check_time=1795300500", "last_check_time=x", trackerStatusFile + ":2:"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			base := t.TempDir()
+			data := filepath.Join(base, "data")
+			if err := os.MkdirAll(data, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var before []byte
+			for _, f := range []string{groupsFile, serversFile, syncTimestampFile, changelogFile, trackerStatusFile} {
+				b, err := os.ReadFile(filepath.Join(src, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f == c.file {
+					if !bytes.Contains(b, []byte(c.old)) {
+						t.Fatalf("%s has no %q", f, c.old)
+					}
+					b = bytes.Replace(b, []byte(c.old), []byte(c.new), 1)
+					before = b
+				}
+				if err := os.WriteFile(filepath.Join(data, f), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := New(testConf(t, base), WithLogger(testLogger(t)))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("New: %v, want an error with %q", err, c.want)
+			}
+			after, err := os.ReadFile(filepath.Join(data, c.file))
+			if err != nil || !bytes.Equal(after, before) {
+				t.Fatalf("%s changed by a failed start (%v)", c.file, err)
+			}
+		})
+	}
+}
