@@ -348,6 +348,15 @@ func FuzzLoadLegacyServers(f *testing.F) {
 			return
 		}
 		checkRanges(t, r)
+		for line := range strings.Lines(string(data)) {
+			if f := csvFields(line, 22); len(f) > 2 {
+				switch st := atoi(f[2]); st {
+				case 0, 1, 2, 3, 4, 5, 6, 7, 9, 99: // C's storage statuses
+				default:
+					t.Fatalf("status %q loaded as %d", f[2], byte(st))
+				}
+			}
+		}
 		first := r.formatServers()
 		again := fuzzRegistry(t)
 		if err := again.loadLegacyGroups([]byte(legacyGroupsSeed)); err != nil {
