@@ -52,6 +52,17 @@ func atoi(s string) int64 {
 	return n
 }
 
+// legacyNum is atoi for a field that must lie in [0, hi]: C's files never
+// hold a negative count, size, port or time, and a status outside C's set
+// is damage, not data.
+func legacyNum(n int, name, s string, hi int64) (int64, error) {
+	v := atoi(s)
+	if v < 0 || v > hi {
+		return 0, fmt.Errorf("line %d: %s %q, want 0 to %d", n, name, s, hi)
+	}
+	return v, nil
+}
+
 // legacyLines yields the non-empty lines of a legacy file with their
 // 1-based numbers.
 func legacyLines(data []byte, fn func(n int, line string) error) error {
@@ -82,12 +93,21 @@ func (r *registry) loadLegacyGroups(data []byte) error {
 		if r.groups[name] != nil {
 			return fmt.Errorf("line %d: group %s listed twice", n, name)
 		}
-		g := r.addGroup(name)
-		g.port = int(atoi(f[1]))
-		if len(f) == 4 {
-			g.storePathCount = int(atoi(f[2]))
-			g.subdirCount = int(atoi(f[3]))
+		port, err := legacyNum(n, "storage port", f[1], 65535)
+		if err != nil {
+			return err
 		}
+		var paths, subdirs int64
+		if len(f) == 4 {
+			if paths, err = legacyNum(n, "store path count", f[2], maxStorePaths); err != nil {
+				return err
+			}
+			if subdirs, err = legacyNum(n, "subdir count", f[3], maxSubdirs); err != nil {
+				return err
+			}
+		}
+		g := r.addGroup(name)
+		g.port, g.storePathCount, g.subdirCount = int(port), int(paths), int(subdirs)
 		return nil
 	})
 }
@@ -127,6 +147,29 @@ func (r *registry) loadLegacyServers(data []byte) error {
 		ip := f[1]
 		if _, err := netip.ParseAddr(ip); err != nil {
 			return fmt.Errorf("line %d: bad ip address %q", n, ip)
+		}
+		// every number but the version must be a non-negative one
+		last := len(f)
+		if len(f) == cols {
+			last = cols - 1
+		}
+		for i := 2; i < last; i++ {
+			if i == 3 { // the sync source
+				continue
+			}
+			hi := int64(nonNeg)
+			switch i {
+			case 2:
+				hi = int64(StatusNone)
+			case 18, 19:
+				hi = 65535
+			}
+			if _, err := legacyNum(n, fmt.Sprintf("column %d", i+1), f[i], hi); err != nil {
+				return err
+			}
+		}
+		if st := byte(atoi(f[2])); !knownStatus(st) {
+			return fmt.Errorf("line %d: status %d is no FastDFS storage status", n, st)
 		}
 		port := g.port
 		if len(f) >= cols-2 {
