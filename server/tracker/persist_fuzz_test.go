@@ -178,8 +178,10 @@ func FuzzLoadServers(f *testing.F) {
 			n += len(g.storages)
 		}
 		if ini, err := conf.ParseINI(serversFile, data); err == nil {
-			for _, sec := range ini.Sections() {
-				if it, ok := sec.Last("status"); ok && strings.HasPrefix(sec.Name, "Storage") {
+			count, _ := fileInt(ini.Section("Global"), "storage_count")
+			for i := 1; i <= int(count); i++ {
+				sec := ini.Section(fmt.Sprintf("Storage%03d", i))
+				if it, ok := sec.Last("status"); ok {
 					// C's storage statuses (tracker_types.h): 0-7, 9, 99
 					switch strings.TrimSpace(it.Value) {
 					case "0", "1", "2", "3", "4", "5", "6", "7", "9", "99":
