@@ -68,6 +68,11 @@ func legacyNum(n int, name, s string, hi int64) (int64, error) {
 func legacyLines(data []byte, fn func(n int, line string) error) error {
 	for n, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimRight(line, "\r")
+		if strings.IndexByte(line, 0) >= 0 {
+			// C reads up to it; our ini files refuse it, so the converted
+			// file would not load
+			return fmt.Errorf("line %d: NUL byte", n+1)
+		}
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
