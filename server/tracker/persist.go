@@ -426,8 +426,18 @@ func iniStr(s *conf.Section, key string) string {
 	return it.Value
 }
 
+// errStateInclude refuses #include in a state file: we never write one,
+// and the parser would resolve it against the working directory.
+var errStateInclude = errors.New("a state file includes no other file")
+
+// parseStateINI parses an ini state file, warnings to the tracker's log.
+func (r *registry) parseStateINI(name string, data []byte) (*conf.INI, error) {
+	return conf.ParseINI(name, data, conf.WithLogger(r.log),
+		conf.WithReadFile(func(string) ([]byte, error) { return nil, errStateInclude }))
+}
+
 func (r *registry) loadGroups(data []byte) error {
-	ini, err := conf.ParseINI(groupsFile, data)
+	ini, err := r.parseStateINI(groupsFile, data)
 	if err != nil {
 		return err
 	}
@@ -468,7 +478,7 @@ func (r *registry) loadGroups(data []byte) error {
 }
 
 func (r *registry) loadServers(data []byte) error {
-	ini, err := conf.ParseINI(serversFile, data)
+	ini, err := r.parseStateINI(serversFile, data)
 	if err != nil {
 		return err
 	}

@@ -386,6 +386,7 @@ func TestCorruptStateFileStopsTracker(t *testing.T) {
 		{"servers status", serversFile, "\tstatus=7\n", "\tstatus=263\n", serversFile + ":5: status"},
 		{"servers counter", serversFile, "\ttotal_mb=258019\n", "\ttotal_mb=lots\n", serversFile + ":11: total_mb"},
 		{"sync matrix", syncTimestampFile, ",1795299996", ",-1", syncTimestampFile + ": line 2: bad timestamp"},
+		{"include", groupsFile, "[Global]\n", "[Global]\n#include storage_servers_new.dat\n", groupsFile + ":2: "},
 		{"tracker status", trackerStatusFile, "last_check_time=1795300500", "last_check_time=x", trackerStatusFile + ":2:"},
 	}
 	for _, c := range cases {
@@ -415,6 +416,9 @@ func TestCorruptStateFileStopsTracker(t *testing.T) {
 			_, err := New(testConf(t, base), WithLogger(testLogger(t)))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("New: %v, want an error with %q", err, c.want)
+			}
+			if testing.Verbose() {
+				t.Log(err)
 			}
 			after, err := os.ReadFile(filepath.Join(data, c.file))
 			if err != nil || !bytes.Equal(after, before) {
