@@ -98,11 +98,12 @@ func (r *registry) loadLegacyGroups(data []byte) error {
 		if r.groups[name] != nil {
 			return fmt.Errorf("line %d: group %s listed twice", n, name)
 		}
-		port, err := legacyNum(n, "storage port", f[1], 65535)
-		if err != nil {
-			return err
+		port := atoi(f[1])
+		if port < -1 || port > 65535 { // -1: members differ (join.go)
+			return fmt.Errorf("line %d: storage port %q, want -1 to 65535", n, f[1])
 		}
 		var paths, subdirs int64
+		var err error
 		if len(f) == 4 {
 			if paths, err = legacyNum(n, "store path count", f[2], maxStorePaths); err != nil {
 				return err

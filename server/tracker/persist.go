@@ -459,7 +459,7 @@ func (r *registry) loadGroups(data []byte) error {
 			return fmt.Errorf("[Group%03d]: group %s listed twice", i, name)
 		}
 		ints := iniInts{sec: sec}
-		port := int(ints.get("storage_port", 0, 65535))
+		port := int(ints.get("storage_port", -1, 65535)) // -1: members differ (join.go)
 		paths := int(ints.get("store_path_count", 0, maxStorePaths))
 		subdirs := int(ints.get("subdir_count_per_path", 0, maxSubdirs))
 		trunkID := ints.get("current_trunk_file_id", 0, nonNeg)

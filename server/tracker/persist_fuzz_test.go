@@ -96,7 +96,7 @@ func checkFaithful(t *testing.T, name string, data []byte, countKey, secFmt, idK
 func checkRanges(t *testing.T, r *registry) {
 	t.Helper()
 	for _, g := range r.sorted {
-		if g.port < 0 || g.port > 65535 || g.storePathCount < 0 || g.subdirCount < 0 || g.currentTrunkFileID < 0 {
+		if g.port < -1 || g.port > 65535 || g.storePathCount < 0 || g.subdirCount < 0 || g.currentTrunkFileID < 0 {
 			t.Fatalf("group %s loaded out of range: port %d paths %d subdirs %d trunk id %d",
 				g.name, g.port, g.storePathCount, g.subdirCount, g.currentTrunkFileID)
 		}
@@ -425,5 +425,20 @@ func TestCorruptStateFileStopsTracker(t *testing.T) {
 				t.Fatalf("%s changed by a failed start (%v)", c.file, err)
 			}
 		})
+	}
+}
+
+// A group whose members listen on different ports has storage_port=-1
+// (cluster.md §1.2 step 7, join.go): the range check must let it load.
+func TestGroupPortMinusOneLoads(t *testing.T) {
+	r := fuzzRegistry(t)
+	if err := r.loadGroups([]byte("[Global]\n\tgroup_count=1\n[Group001]\n\tgroup_name=g1\n\tstorage_port=-1\n")); err != nil {
+		t.Fatal(err)
+	}
+	if g := r.groups["g1"]; g == nil || g.port != -1 {
+		t.Fatalf("group g1: %+v", g)
+	}
+	if err := fuzzRegistry(t).loadLegacyGroups([]byte("g1,-1,1,256\n")); err != nil {
+		t.Fatalf("legacy: %v", err)
 	}
 }
