@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
 )
 
 // The CSV state files of trackers older than the ini "_new" ones (cluster.md
@@ -173,6 +174,10 @@ func (r *registry) loadLegacyServers(data []byte) error {
 			if _, err := legacyNum(n, fmt.Sprintf("column %d", i+1), f[i], hi); err != nil {
 				return err
 			}
+		}
+		if len(f) == cols && len(f[21]) > conf.MaxValueLen {
+			// the ini reader would cut it: the converted file would not say the same
+			return fmt.Errorf("line %d: version of %d bytes, want at most %d", n, len(f[21]), conf.MaxValueLen)
 		}
 		if st := byte(atoi(f[2])); !knownStatus(st) {
 			return fmt.Errorf("line %d: status %d is no FastDFS storage status", n, st)
