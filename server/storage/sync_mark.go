@@ -69,25 +69,27 @@ func loadMark(path string) (m syncMark, ok bool, err error) {
 	if err != nil {
 		return m, false, fmt.Errorf("mark file: %w", err)
 	}
-	vals := map[string]int64{}
-	for _, line := range bytes.Split(data, []byte{'\n'}) {
+	vals, lineOf := map[string]int64{}, map[string]int{}
+	for i, line := range bytes.Split(data, []byte{'\n'}) {
 		k, v, found := bytes.Cut(bytes.TrimSpace(line), []byte{'='})
 		if !found {
 			continue
 		}
 		n, perr := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
 		if perr != nil {
-			return m, false, fmt.Errorf("mark file %s: bad line %q", path, line)
+			return m, false, fmt.Errorf("mark file %s:%d: bad line %q", path, i+1, line)
 		}
-		vals[string(bytes.TrimSpace(k))] = n
+		vals[string(bytes.TrimSpace(k))], lineOf[string(bytes.TrimSpace(k))] = n, i+1
 	}
 	for _, k := range markKeys {
 		if _, has := vals[k]; !has {
 			return m, false, fmt.Errorf("mark file %s: %s missing (need all 7 items)", path, k)
 		}
 	}
-	if vals["binlog_index"] < 0 || vals["binlog_offset"] < 0 {
-		return m, false, fmt.Errorf("mark file %s: negative position", path)
+	for _, k := range markKeys { // positions, times and row counts alike
+		if vals[k] < 0 {
+			return m, false, fmt.Errorf("mark file %s:%d: negative %s", path, lineOf[k], k)
+		}
 	}
 	m = syncMark{BinlogIndex: int(vals["binlog_index"]), BinlogOffset: vals["binlog_offset"],
 		NeedSyncOld: vals["need_sync_old"] != 0, SyncOldDone: vals["sync_old_done"] != 0,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/conf"
 )
 
 // The CSV state files of trackers older than the ini "_new" ones (cluster.md
@@ -52,11 +53,27 @@ func atoi(s string) int64 {
 	return n
 }
 
+// legacyNum is atoi for a field that must lie in [0, hi]: C's files never
+// hold a negative count, size, port or time, and a status outside C's set
+// is damage, not data.
+func legacyNum(n int, name, s string, hi int64) (int64, error) {
+	v := atoi(s)
+	if v < 0 || v > hi {
+		return 0, fmt.Errorf("line %d: %s %q, want 0 to %d", n, name, s, hi)
+	}
+	return v, nil
+}
+
 // legacyLines yields the non-empty lines of a legacy file with their
 // 1-based numbers.
 func legacyLines(data []byte, fn func(n int, line string) error) error {
 	for n, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimRight(line, "\r")
+		if strings.IndexByte(line, 0) >= 0 {
+			// C reads up to it; our ini files refuse it, so the converted
+			// file would not load
+			return fmt.Errorf("line %d: NUL byte", n+1)
+		}
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
@@ -82,12 +99,22 @@ func (r *registry) loadLegacyGroups(data []byte) error {
 		if r.groups[name] != nil {
 			return fmt.Errorf("line %d: group %s listed twice", n, name)
 		}
-		g := r.addGroup(name)
-		g.port = int(atoi(f[1]))
-		if len(f) == 4 {
-			g.storePathCount = int(atoi(f[2]))
-			g.subdirCount = int(atoi(f[3]))
+		port := atoi(f[1])
+		if port < -1 || port > 65535 { // -1: members differ (join.go)
+			return fmt.Errorf("line %d: storage port %q, want -1 to 65535", n, f[1])
 		}
+		var paths, subdirs int64
+		var err error
+		if len(f) == 4 {
+			if paths, err = legacyNum(n, "store path count", f[2], maxStorePaths); err != nil {
+				return err
+			}
+			if subdirs, err = legacyNum(n, "subdir count", f[3], maxSubdirs); err != nil {
+				return err
+			}
+		}
+		g := r.addGroup(name)
+		g.port, g.storePathCount, g.subdirCount = int(port), int(paths), int(subdirs)
 		return nil
 	})
 }
@@ -127,6 +154,33 @@ func (r *registry) loadLegacyServers(data []byte) error {
 		ip := f[1]
 		if _, err := netip.ParseAddr(ip); err != nil {
 			return fmt.Errorf("line %d: bad ip address %q", n, ip)
+		}
+		// every number but the version must be a non-negative one
+		last := len(f)
+		if len(f) == cols {
+			last = cols - 1
+		}
+		for i := 2; i < last; i++ {
+			if i == 3 { // the sync source
+				continue
+			}
+			hi := int64(nonNeg)
+			switch i {
+			case 2:
+				hi = int64(StatusNone)
+			case 18, 19:
+				hi = 65535
+			}
+			if _, err := legacyNum(n, fmt.Sprintf("column %d", i+1), f[i], hi); err != nil {
+				return err
+			}
+		}
+		if len(f) == cols && len(f[21]) > conf.MaxValueLen {
+			// the ini reader would cut it: the converted file would not say the same
+			return fmt.Errorf("line %d: version of %d bytes, want at most %d", n, len(f[21]), conf.MaxValueLen)
+		}
+		if st := byte(atoi(f[2])); !knownStatus(st) {
+			return fmt.Errorf("line %d: status %d is no FastDFS storage status", n, st)
 		}
 		port := g.port
 		if len(f) >= cols-2 {

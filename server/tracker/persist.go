@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -379,13 +380,44 @@ func (r *registry) reset() {
 	r.syncReports = 0
 }
 
-// iniInt reads an integer key of a state-file section, 0 when absent.
-func iniInt(s *conf.Section, key string) int64 {
-	it, ok := s.Last(key)
-	if !ok {
+// iniInts reads the integer keys of one state-file section. A value that
+// is not an integer in its range is an error naming the file and line, kept
+// in err (the first one): a damaged file must stop the tracker, not load as
+// zeros that the next save writes over it.
+type iniInts struct {
+	sec *conf.Section
+	err error
+}
+
+// Ranges of the state files' numbers: what a JOIN may announce (join.go),
+// and non-negative for counts, sizes and times.
+const (
+	maxStorePaths = codec.MaxStorePaths
+	maxSubdirs    = 256
+	nonNeg        = math.MaxInt64
+)
+
+// knownStatus reports a storage status C defines (storage.go).
+func knownStatus(s byte) bool {
+	switch s {
+	case StatusInit, StatusWaitSync, StatusSyncing, StatusIPChanged, StatusDeleted,
+		StatusOffline, StatusOnline, StatusActive, StatusRecovery, StatusNone:
+		return true
+	}
+	return false
+}
+
+// get reads key, 0 when absent.
+func (r *iniInts) get(key string, lo, hi int64) int64 {
+	it, ok := r.sec.Last(key)
+	if !ok || r.err != nil {
 		return 0
 	}
-	n, _ := strconv.ParseInt(strings.TrimSpace(it.Value), 10, 64)
+	n, err := strconv.ParseInt(strings.TrimSpace(it.Value), 10, 64)
+	if err != nil || n < lo || n > hi {
+		r.err = fmt.Errorf("%s: %s=%q, want an integer in [%d, %d]", it.Pos(), key, it.Value, lo, hi)
+		return 0
+	}
 	return n
 }
 
@@ -394,12 +426,26 @@ func iniStr(s *conf.Section, key string) string {
 	return it.Value
 }
 
+// errStateInclude refuses #include in a state file: we never write one,
+// and the parser would resolve it against the working directory.
+var errStateInclude = errors.New("a state file includes no other file")
+
+// parseStateINI parses an ini state file, warnings to the tracker's log.
+func (r *registry) parseStateINI(name string, data []byte) (*conf.INI, error) {
+	return conf.ParseINI(name, data, conf.WithLogger(r.log),
+		conf.WithReadFile(func(string) ([]byte, error) { return nil, errStateInclude }))
+}
+
 func (r *registry) loadGroups(data []byte) error {
-	ini, err := conf.ParseINI(groupsFile, data)
+	ini, err := r.parseStateINI(groupsFile, data)
 	if err != nil {
 		return err
 	}
-	count := int(iniInt(ini.Section("Global"), "group_count"))
+	global := iniInts{sec: ini.Section("Global")}
+	count := int(global.get("group_count", 0, nonNeg))
+	if global.err != nil {
+		return global.err
+	}
 	for i := 1; i <= count; i++ {
 		sec := ini.Section(fmt.Sprintf("Group%03d", i))
 		if sec == nil {
@@ -409,14 +455,19 @@ func (r *registry) loadGroups(data []byte) error {
 		if !codec.ValidGroupName([]byte(name)) {
 			return fmt.Errorf("[Group%03d]: invalid group name %q", i, name)
 		}
-		g := r.groups[name]
-		if g == nil {
-			g = r.addGroup(name)
+		if r.groups[name] != nil {
+			return fmt.Errorf("[Group%03d]: group %s listed twice", i, name)
 		}
-		g.port = int(iniInt(sec, "storage_port"))
-		g.storePathCount = int(iniInt(sec, "store_path_count"))
-		g.subdirCount = int(iniInt(sec, "subdir_count_per_path"))
-		g.currentTrunkFileID = iniInt(sec, "current_trunk_file_id")
+		ints := iniInts{sec: sec}
+		port := int(ints.get("storage_port", -1, 65535)) // -1: members differ (join.go)
+		paths := int(ints.get("store_path_count", 0, maxStorePaths))
+		subdirs := int(ints.get("subdir_count_per_path", 0, maxSubdirs))
+		trunkID := ints.get("current_trunk_file_id", 0, nonNeg)
+		if ints.err != nil {
+			return ints.err
+		}
+		g := r.addGroup(name)
+		g.port, g.storePathCount, g.subdirCount, g.currentTrunkFileID = port, paths, subdirs, trunkID
 		g.trunkServer = iniStr(sec, "trunk_server")
 		if g.trunkServer != "" {
 			g.trunkChanges++ // storages hear of it with their first notice
@@ -427,13 +478,18 @@ func (r *registry) loadGroups(data []byte) error {
 }
 
 func (r *registry) loadServers(data []byte) error {
-	ini, err := conf.ParseINI(serversFile, data)
+	ini, err := r.parseStateINI(serversFile, data)
 	if err != nil {
 		return err
 	}
-	count := int(iniInt(ini.Section("Global"), "storage_count"))
+	global := iniInts{sec: ini.Section("Global")}
+	count := int(global.get("storage_count", 0, nonNeg))
+	if global.err != nil {
+		return global.err
+	}
 	for i := 1; i <= count; i++ {
 		sec := ini.Section(fmt.Sprintf("Storage%03d", i))
+		ints := iniInts{sec: sec}
 		if sec == nil {
 			return fmt.Errorf("section [Storage%03d] missing", i)
 		}
@@ -446,8 +502,11 @@ func (r *registry) loadServers(data []byte) error {
 		if _, err := netip.ParseAddr(ip); err != nil {
 			return fmt.Errorf("[Storage%03d]: bad ip_addr %q", i, ip)
 		}
-		port := int(iniInt(sec, "storage_port"))
-		if port <= 0 {
+		port := int(ints.get("storage_port", 0, 65535))
+		if ints.err != nil {
+			return ints.err
+		}
+		if port == 0 {
 			port = g.port
 		}
 		id := iniStr(sec, "id")
@@ -469,24 +528,32 @@ func (r *registry) loadServers(data []byte) error {
 		}
 		m := newStorage(g, id, ip, port)
 		m.rwMode = rw
-		m.status = byte(iniInt(sec, "status"))
+		status := ints.get("status", 0, int64(StatusNone))
+		if ints.err == nil && !knownStatus(byte(status)) {
+			it, _ := sec.Last("status")
+			return fmt.Errorf("%s: status=%d is no FastDFS storage status", it.Pos(), status)
+		}
+		m.status = byte(status)
 		switch m.status {
 		case StatusInit, StatusWaitSync, StatusSyncing:
 		default:
 			m.status = StatusOffline
 		}
 		m.version = iniStr(sec, "version")
-		m.joinTime = iniInt(sec, "join_time")
+		m.joinTime = ints.get("join_time", 0, nonNeg)
 		m.syncSrcID = iniStr(sec, "sync_src_server")
-		m.syncUntil = iniInt(sec, "sync_until_timestamp")
-		m.totalMB = iniInt(sec, "total_mb")
-		m.freeMB = iniInt(sec, "free_mb")
-		m.changelogOffset = iniInt(sec, "changelog_offset")
-		m.storePathCount = int(iniInt(sec, "store_path_count"))
-		m.subdirCount = int(iniInt(sec, "subdir_count_per_path"))
-		m.uploadPriority = iniInt(sec, "upload_priority")
+		m.syncUntil = ints.get("sync_until_timestamp", 0, nonNeg)
+		m.totalMB = ints.get("total_mb", 0, nonNeg)
+		m.freeMB = ints.get("free_mb", 0, nonNeg)
+		m.changelogOffset = ints.get("changelog_offset", 0, nonNeg)
+		m.storePathCount = int(ints.get("store_path_count", 0, maxStorePaths))
+		m.subdirCount = int(ints.get("subdir_count_per_path", 0, maxSubdirs))
+		m.uploadPriority = ints.get("upload_priority", math.MinInt64, math.MaxInt64)
 		for _, k := range statKeys {
-			*k.field(&m.stat) = iniInt(sec, k.key)
+			*k.field(&m.stat) = ints.get(k.key, 0, nonNeg)
+		}
+		if ints.err != nil {
+			return ints.err
 		}
 		g.add(m)
 	}
@@ -522,7 +589,7 @@ func (r *registry) loadSyncTimestamps(data []byte) error {
 				break
 			}
 			ts, err := strconv.ParseInt(c, 10, 64)
-			if err != nil {
+			if err != nil || ts < 0 {
 				return fmt.Errorf("line %d: bad timestamp %q", n+1, c)
 			}
 			if dest := g.storages[j]; dest != src && ts > 0 {
@@ -563,10 +630,22 @@ func (f *stateFiles) lastCheckTime() (int64, error) {
 	if err != nil || data == nil {
 		return 0, err
 	}
+	return parseTrackerStatus(data)
+}
+
+// parseTrackerStatus finds last_check_time in a .tracker_status, 0 when
+// absent; a value that is not a non-negative number is an error naming the
+// line.
+func parseTrackerStatus(data []byte) (int64, error) {
+	n := 0
 	for line := range strings.Lines(string(data)) {
+		n++
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "last_check_time="); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			return n, nil
+			t, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil || t < 0 {
+				return 0, fmt.Errorf("%s:%d: bad last_check_time %q", trackerStatusFile, n, v)
+			}
+			return t, nil
 		}
 	}
 	return 0, nil

@@ -1,0 +1,177 @@
+package storage
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gofdfs/gofdfs/codec/capture"
+	"github.com/gofdfs/gofdfs/conf"
+)
+
+// Fuzz targets for the storage's own state files (issue 8): the sync mark
+// files, .data_init_flag, storage_stat.dat and binlog_index.dat. Seeds are
+// the files C storages left (vectors/cluster/sync_files*) and the files our
+// writers make; the checks are ranges and round trips, not just no panic.
+
+// cStorageFiles returns every C storage's file matching pattern (a glob
+// inside one storage's data directory).
+func cStorageFiles(f *testing.F, pattern string) [][]byte {
+	f.Helper()
+	vec, err := capture.Dir()
+	if err != nil {
+		f.Fatal(err)
+	}
+	var out [][]byte
+	for _, set := range []string{"sync_files", "sync_files_final"} {
+		paths, err := filepath.Glob(filepath.Join(vec, "cluster", set, "storage*", pattern))
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		f.Fatalf("no C file matches %s", pattern)
+	}
+	return out
+}
+
+func writeFuzzFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzLoadMark(f *testing.F) {
+	for _, b := range cStorageFiles(f, "*.mark") {
+		f.Add(b)
+	}
+	f.Add((&syncMark{BinlogIndex: 2, BinlogOffset: 99, NeedSyncOld: true, Until: 1795299845}).encode())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "127.0.13.2_23000.mark")
+		writeFuzzFile(t, path, data)
+		m, ok, err := loadMark(path)
+		if err != nil || !ok {
+			return
+		}
+		if m.BinlogIndex < 0 || m.BinlogOffset < 0 || m.Until < 0 || m.ScanRows < 0 || m.SyncRows < 0 {
+			t.Fatalf("mark loaded out of range: %+v", m)
+		}
+		if err := saveMark(path, &m); err != nil {
+			t.Fatal(err)
+		}
+		again, ok, err := loadMark(path)
+		if err != nil || !ok || again != m {
+			t.Fatalf("mark round trip: %+v -> %+v (%v, %v)", m, again, ok, err)
+		}
+	})
+}
+
+// A present .data_init_flag is checked, never rewritten: a bad one stops
+// the storage and stays as it was for the operator to look at.
+func FuzzDataInitFlag(f *testing.F) {
+	for _, b := range cStorageFiles(f, ".data_init_flag") {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, dataInitFlagName)
+		writeFuzzFile(t, path, data)
+		err := loadOrInitDataFlag(dir, time.Unix(1795299842, 0), 23000)
+		after, rerr := os.ReadFile(path)
+		if rerr != nil || !bytes.Equal(after, data) {
+			t.Fatalf("a present %s was changed (load err %v):\n%q\n->\n%q", dataInitFlagName, err, data, after)
+		}
+		if err != nil && !bytes.Contains([]byte(err.Error()), []byte(path)) {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
+
+// statServer is a storage with just what loadStats and saveStats use.
+func statServer(t *testing.T, base string) *Server {
+	cfg := &conf.Storage{}
+	cfg.BasePath = base
+	return &Server{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		dist: distributor{subdirs: 256}}
+}
+
+func FuzzStatFile(f *testing.F) {
+	for _, b := range cStorageFiles(f, statFileName) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		base := t.TempDir()
+		dataDir := filepath.Join(base, "data")
+		if err := os.MkdirAll(dataDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFuzzFile(t, filepath.Join(dataDir, statFileName), data)
+		s := statServer(t, base)
+		s.loadStats(dataDir)
+		if d := &s.dist; d.high < 0 || d.high >= d.subdirs || d.low < 0 || d.low >= d.subdirs || d.count < 0 {
+			t.Fatalf("distributor loaded out of range: high %d low %d count %d", d.high, d.low, d.count)
+		}
+		for k, v := range s.statKept {
+			if v < 0 {
+				t.Fatalf("%s=%d kept", k, v)
+			}
+		}
+		if err := s.saveStats(); err != nil {
+			t.Fatal(err)
+		}
+		first, err := os.ReadFile(filepath.Join(dataDir, statFileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := statServer(t, base)
+		again.loadStats(dataDir)
+		if err := again.saveStats(); err != nil {
+			t.Fatal(err)
+		}
+		second, err := os.ReadFile(filepath.Join(dataDir, statFileName))
+		if err != nil || !bytes.Equal(first, second) {
+			t.Fatalf("storage_stat.dat round trip:\n%s\nthen\n%s", first, second)
+		}
+	})
+}
+
+func FuzzBinlogIndex(f *testing.F) {
+	for _, b := range cStorageFiles(f, "binlog_index.dat") {
+		f.Add(b)
+	}
+	f.Add([]byte("current_write=12\ncurrent_compress=3\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		b := &Binlog{dir: dir}
+		writeFuzzFile(t, b.indexPath(), data)
+		if err := b.readIndex(); err != nil {
+			if !bytes.Contains([]byte(err.Error()), []byte(b.indexPath())) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if b.index < 0 || b.compress < 0 {
+			t.Fatalf("binlog_index.dat loaded out of range: write %d compress %d", b.index, b.compress)
+		}
+		if err := b.writeIndex(); err != nil {
+			t.Fatal(err)
+		}
+		again := &Binlog{dir: dir}
+		if err := again.readIndex(); err != nil || again.index != b.index || again.compress != b.compress {
+			t.Fatalf("binlog_index.dat round trip: %d/%d -> %d/%d (%v)", b.index, b.compress,
+				again.index, again.compress, err)
+		}
+	})
+}
