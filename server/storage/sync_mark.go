@@ -120,6 +120,16 @@ func retireMark(path string, now time.Time) error {
 	return err
 }
 
+// setAsideMark renames an unreadable mark to <mark>.corrupt.YYYYmmddHHMMSS
+// so that the fresh one saved later does not destroy it.
+func setAsideMark(path string, now time.Time) (string, error) {
+	kept := path + ".corrupt." + now.Format("20060102150405")
+	if err := os.Rename(path, kept); err != nil {
+		return "", fmt.Errorf("mark file: %w", err)
+	}
+	return kept, nil
+}
+
 // adoptMark renames the mark at old to path when path does not exist yet
 // (moved false: nothing to do).
 func adoptMark(old, path string) (moved bool, err error) {

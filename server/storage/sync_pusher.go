@@ -135,7 +135,13 @@ func (p *pusher) run() {
 	}()
 	m, ok, err := loadMark(p.markPath)
 	if err != nil {
-		p.s.log.Error("mark file unreadable: syncing the peer from the start", "peer", p.id, "err", err)
+		// The damaged file is kept beside the new one for a look, not
+		// saved over: the operator may want to know what broke it.
+		kept, rerr := setAsideMark(p.markPath, time.Now())
+		if rerr != nil {
+			kept = rerr.Error()
+		}
+		p.s.log.Error("mark file unreadable: syncing the peer from the start", "peer", p.id, "err", err, "kept_as", kept)
 	}
 	p.mark, p.hasMark = m, ok
 	wait := p.s.cfg.SyncWait
