@@ -218,8 +218,9 @@ func TestSyncMarkRenamedToStorageID(t *testing.T) {
 	old, _, _ := loadMark(ipMark)
 	tt.stop()
 
-	// the tracker now with storage ids; its state is dropped: our tracker
-	// refuses to load IP-keyed state under use_storage_id (reported)
+	// the tracker now with storage ids; its state is dropped so that only
+	// the storages' side of the switch is under test here (the tracker's
+	// conversion of IP-keyed state: TestStateFilesConvertedToStorageIDs)
 	if err := os.RemoveAll(tt.dir + "/data"); err != nil {
 		t.Fatal(err)
 	}

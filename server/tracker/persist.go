@@ -299,6 +299,7 @@ func (r *registry) formatSyncTimestamps() []byte {
 // from that, written in the new form and the legacy file deleted, as C
 // converts them.
 func (r *registry) load() error {
+	defer func() { r.loadedAs = nil }()
 	var files [codec.SysFileCount][]byte
 	for i := range files {
 		data, err := r.store.readFile(codec.SysFileName(i))
@@ -358,6 +359,7 @@ func (r *registry) load() error {
 // loadFiles builds the state from the contents of the four state files,
 // indexed as GET_ONE_SYS_FILE numbers them; a nil file is absent.
 func (r *registry) loadFiles(files *[codec.SysFileCount][]byte) error {
+	defer func() { r.loadedAs = nil }()
 	loaders := [...]func([]byte) error{r.loadGroups, r.loadServers, r.loadSyncTimestamps}
 	for i, load := range loaders {
 		if data := files[i]; data != nil {
@@ -510,10 +512,16 @@ func (r *registry) loadServers(data []byte) error {
 			port = g.port
 		}
 		id := iniStr(sec, "id")
+		fileID := id
+		if fileID == "" {
+			fileID = ip
+		}
 		rw := codec.RWModeBoth
 		if r.cfg.UseStorageID && r.cfg.StorageIDs != nil {
 			e := r.cfg.StorageIDs.ByID(id)
-			if id == "" {
+			if e == nil {
+				// no id, or the IP a tracker without storage ids wrote:
+				// the record is converted to the id of its address
 				e = r.cfg.StorageIDs.ByAddr(ip, port)
 			}
 			if e == nil {
@@ -522,6 +530,9 @@ func (r *registry) loadServers(data []byte) error {
 			id, rw = e.ID, wireRWMode(e.RW)
 		} else {
 			id = ip
+		}
+		if id != fileID {
+			r.noteLoadedAs(groupName, fileID, id)
 		}
 		if g.find(id) != nil {
 			return fmt.Errorf("[Storage%03d]: storage %s listed twice", i, id)
@@ -559,8 +570,28 @@ func (r *registry) loadServers(data []byte) error {
 	}
 	for _, g := range r.sorted {
 		g.updateSpace()
+		for _, m := range g.storages {
+			m.syncSrcID = r.idLoadedAs(g.name, m.syncSrcID)
+		}
 	}
 	return nil
+}
+
+// noteLoadedAs records that the record keyed fileID in the state files is
+// the storage id now (IP records converted under use_storage_id).
+func (r *registry) noteLoadedAs(group, fileID, id string) {
+	if r.loadedAs == nil {
+		r.loadedAs = map[string]string{}
+	}
+	r.loadedAs[group+"/"+fileID] = id
+}
+
+// idLoadedAs is the id now of the record keyed fileID in the state files.
+func (r *registry) idLoadedAs(group, fileID string) string {
+	if id, ok := r.loadedAs[group+"/"+fileID]; ok {
+		return id
+	}
+	return fileID
 }
 
 func (r *registry) loadSyncTimestamps(data []byte) error {
@@ -580,7 +611,7 @@ func (r *registry) loadSyncTimestamps(data []byte) error {
 		}
 		k := rows[g.name]
 		rows[g.name]++
-		if k >= len(g.storages) || g.storages[k].id != cols[1] {
+		if k >= len(g.storages) || g.storages[k].id != r.idLoadedAs(g.name, cols[1]) {
 			return fmt.Errorf("line %d: row %d of %s is %s, the servers file says otherwise", n+1, k, g.name, cols[1])
 		}
 		src := g.storages[k]

@@ -41,6 +41,11 @@ type registry struct {
 
 	// syncReports counts SYNC_REPORTs; every 1000th rewrites the timestamp file.
 	syncReports int
+
+	// loadedAs maps, while state files load, a storage's key in the files
+	// (group + "/" + id) to its id now: a tracker switched to storage ids
+	// finds IP-keyed records and converts them, as C does.
+	loadedAs map[string]string
 }
 
 func newRegistry(cfg *conf.Tracker, log *slog.Logger, now func() time.Time, store *stateFiles) *registry {
