@@ -62,7 +62,7 @@ bench: build
 	$(BIN)/fdfs_bench suite -bin $(BIN) -md BENCHMARKS.md -net $(BENCH_NET) $(if $(BENCH_WORK),-work $(BENCH_WORK)) -micro "$(BENCH_MICRO)" -provisional "$(BENCH_NOTE)"
 
 # The reliability suite (server/faults) at full size: kill -9, disk full,
-# vanishing store paths, malformed frames, 10,000 connections and a SOAK
+# vanishing store paths, malformed frames, skewed clocks, 10,000 connections and a SOAK
 # long soak, ending with its table; then every fuzz target for
 # FAULTS_FUZZTIME, a count: a duration trips go.dev/issue/75804 (a spurious
 # "context deadline exceeded" at the deadline, fixed only in Go 1.27).

@@ -1,8 +1,9 @@
 // Package faults is the reliability suite (`make faults`): it builds the
 // daemons (tools/fdfs_trackerd, tools/fdfs_storaged), runs them as real
-// processes on loopback (127.0.10.0/24 and ephemeral ports), and drives them
-// with the client SDK and raw sockets while it kills them with SIGKILL, fills
-// their disks, removes their store paths and feeds them malformed frames.
+// processes on loopback (127.0.10.0/24, 127.0.14.0/24 and ephemeral ports),
+// and drives them with the client SDK and raw sockets while it kills them
+// with SIGKILL, fills their disks, removes their store paths, feeds them
+// malformed frames and skews their clocks (GOFDFS_CLOCK_OFFSET).
 //
 // Every scenario counts the operations it made, the failures clients saw,
 // the acknowledged files it could not find again (lost) and the files whose

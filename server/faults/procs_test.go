@@ -28,6 +28,7 @@ type daemon struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	out  *os.File
+	env  []string // more environment, e.g. GOFDFS_CLOCK_OFFSET
 }
 
 // writeFile writes body to path, making its directory.
@@ -67,6 +68,9 @@ func (d *daemon) start() {
 	d.out = out
 	d.cmd = exec.Command(filepath.Join(binDir, d.prog), d.conf, "start", "--foreground")
 	d.cmd.Stdout, d.cmd.Stderr = out, out
+	if len(d.env) > 0 {
+		d.cmd.Env = append(os.Environ(), d.env...)
+	}
 	// its own process group: a SIGINT to go test does not reach it first
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := d.cmd.Start(); err != nil {
@@ -174,6 +178,7 @@ type storageSpec struct {
 	port       int    // 0: a free one
 	storePaths []string
 	extra      []string // more storage.conf lines
+	env        []string // more environment of the process
 }
 
 func newCluster(t testing.TB) *cluster {
@@ -240,6 +245,7 @@ func (c *cluster) addStorage(s storageSpec) *daemon {
 	conf := filepath.Join(base, "storage.conf")
 	writeFile(c.t, conf, b.String())
 	d := newDaemon(c.t, "fdfs_storaged", conf, base, net.JoinHostPort(s.ip, strconv.Itoa(s.port)))
+	d.env = s.env
 	c.storages = append(c.storages, d)
 	d.start()
 	return d

@@ -138,7 +138,7 @@ func (hs *httpServer) serve(hc *httpConn, c gnet.Conn) gnet.Action {
 // respondSimple answers status with a short text body (or none for HEAD).
 func (hs *httpServer) respondSimple(hc *httpConn, c gnet.Conn, status int, allow string) step {
 	body := httpd.StatusText(status)
-	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(time.Now()),
+	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()),
 		ContentType: "text/plain; charset=utf-8", ContentLength: int64(len(body) + 1),
 		KeepAlive: hc.keepAlive, Allow: allow}
 	hc.head = h.Append(hc.head[:0])

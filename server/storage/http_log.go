@@ -120,7 +120,7 @@ func (hs *httpServer) respondStatus(hc *httpConn, c gnet.Conn) step {
 	}
 	b = append(b, "}}\n"...)
 	body := b
-	hd := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(time.Now()), ContentType: "application/json",
+	hd := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()), ContentType: "application/json",
 		ContentLength: int64(len(body)), KeepAlive: hc.keepAlive}
 	hc.head = hd.Append(hc.head[:0])
 	if !hc.r.IsHead() {

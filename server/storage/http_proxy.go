@@ -45,7 +45,7 @@ func (hs *httpServer) notHere(hc *httpConn, c gnet.Conn, group, remote []byte, s
 		s.log.Info("http: source storage of a missing file unknown", "file", string(remote))
 		return hs.respondSimple(hc, c, 404, "")
 	}
-	age := time.Since(time.Unix(int64(fields.Timestamp), 0))
+	age := s.now().Sub(time.Unix(int64(fields.Timestamp), 0))
 	if sameGroup && (hs.isLocal(hc, ip) || fields.Timestamp > 0 && age > hs.cfg.SyncFileMaxDelay) {
 		return hs.respondSimple(hc, c, 404, "")
 	}
@@ -134,7 +134,7 @@ func (hs *httpServer) redirect(hc *httpConn, c gnet.Conn, ip netip.Addr) step {
 	}
 	loc = append(loc, "redirect=1"...)
 	hc.idBuf = loc
-	h := httpd.Head{Status: 302, Minor: r.Minor, Date: hs.dates.Get(time.Now()), Location: loc,
+	h := httpd.Head{Status: 302, Minor: r.Minor, Date: hs.dates.Get(hs.s.now()), Location: loc,
 		ContentLength: 0, KeepAlive: hc.keepAlive}
 	hc.head = h.Append(hc.head[:0])
 	_, _ = c.Write(hc.head)
@@ -285,7 +285,7 @@ func (hs *httpServer) proxyValidators(hc *httpConn, fi codec.FileInfoReply) (int
 // proxyFail answers status before any head went out.
 func (hs *httpServer) proxyFail(hc *httpConn, client net.Conn, status int, cause error) (int, int64, error) {
 	body := httpd.StatusText(status)
-	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(time.Now()),
+	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()),
 		ContentType: "text/plain; charset=utf-8", ContentLength: int64(len(body) + 1), KeepAlive: hc.keepAlive}
 	out := h.Append(hc.head[:0])
 	if !hc.r.IsHead() {

@@ -77,7 +77,7 @@ func (hs *httpServer) checkToken(hc *httpConn, c gnet.Conn, group, remote []byte
 	id = append(id, '/')
 	id = append(id, remote...)
 	hc.idBuf = id
-	err := httpd.CheckToken(hc.r.Query, id, remote, hs.secret, hs.ttl, time.Now().Unix())
+	err := httpd.CheckToken(hc.r.Query, id, remote, hs.secret, hs.ttl, hs.s.now().Unix())
 	if err == nil {
 		return stepNone
 	}
@@ -86,7 +86,7 @@ func (hs *httpServer) checkToken(hc *httpConn, c gnet.Conn, group, remote []byte
 	if errors.Is(err, httpd.ErrTokenMissing) || hs.failBody == nil {
 		return hs.respondSimple(hc, c, 400, "")
 	}
-	h := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(time.Now()), ContentType: hs.failType,
+	h := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()), ContentType: hs.failType,
 		ContentLength: int64(len(hs.failBody)), KeepAlive: hc.keepAlive}
 	hc.head = h.Append(hc.head[:0])
 	_, _ = c.Write(hc.head)

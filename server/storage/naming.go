@@ -184,3 +184,13 @@ func (s *Server) checkRoom(p *storePath, now time.Time, need int64) error {
 
 // errExists reports a name collision from Commit/Rename.
 func errExists(err error) bool { return errors.Is(err, errEEXIST) }
+
+// fileTime is a written file's mtime on this member's clock: names and
+// binlog lines take the time from the file (as C does), and the kernel
+// stamps it with the host clock, so a skewed s.now (WithClock) shifts it
+// by the same offset.
+func (s *Server) fileTime(mtime time.Time) time.Time {
+	// rounded: with the real clock the two reads differ by nanoseconds,
+	// which must not move a name across a second
+	return mtime.Add(s.now().Sub(time.Now()).Round(time.Millisecond))
+}

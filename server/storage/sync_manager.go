@@ -107,7 +107,7 @@ func (m *syncManager) forget(id string) {
 		p.stop() // saves the mark first
 		delete(m.pushers, id)
 	}
-	if err := retireMark(path, time.Now()); err != nil {
+	if err := retireMark(path, m.s.now()); err != nil {
 		m.s.log.Warn("retire mark file", "peer", id, "err", err)
 	}
 }

@@ -181,7 +181,7 @@ func (p *pusher) run() {
 			p.sleep(wait, nil) // non-sources wait for ACTIVE (§4.4 step 3)
 			continue
 		}
-		if d := p.outsideWindow(time.Now()); d > 0 {
+		if d := p.outsideWindow(p.s.now()); d > 0 {
 			p.closeConn()
 			p.sleep(min(d, time.Second), nil)
 			continue

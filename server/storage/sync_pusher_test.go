@@ -12,7 +12,7 @@ import (
 // 5): replica data is never pushed on, except whole files during a full
 // copy up to until; a non-source skips what the source copies.
 func TestSyncRecordFilter(t *testing.T) {
-	const until = 1000
+	const until = 10000
 	normal := syncMark{}
 	behind := syncMark{Until: until}                                     // not the source of a new member
 	source := syncMark{NeedSyncOld: true, Until: until}                  // full copy in progress
@@ -24,10 +24,12 @@ func TestSyncRecordFilter(t *testing.T) {
 		want bool
 	}{
 		{normal, 'C', 5, true}, {normal, 'c', 5, false}, {normal, 'a', 5, false}, {normal, 'D', 5, true},
-		{behind, 'C', 999, false}, {behind, 'C', 1000, true}, {behind, 'u', 1000, false},
-		{source, 'C', 5, true}, {source, 'c', 1000, true}, {source, 'c', 1001, false}, {source, 'd', 5, true},
+		// own operations from until-untilSlack: a clock behind the tracker's
+		{behind, 'C', until - untilSlack - 1, false}, {behind, 'C', until - untilSlack, true},
+		{behind, 'C', until - 1, true}, {behind, 'u', until, false},
+		{source, 'C', 5, true}, {source, 'c', until, true}, {source, 'c', until + 1, false}, {source, 'd', 5, true},
 		{source, 'l', 5, true}, {source, 'r', 5, true}, {source, 'a', 5, false}, {source, 'm', 5, false},
-		{source, 't', 5, false}, {source, 'T', 2000, true},
+		{source, 't', 5, false}, {source, 'T', until + 1000, true},
 		{done, 'c', 5, false}, {done, 'C', 5, true},
 	}
 	for _, c := range cases {

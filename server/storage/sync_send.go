@@ -160,12 +160,21 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 	return false, nil
 }
 
+// untilSlack widens the own-operations side of wanted: until is the
+// tracker's clock, our binlog timestamps are ours. C sends only own
+// operations at or after until, so a member whose clock is behind the
+// tracker's skips its operations for as long as it is behind, and the
+// full-copy source, done by then, never sends them either: they are lost
+// to the new member. Operations sent twice are harmless (the receiver
+// answers EEXIST), so we send our own from until-untilSlack on.
+const untilSlack = 10 * 60 // seconds of tolerated clock skew
+
 // wanted is C's record filter (§4.4 step 5): our own operations, and
 // during a full copy the whole-file replica operations up to until.
 func (p *pusher) wanted(rec *codec.BinlogRecord) bool {
 	m := &p.mark
 	if rec.Op.IsSource() {
-		return m.NeedSyncOld || m.Until <= 0 || rec.Timestamp >= m.Until
+		return m.NeedSyncOld || m.Until <= 0 || rec.Timestamp >= m.Until-untilSlack
 	}
 	switch rec.Op.Source() {
 	case codec.BinlogCreate, codec.BinlogDelete, codec.BinlogUpdate, codec.BinlogLink, codec.BinlogRename:

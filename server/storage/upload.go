@@ -312,6 +312,7 @@ func (s *Server) commitBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 			s.logOpError(cs, err)
 			return errnoOf(err)
 		}
+		mtime = s.fileTime(mtime)
 		name, errno := s.commitNewName(cs, w, -1, -1, mtime, op.cmd == codec.CmdUploadAppenderFile)
 		if errno != codec.OK {
 			return errno
@@ -347,7 +348,7 @@ func (s *Server) commitBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 		}
 		ts := s.now().Unix()
 		if st, err := op.path.disk.Stat(op.ref); err == nil {
-			ts = st.ModTime.Unix() // the file's mtime after the write, as C logs it
+			ts = s.fileTime(st.ModTime).Unix() // the file's mtime after the write, as C logs it
 		}
 		letter := codec.BinlogAppend
 		if op.cmd == codec.CmdModifyFile {
@@ -408,6 +409,7 @@ func (s *Server) commitSlaveLink(cs *connState, w *diskio.FileWriter) codec.Errn
 		s.logOpError(cs, err)
 		return errnoOf(err)
 	}
+	mtime = s.fileTime(mtime)
 	name, errno := s.commitNewName(cs, w, op.slaveRef.High, op.slaveRef.Low, mtime, false)
 	if errno != codec.OK {
 		return errno

@@ -27,11 +27,15 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	now, err := daemon.Clock()
+	if err != nil {
+		return nil, err
+	}
 	return &daemon.Prepared{
 		BasePath: cfg.BasePath,
 		LogLevel: cfg.LogLevel,
 		Serve: func(ctx context.Context, log *slog.Logger, ready func()) error {
-			srv, err := storage.New(cfg, storage.WithLogger(log))
+			srv, err := storage.New(cfg, storage.WithLogger(log), storage.WithClock(now))
 			if err != nil {
 				return err
 			}

@@ -26,11 +26,15 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	now, err := daemon.Clock()
+	if err != nil {
+		return nil, err
+	}
 	return &daemon.Prepared{
 		BasePath: cfg.BasePath,
 		LogLevel: cfg.LogLevel,
 		Serve: func(ctx context.Context, log *slog.Logger, ready func()) error {
-			srv, err := tracker.New(cfg, tracker.WithLogger(log))
+			srv, err := tracker.New(cfg, tracker.WithLogger(log), tracker.WithClock(now))
 			if err != nil {
 				return err
 			}
