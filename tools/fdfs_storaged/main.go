@@ -39,16 +39,9 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 			if err != nil {
 				return err
 			}
-			if err := srv.Start(); err != nil {
-				return err
-			}
-			ready()
-			<-ctx.Done()
 			// in-flight uploads either finish or leave nothing (the engine
 			// removes their temp files); give them the network timeout
-			sctx, cancel := context.WithTimeout(context.Background(), cfg.NetworkTimeout+5*time.Second)
-			defer cancel()
-			return srv.Stop(sctx)
+			return daemon.RunServer(ctx, srv, ready, cfg.NetworkTimeout+5*time.Second)
 		},
 	}, nil
 }

@@ -38,14 +38,7 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 			if err != nil {
 				return err
 			}
-			if err := srv.Start(); err != nil {
-				return err
-			}
-			ready()
-			<-ctx.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			return srv.Stop(sctx)
+			return daemon.RunServer(ctx, srv, ready, 30*time.Second)
 		},
 	}, nil
 }
