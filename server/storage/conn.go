@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/internal/stall"
 )
 
 // step is what a handler tells the connection loop to do next.
@@ -41,10 +42,9 @@ type connState struct {
 	syncSrc string
 
 	busy atomic.Bool
-	// partialSince is when the loop first saw the current request
-	// incomplete (unix ns, 0 when none is pending): the ticker closes
-	// connections stuck mid-request for network_timeout.
-	partialSince atomic.Int64
+	// partial is when the loop first saw the current request incomplete:
+	// the ticker closes connections stuck mid-request for network_timeout.
+	partial stall.Partial
 
 	// Outcome of a worker job, sent by the loop when it resumes.
 	out      []byte
@@ -198,13 +198,13 @@ func (s *Server) serve(cs *connState, c gnet.Conn) gnet.Action {
 			_, _ = c.Discard(k)
 			cs.drain -= int64(k)
 			if cs.drain > 0 {
-				cs.markPartial(true)
+				cs.partial.Mark(true)
 				return gnet.None
 			}
 			n -= k
 		}
 		if n < codec.HeaderSize {
-			cs.markPartial(n > 0)
+			cs.partial.Mark(n > 0)
 			return gnet.None
 		}
 		hb, err := c.Peek(codec.HeaderSize)
@@ -217,7 +217,7 @@ func (s *Server) serve(cs *connState, c gnet.Conn) gnet.Action {
 			return gnet.Close
 		}
 		st := s.dispatch(cs, c, hdr, n)
-		cs.markPartial(st == stepMore)
+		cs.partial.Mark(st == stepMore)
 		switch st {
 		case stepMore, stepWait:
 			return gnet.None
@@ -226,15 +226,6 @@ func (s *Server) serve(cs *connState, c gnet.Conn) gnet.Action {
 		default: // stepClose, stepDetach
 			return gnet.Close
 		}
-	}
-}
-
-// markPartial records whether a request is waiting for more bytes.
-func (cs *connState) markPartial(partial bool) {
-	if !partial {
-		cs.partialSince.Store(0)
-	} else if cs.partialSince.Load() == 0 {
-		cs.partialSince.Store(time.Now().UnixNano())
 	}
 }
 

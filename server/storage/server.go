@@ -433,9 +433,8 @@ func (s *Server) tick() time.Duration {
 	if limit := s.cfg.NetworkTimeout; limit > 0 {
 		s.conns.Range(func(k, _ any) bool {
 			cs := k.(*connState)
-			if since := cs.partialSince.Load(); since != 0 && now.UnixNano()-since > int64(limit) {
+			if cs.partial.Expired(now, limit) {
 				s.log.Info("request incomplete for network_timeout, closing", "peer", cs.peer)
-				cs.partialSince.Store(0)
 				_ = cs.conn.Close()
 			}
 			return true

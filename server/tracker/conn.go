@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/internal/stall"
 )
 
 const headerSize = codec.HeaderSize
@@ -42,9 +43,9 @@ type connState struct {
 	// connection's life.
 	out *[]byte
 
-	// conn and partialSince serve the network_timeout sweep (stall.go).
-	conn         gnet.Conn
-	partialSince atomic.Int64
+	// conn and partial serve the network_timeout sweep (stall.go).
+	conn    gnet.Conn
+	partial stall.Partial
 }
 
 // newReplyPool holds reply buffers; most replies are a few dozen bytes,
@@ -118,7 +119,7 @@ func (h *eventHandler) OnTraffic(c gnet.Conn) gnet.Action {
 	for {
 		n := c.InboundBuffered()
 		if n < headerSize {
-			cs.markPartial(n > 0)
+			cs.partial.Mark(n > 0)
 			return gnet.None
 		}
 		hb, err := c.Peek(headerSize)
@@ -138,10 +139,10 @@ func (h *eventHandler) OnTraffic(c gnet.Conn) gnet.Action {
 		}
 		total := headerSize + int(hdr.BodyLen)
 		if n < total {
-			cs.markPartial(true)
+			cs.partial.Mark(true)
 			return gnet.None
 		}
-		cs.markPartial(false)
+		cs.partial.Mark(false)
 		if hdr.Cmd == codec.CmdQuit {
 			return gnet.Close
 		}

@@ -18,16 +18,6 @@ type stalledConns struct {
 func (t *stalledConns) add(cs *connState)    { t.open.Store(cs, struct{}{}) }
 func (t *stalledConns) remove(cs *connState) { t.open.Delete(cs) }
 
-// markPartial records whether the connection's inbound buffer ends inside
-// a request; the first moment it did is kept until the request completes.
-func (cs *connState) markPartial(partial bool) {
-	if !partial {
-		cs.partialSince.Store(0)
-	} else if cs.partialSince.Load() == 0 {
-		cs.partialSince.Store(time.Now().UnixNano())
-	}
-}
-
 // sweep closes every connection whose request has been incomplete for
 // longer than limit. It runs on the ticker goroutine; gnet's Close is safe
 // from there (it is queued to the connection's event loop).
@@ -37,9 +27,8 @@ func (s *Server) sweepStalled(now time.Time, limit time.Duration) {
 	}
 	s.stalled.open.Range(func(k, _ any) bool {
 		cs := k.(*connState)
-		if since := cs.partialSince.Load(); since != 0 && now.UnixNano()-since > int64(limit) {
+		if cs.partial.Expired(now, limit) {
 			s.log.Info("request incomplete for network_timeout, closing", "peer", cs.peer)
-			cs.partialSince.Store(0)
 			if cs.conn != nil {
 				_ = cs.conn.Close()
 			}
