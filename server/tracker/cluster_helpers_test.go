@@ -84,21 +84,35 @@ func leaderOf(t testing.TB, s *Server) (string, codec.Errno) {
 // deadline is generous and no duration is asserted.
 func waitLeader(t testing.TB, trackers []*Server, want string) {
 	t.Helper()
+	agreedLeader(t, trackers, want)
+}
+
+// agreedLeader waits until every tracker names the same leader (want, if
+// not "") and returns its address.
+func agreedLeader(t testing.TB, trackers []*Server, want string) string {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		agree := true
 		var got []string
-		for _, s := range trackers {
+		var first string
+		for i, s := range trackers {
 			l, st := leaderOf(t, s)
 			got = append(got, l+"/"+st.Name())
-			if st != codec.OK || l != want {
+			if i == 0 {
+				first = l
+			}
+			if st != codec.OK || l != first || want != "" && l != want {
 				agree = false
 			}
 		}
 		if agree {
-			return
+			return first
 		}
 		if time.Now().After(deadline) {
+			if want == "" {
+				want = "one leader"
+			}
 			t.Fatalf("leaders %v, want %s everywhere", got, want)
 		}
 		time.Sleep(10 * time.Millisecond)
