@@ -1,0 +1,98 @@
+package testcluster
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Daemons are the two server programs.
+var Daemons = []string{"fdfs_trackerd", "fdfs_storaged"}
+
+// Builder builds programs of tools/ once per process, into one directory
+// that Remove deletes. A test binary keeps one in a package variable and
+// removes it in TestMain.
+type Builder struct {
+	mu    sync.Mutex
+	dir   string
+	built map[string]bool
+}
+
+// RepoRoot is the module's root directory, found from this file's place.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(filepath.Dir(file)))
+}
+
+// Bin builds what of progs is not built yet (tools/<prog>, one go build for
+// all of them, so the links run in parallel) and returns the directory the
+// binaries are in. GOFDFS_BIN names a directory of prebuilt binaries
+// instead (make bench and CI runs that built bin/ already).
+func (b *Builder) Bin(progs ...string) (string, error) {
+	if dir := os.Getenv("GOFDFS_BIN"); dir != "" {
+		for _, p := range progs {
+			if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+				return "", fmt.Errorf("GOFDFS_BIN=%s: %w", dir, err)
+			}
+		}
+		return dir, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dir == "" {
+		dir, err := os.MkdirTemp("", "gofdfs-testcluster-bin-")
+		if err != nil {
+			return "", err
+		}
+		b.dir, b.built = dir, map[string]bool{}
+	}
+	var want []string
+	for _, p := range progs {
+		if !b.built[p] {
+			want = append(want, p)
+		}
+	}
+	if len(want) == 0 {
+		return b.dir, nil
+	}
+	sort.Strings(want)
+	args := []string{"build", "-o", b.dir + "/"}
+	for _, p := range want {
+		args = append(args, "./tools/"+p)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = RepoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", strings.Join(want, " "), err, out)
+	}
+	for _, p := range want {
+		b.built[p] = true
+	}
+	return b.dir, nil
+}
+
+// AllTools lists every program under tools/ (fdfs_*), for tests that run the
+// client tools as a user does.
+func AllTools() []string {
+	dirs, _ := filepath.Glob(filepath.Join(RepoRoot(), "tools", "fdfs_*"))
+	out := make([]string, 0, len(dirs))
+	for _, d := range dirs {
+		out = append(out, filepath.Base(d))
+	}
+	return out
+}
+
+// Remove deletes the build directory.
+func (b *Builder) Remove() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dir != "" {
+		os.RemoveAll(b.dir)
+		b.dir, b.built = "", nil
+	}
+}
