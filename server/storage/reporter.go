@@ -194,6 +194,10 @@ func (r *reporters) run() {
 			return
 		}
 	}
+	// C recovers lost store paths before its first JOIN (recovery.go)
+	if !r.recoverPaths() {
+		return
+	}
 	for _, l := range r.links {
 		r.wg.Add(1)
 		go l.loop()
