@@ -229,7 +229,7 @@ func tracker(c *cluster, isC bool, ip string) *proc {
 }
 
 // storage starts a storage with two store paths, both apart from base_path.
-func storage(c *cluster, isC bool, ip string, port int, trackers ...*proc) *proc {
+func storage(c *cluster, isC bool, ip string, port int, trackers []*proc, extra ...string) *proc {
 	t := c.t
 	t.Helper()
 	base := t.TempDir()
@@ -240,6 +240,9 @@ func storage(c *cluster, isC bool, ip string, port int, trackers ...*proc) *proc
 	fmt.Fprintf(&b, "http.server_port = 0\n")
 	for _, tr := range trackers {
 		fmt.Fprintf(&b, "tracker_server = %s\n", tr.addr)
+	}
+	for _, l := range extra {
+		fmt.Fprintf(&b, "%s\n", l)
 	}
 	p := &proc{t: t, isC: isC, base: filepath.Join(base, "base"), addr: net.JoinHostPort(ip, strconv.Itoa(port))}
 	fmt.Fprintf(&b, "store_path_count = 2\n")
@@ -255,14 +258,20 @@ func storage(c *cluster, isC bool, ip string, port int, trackers ...*proc) *proc
 		t.Fatal(err)
 	}
 	p.conf = writeFile(t, filepath.Join(base, "storage.conf"), b.String())
-	if isC {
-		p.name, p.bin, p.args = "C storage "+p.addr, "fdfs_storaged", []string{p.conf, "-N"}
-	} else {
-		p.name, p.bin, p.args = "Go storage "+p.addr, ours(t, "fdfs_storaged"), []string{p.conf, "--foreground"}
-	}
+	p.setKind(isC)
 	c.procs = append(c.procs, p)
 	p.start()
 	return p
+}
+
+// setKind makes p run C's daemon or ours on the same conf (a takeover).
+func (p *proc) setKind(isC bool) {
+	p.isC = isC
+	if isC {
+		p.name, p.bin, p.args = "C storage "+p.addr, "fdfs_storaged", []string{p.conf, "-N"}
+	} else {
+		p.name, p.bin, p.args = "Go storage "+p.addr, ours(p.t, "fdfs_storaged"), []string{p.conf, "--foreground"}
+	}
 }
 
 func waitUntil(t testing.TB, d time.Duration, what string, cond func() (bool, string)) {

@@ -121,6 +121,10 @@ func (s *Server) startReporting() {
 	r.wg.Add(1)
 	r.pushers = s.startPushers(r)
 	go r.run()
+	if s.cfg.CompressBinlog {
+		r.wg.Add(1)
+		go r.runBinlogCompressor()
+	}
 }
 
 // stopReporting sends QUIT on the report connections, closes them and waits
