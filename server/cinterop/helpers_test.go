@@ -42,13 +42,16 @@ func TestMain(m *testing.M) {
 // ours returns the path of our daemon, building both on first use.
 func ours(t testing.TB, name string) string {
 	t.Helper()
+	if dir := os.Getenv(binEnv); dir != "" { // built by the parent (netns re-exec)
+		return filepath.Join(dir, name)
+	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if !built {
 		built = true
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-		for _, d := range []string{"fdfs_storaged", "fdfs_trackerd"} {
+		for _, d := range []string{"fdfs_storaged", "fdfs_trackerd", "fdfs_monitor"} {
 			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, d), "./tools/"+d)
 			cmd.Dir = root
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -201,13 +204,13 @@ func tail(s string, n int) string {
 }
 
 // host is ip without brackets, for conf values and JoinHostPort.
-func tracker(c *cluster, isC bool, ip string) *proc {
+func tracker(c *cluster, isC bool, ip string, extra ...string) *proc {
 	t := c.t
 	t.Helper()
 	base := t.TempDir()
 	port := freePort(t, ip)
 	text := fmt.Sprintf("base_path = %s\nbind_addr = %s\nport = %d\nconnect_timeout = 2\nnetwork_timeout = 5\n"+
-		"check_active_interval = 10\nthread_stack_size = 512KB\n", base, ip, port)
+		"check_active_interval = 10\nthread_stack_size = 512KB\n%s\n", base, ip, port, strings.Join(extra, "\n"))
 	conf := writeFile(t, filepath.Join(base, "tracker.conf"), text)
 	p := &proc{t: t, name: "tracker", isC: isC, base: base, conf: conf, addr: net.JoinHostPort(ip, strconv.Itoa(port))}
 	if isC {
@@ -237,6 +240,7 @@ func storage(c *cluster, isC bool, ip string, port int, trackers []*proc, extra 
 	fmt.Fprintf(&b, "group_name = group1\nbase_path = %s\nbind_addr = %s\nport = %d\n", filepath.Join(base, "base"), ip, port)
 	fmt.Fprintf(&b, "heart_beat_interval = 1\nstat_report_interval = 2\nsubdir_count_per_path = 4\n")
 	fmt.Fprintf(&b, "connect_timeout = 2\nnetwork_timeout = 10\nthread_stack_size = 512KB\nsync_wait_msec = 20\n")
+	fmt.Fprintf(&b, "sync_binlog_buff_interval = 1\n") // C flushes its binlog lines that often
 	fmt.Fprintf(&b, "http.server_port = 0\n")
 	for _, tr := range trackers {
 		fmt.Fprintf(&b, "tracker_server = %s\n", tr.addr)
