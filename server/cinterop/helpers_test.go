@@ -208,9 +208,11 @@ func tracker(c *cluster, isC bool, ip string, extra ...string) *proc {
 	t := c.t
 	t.Helper()
 	base := t.TempDir()
+	bind := ip // as written in the conf: IPv6 may come in brackets
+	ip = strings.Trim(ip, "[]")
 	port := freePort(t, ip)
 	text := fmt.Sprintf("base_path = %s\nbind_addr = %s\nport = %d\nconnect_timeout = 2\nnetwork_timeout = 5\n"+
-		"check_active_interval = 10\nthread_stack_size = 512KB\n%s\n", base, ip, port, strings.Join(extra, "\n"))
+		"check_active_interval = 10\nthread_stack_size = 512KB\n%s\n", base, bind, port, strings.Join(extra, "\n"))
 	conf := writeFile(t, filepath.Join(base, "tracker.conf"), text)
 	p := &proc{t: t, name: "tracker", isC: isC, base: base, conf: conf, addr: net.JoinHostPort(ip, strconv.Itoa(port))}
 	if isC {
@@ -236,8 +238,10 @@ func storage(c *cluster, isC bool, ip string, port int, trackers []*proc, extra 
 	t := c.t
 	t.Helper()
 	base := t.TempDir()
+	bind := ip // as written in the conf: IPv6 may come in brackets
+	ip = strings.Trim(ip, "[]")
 	var b strings.Builder
-	fmt.Fprintf(&b, "group_name = group1\nbase_path = %s\nbind_addr = %s\nport = %d\n", filepath.Join(base, "base"), ip, port)
+	fmt.Fprintf(&b, "group_name = group1\nbase_path = %s\nbind_addr = %s\nport = %d\n", filepath.Join(base, "base"), bind, port)
 	fmt.Fprintf(&b, "heart_beat_interval = 1\nstat_report_interval = 2\nsubdir_count_per_path = 4\n")
 	fmt.Fprintf(&b, "connect_timeout = 2\nnetwork_timeout = 10\nthread_stack_size = 512KB\nsync_wait_msec = 20\n")
 	fmt.Fprintf(&b, "sync_binlog_buff_interval = 1\n") // C flushes its binlog lines that often
