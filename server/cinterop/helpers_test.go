@@ -126,7 +126,7 @@ type proc struct {
 	bin   string
 	args  []string
 	cmd   *exec.Cmd
-	out   *bytes.Buffer
+	out   *lockedBuffer
 	done  chan struct{}
 	isC   bool
 	base  string
@@ -138,7 +138,7 @@ type proc struct {
 func (p *proc) start() {
 	p.t.Helper()
 	p.cmd = exec.Command(p.bin, p.args...)
-	p.out = &bytes.Buffer{}
+	p.out = &lockedBuffer{}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatalf("start %s: %v", p.name, err)
@@ -147,6 +147,24 @@ func (p *proc) start() {
 	p.done = done
 	cmd := p.cmd
 	go func() { _ = cmd.Wait(); close(done) }()
+}
+
+// lockedBuffer is a process's output, read by the test while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // stop sends SIGTERM and waits for the exit (SIGKILL after 20 s).
