@@ -6,10 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/gofdfs/gofdfs/codec"
 )
@@ -184,27 +181,4 @@ func (c *conn) recvTo(ctx context.Context, w io.Writer, n int64) (int64, error) 
 		}
 	}
 	return got, nil
-}
-
-// alive reports whether an idle connection can still be used: the server
-// may have closed it while it sat in the pool (its network_timeout).
-// It peeks without blocking: a FIN reads as 0 bytes, unsolicited bytes mean
-// the stream is out of step, EAGAIN means all is well.
-func (c *conn) alive() bool {
-	sc, ok := c.nc.(syscall.Conn)
-	if !ok {
-		return true
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	live := false
-	var one [1]byte
-	err = rc.Read(func(fd uintptr) bool {
-		_, _, rerr := unix.Recvfrom(int(fd), one[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		live = rerr == unix.EAGAIN
-		return true // never wait for readiness
-	})
-	return err == nil && live
 }

@@ -96,9 +96,9 @@ func (r *reader) logFile() LogFile {
 // and storage, so their defaults come in.
 func (r *reader) server(defPort, defNetworkTimeout int) Server {
 	s := Server{
-		BindAddr:      r.str("bind_addr", ""),
-		InnerBindAddr: r.str("inner_bind_addr", ""),
-		OuterBindAddr: r.str("outer_bind_addr", ""),
+		BindAddr:      unbracketAddrs(r.str("bind_addr", "")),
+		InnerBindAddr: unbracketAddrs(r.str("inner_bind_addr", "")),
+		OuterBindAddr: unbracketAddrs(r.str("outer_bind_addr", "")),
 		Port:          r.port("port", defPort),
 		InnerPort:     r.port("inner_port", 0),
 		OuterPort:     r.port("outer_port", 0),
@@ -228,4 +228,22 @@ func validServerID(id string) bool {
 	}
 	n, clean := ParseCInt(id)
 	return clean && id[0] != '+' && id[0] != '-' && n >= 1 && n <= 1<<24-1
+}
+
+// unbracketAddrs takes the brackets off IPv6 entries of a comma-separated
+// address list, as libserverframe does for bind_addr ("[::1]" and "::1"
+// bind alike); entries are trimmed.
+func unbracketAddrs(v string) string {
+	if v == "" {
+		return v
+	}
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if len(p) >= 2 && p[0] == '[' && p[len(p)-1] == ']' && strings.Contains(p, ":") {
+			p = p[1 : len(p)-1]
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ",")
 }

@@ -155,3 +155,25 @@ func TestItemGettersNameFileAndLine(t *testing.T) {
 		t.Errorf("Seconds overflow = %v", d)
 	}
 }
+
+// bind_addr takes IPv6 with or without brackets, as libserverframe.
+func TestBindAddrBrackets(t *testing.T) {
+	for in, want := range map[string]string{
+		"[::1]":                "::1",
+		"::1":                  "::1",
+		"127.0.0.1, [fd00::2]": "127.0.0.1,fd00::2",
+		"10.0.0.1":             "10.0.0.1",
+		"":                     "",
+	} {
+		if got := unbracketAddrs(in); got != want {
+			t.Errorf("unbracketAddrs(%q) = %q, want %q", in, got, want)
+		}
+	}
+	s, err := ParseStorage("storage.conf", []byte("group_name=g1\nbase_path=/tmp\nbind_addr=[::1]\ntracker_server=[::1]:22122\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.BindAddr != "::1" || len(s.TrackerServers) != 1 || s.TrackerServers[0].Hosts[0] != "::1" {
+		t.Fatalf("bind_addr %q, trackers %+v", s.BindAddr, s.TrackerServers)
+	}
+}

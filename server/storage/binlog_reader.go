@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/gofdfs/gofdfs/codec"
 )
@@ -23,10 +24,15 @@ type binlogReader struct {
 	f     *os.File
 	buf   []byte // bytes read from f at [bufAt, bufAt+len(buf))
 	bufAt int64
+
+	// at mirrors index for the binlog compressor (other goroutines).
+	at atomic.Int32
 }
 
 func newBinlogReader(dir string, index int, off int64) *binlogReader {
-	return &binlogReader{dir: dir, index: index, off: off, buf: make([]byte, 0, 64<<10)}
+	r := &binlogReader{dir: dir, index: index, off: off, buf: make([]byte, 0, 64<<10)}
+	r.at.Store(int32(index))
+	return r
 }
 
 // errBinlogEnd: no complete line after the position (yet).
@@ -69,11 +75,12 @@ func (r *binlogReader) next(rec *codec.BinlogRecord, writeIndex int) (int, error
 		if r.index >= writeIndex {
 			return 0, errBinlogEnd
 		}
-		if _, err := os.Stat(filepath.Join(r.dir, BinlogFileName(r.index+1))); err != nil {
+		if !binlogFileExists(r.dir, r.index+1) {
 			return 0, errBinlogEnd
 		}
 		r.close()
 		r.index++
+		r.at.Store(int32(r.index))
 		r.off = 0
 	}
 }
@@ -117,6 +124,14 @@ func (r *binlogReader) open() error {
 	}
 	f, err := os.Open(filepath.Join(r.dir, BinlogFileName(r.index)))
 	if errors.Is(err, os.ErrNotExist) {
+		// compressed (binlog_compress.go): restore it, as C does
+		if uerr := uncompressBinlogFile(r.dir, r.index); uerr == nil {
+			f, err = os.Open(filepath.Join(r.dir, BinlogFileName(r.index)))
+		} else if !errors.Is(uerr, os.ErrNotExist) {
+			return fmt.Errorf("binlog: %w", uerr)
+		}
+	}
+	if errors.Is(err, os.ErrNotExist) {
 		return errBinlogEnd // not written yet
 	}
 	if err != nil {
@@ -139,6 +154,7 @@ func (r *binlogReader) seek(index int, off int64) {
 	if index != r.index {
 		r.close()
 		r.index = index
+		r.at.Store(int32(index))
 	}
 	r.off = off
 }

@@ -121,6 +121,10 @@ func (s *Server) startReporting() {
 	r.wg.Add(1)
 	r.pushers = s.startPushers(r)
 	go r.run()
+	if s.cfg.CompressBinlog {
+		r.wg.Add(1)
+		go r.runBinlogCompressor()
+	}
 }
 
 // stopReporting sends QUIT on the report connections, closes them and waits
@@ -193,6 +197,10 @@ func (r *reporters) run() {
 		if !r.sleep(r.retryDelay()) {
 			return
 		}
+	}
+	// C recovers lost store paths before its first JOIN (recovery.go)
+	if !r.recoverPaths() {
+		return
 	}
 	for _, l := range r.links {
 		r.wg.Add(1)

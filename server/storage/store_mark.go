@@ -13,10 +13,10 @@ import (
 // path holds data/.fastdfs_vars with a mark that .data_init_flag keeps as
 // store_path_markN. A mark on the disk that differs from ours means the
 // path belongs to another storage: refuse to start. Our mark missing from
-// a path that had one means the disk was replaced or wiped: its files are
-// gone, so the storage asks for a full copy again (sync_old_done=0: the
-// tracker names a source that replays everything, as for a new member)
-// instead of C's per-path disk recovery.
+// a path that had one (or, with check_store_path_mark off, a path whose
+// tree had to be created) means the disk was replaced or wiped: once the
+// storage had finished its first sync, that path is rebuilt from a peer by
+// C's disk recovery (recovery.go) before the storage joins again.
 
 // storePathMark is C's mark: the FastDFS base64 (URL alphabet, no padding)
 // of ip[46], port int16, path index uint8, 3 pad bytes, create time int32,
@@ -34,18 +34,28 @@ func storePathMark(ip string, port, index int, created int64) string {
 // writing missing ones, and asks for a full resync when a path lost its
 // mark (its data).
 func (s *Server) checkStorePathMarks(dataDir string) error {
-	if !s.cfg.CheckStorePathMark {
-		return nil
-	}
 	flag, err := openDataFlag(dataDir)
 	if err != nil {
 		return err
+	}
+	if !s.cfg.CheckStorePathMark {
+		if flag.get("sync_old_done") != "1" {
+			return nil
+		}
+		for _, p := range s.paths {
+			if p.disk.TreeCreated() {
+				s.log.Warn("store path created anew: disk recovery from a peer", "store_path", p.disk.Root())
+				if err := startPathRecovery(p.disk.DataDir()); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	}
 	ip := strings.TrimSpace(strings.Split(flag.get("last_ip_addr"), ",")[0])
 	if _, err := netip.ParseAddr(ip); err != nil {
 		ip = strings.TrimSpace(strings.Split(s.cfg.BindAddr, ",")[0])
 	}
-	lost := false
 	for _, p := range s.paths {
 		key := "store_path_mark" + strconv.Itoa(p.index)
 		want := flag.get(key)
@@ -67,9 +77,13 @@ func (s *Server) checkStorePathMarks(dataDir string) error {
 			continue
 		}
 		if want != "" {
-			lost = true
-			s.log.Warn("store path lost its data (mark missing): the group will copy everything again",
-				"store_path", p.disk.Root())
+			if flag.get("sync_old_done") == "1" {
+				s.log.Warn("store path lost its data (mark missing): disk recovery from a peer",
+					"store_path", p.disk.Root())
+				if err := startPathRecovery(p.disk.DataDir()); err != nil {
+					return err
+				}
+			}
 		} else {
 			want = storePathMark(ip, s.cfg.Port, p.index, flag.getInt("storage_join_time"))
 		}
@@ -79,9 +93,6 @@ func (s *Server) checkStorePathMarks(dataDir string) error {
 		if err := flag.set(key, want); err != nil {
 			return err
 		}
-	}
-	if lost && flag.get("sync_old_done") == "1" {
-		return flag.set("sync_old_done", "0", "sync_src_server", "", "sync_until_timestamp", "0")
 	}
 	return nil
 }

@@ -16,9 +16,9 @@ func TestStorePathMarkIsC(t *testing.T) {
 	}
 }
 
-// A replaced (empty) store path is detected by its missing mark and turns
-// the storage back into one that needs a full copy; a path marked by
-// another storage is refused.
+// A replaced (empty) store path is detected by its missing mark and gets
+// C's disk recovery flag (the storage keeps its sync state); a path marked
+// by another storage is refused.
 func TestStorePathMarkCheck(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConf(t, dir, 1, "")
@@ -55,8 +55,13 @@ func TestStorePathMarkCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _ := os.ReadFile(flagPath)
-	if !strings.Contains(string(f), "sync_old_done=0\nsync_src_server=\nsync_until_timestamp=0\n") {
-		t.Errorf("a replaced store path did not ask for a full copy:\n%s", f)
+	if !strings.Contains(string(f), "sync_old_done=1") {
+		t.Errorf("a replaced store path reset the storage's sync state (a full copy instead of disk recovery):\n%s", f)
+	}
+	// C's disk recovery is pending for that path, with C's flag file
+	rf, err := os.ReadFile(filepath.Join(dir, "sp0", "data", ".recovery.flag"))
+	if want := "saved_storage_status=99\nfetch_binlog_done=0\nrecovery_threads=-1\n"; string(rf) != want {
+		t.Errorf(".recovery.flag = %q (%v), want %q", rf, err, want)
 	}
 	if v, _ := os.ReadFile(filepath.Join(dir, "sp0", "data", ".fastdfs_vars")); !strings.Contains(string(v), mark) {
 		t.Errorf("the new disk got mark %q, want ours", v)

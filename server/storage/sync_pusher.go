@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
@@ -36,10 +37,12 @@ type pusher struct {
 	hasMark bool
 	episode bool // the full-copy setup of the peer's current WAIT_SYNC/SYNCING was done
 	reader  *binlogReader
-	conn    net.Conn
-	dirty   int // records past the saved mark
-	lastIO  time.Time
-	backoff time.Duration
+	// openReader is reader for the binlog compressor (other goroutines)
+	openReader atomic.Pointer[binlogReader]
+	conn       net.Conn
+	dirty      int // records past the saved mark
+	lastIO     time.Time
+	backoff    time.Duration
 
 	// full copy: SYNCING is pushed once per episode, OFFLINE again while
 	// the trackers still show the peer copying after we finished
@@ -129,6 +132,7 @@ func (p *pusher) run() {
 	defer func() {
 		p.closeConn()
 		p.saveMark()
+		p.openReader.Store(nil)
 		if p.reader != nil {
 			p.reader.close()
 		}

@@ -106,6 +106,7 @@ func (p *pusher) call(cmd, status byte, fixed []byte, f *os.File, n int64) (code
 func (p *pusher) pushSome() (atEnd bool, err error) {
 	if p.reader == nil {
 		p.reader = newBinlogReader(p.s.binlog.Dir(), p.mark.BinlogIndex, p.mark.BinlogOffset)
+		p.openReader.Store(p.reader)
 	}
 	freq := max(p.s.cfg.WriteMarkFileFreq, 1)
 	var rec codec.BinlogRecord

@@ -59,6 +59,7 @@ func (p *pusher) takeSource(peer Peer, src string, until int64) error {
 	if p.reader != nil {
 		p.reader.close()
 		p.reader = nil
+		p.openReader.Store(nil)
 	}
 	p.dirty++
 	p.saveMark()

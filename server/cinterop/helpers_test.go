@@ -1,0 +1,388 @@
+package cinterop
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+var (
+	binDir   string
+	buildMu  sync.Mutex
+	buildErr error
+	built    bool
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gofdfs-cinterop-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// ours returns the path of our daemon, building both on first use.
+func ours(t testing.TB, name string) string {
+	t.Helper()
+	if dir := os.Getenv(binEnv); dir != "" { // built by the parent (netns re-exec)
+		return filepath.Join(dir, name)
+	}
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if !built {
+		built = true
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
+		for _, d := range []string{"fdfs_storaged", "fdfs_trackerd", "fdfs_monitor"} {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, d), "./tools/"+d)
+			cmd.Dir = root
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("build %s: %v\n%s", d, err, out)
+				break
+			}
+		}
+	}
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(binDir, name)
+}
+
+// needC skips the test when the C daemons are not installed.
+func needC(t testing.TB) {
+	t.Helper()
+	for _, p := range []string{"fdfs_trackerd", "fdfs_storaged"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("C FastDFS %s not in PATH (%v): mixed-cluster test skipped", p, err)
+		}
+	}
+}
+
+// freePort finds a port free on every given address (a group's storages
+// share one port).
+func freePort(t testing.TB, ips ...string) int {
+	t.Helper()
+	for range 50 {
+		ln, err := net.Listen("tcp", net.JoinHostPort(ips[0], "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ok := true
+		var held []net.Listener
+		for _, ip := range ips[1:] {
+			l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+			if err != nil {
+				ok = false
+				break
+			}
+			held = append(held, l)
+		}
+		ln.Close()
+		for _, l := range held {
+			l.Close()
+		}
+		if ok {
+			return port
+		}
+	}
+	t.Fatal("no port free on all of", ips)
+	return 0
+}
+
+func writeFile(t testing.TB, path, body string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// proc is one daemon process (C or ours) in the foreground.
+type proc struct {
+	t     testing.TB
+	name  string
+	bin   string
+	args  []string
+	cmd   *exec.Cmd
+	out   *lockedBuffer
+	done  chan struct{}
+	isC   bool
+	base  string
+	conf  string
+	addr  string
+	paths []string
+}
+
+func (p *proc) start() {
+	p.t.Helper()
+	p.cmd = exec.Command(p.bin, p.args...)
+	p.out = &lockedBuffer{}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatalf("start %s: %v", p.name, err)
+	}
+	done := make(chan struct{})
+	p.done = done
+	cmd := p.cmd
+	go func() { _ = cmd.Wait(); close(done) }()
+}
+
+// lockedBuffer is a process's output, read by the test while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// stop sends SIGTERM and waits for the exit (SIGKILL after 20 s).
+func (p *proc) stop() {
+	if p.cmd == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	p.cmd = nil
+}
+
+// logs is the daemon's output and, for C, its log file.
+func (p *proc) logs() string {
+	s := ""
+	if p.out != nil {
+		s = p.out.String()
+	}
+	for _, f := range []string{"storaged.log", "trackerd.log"} {
+		if b, err := os.ReadFile(filepath.Join(p.base, "logs", f)); err == nil {
+			s += "\n--- " + f + "\n" + string(b)
+		}
+	}
+	return s
+}
+
+type cluster struct {
+	t     testing.TB
+	procs []*proc
+}
+
+func newCluster(t testing.TB) *cluster {
+	c := &cluster{t: t}
+	t.Cleanup(func() {
+		for _, p := range c.procs {
+			p.stop()
+			if t.Failed() {
+				t.Logf("=== %s (%s) output:\n%s", p.name, p.addr, tail(p.logs(), 6000))
+			}
+		}
+	})
+	return c
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// host is ip without brackets, for conf values and JoinHostPort.
+func tracker(c *cluster, isC bool, ip string, extra ...string) *proc {
+	t := c.t
+	t.Helper()
+	base := t.TempDir()
+	bind := ip // as written in the conf: IPv6 may come in brackets
+	ip = strings.Trim(ip, "[]")
+	port := freePort(t, ip)
+	text := fmt.Sprintf("base_path = %s\nbind_addr = %s\nport = %d\nconnect_timeout = 2\nnetwork_timeout = 5\n"+
+		"check_active_interval = 10\nthread_stack_size = 512KB\n%s\n", base, bind, port, strings.Join(extra, "\n"))
+	conf := writeFile(t, filepath.Join(base, "tracker.conf"), text)
+	p := &proc{t: t, name: "tracker", isC: isC, base: base, conf: conf, addr: net.JoinHostPort(ip, strconv.Itoa(port))}
+	if isC {
+		p.name, p.bin, p.args = "C tracker", "fdfs_trackerd", []string{conf, "-N"}
+	} else {
+		p.name, p.bin, p.args = "Go tracker", ours(t, "fdfs_trackerd"), []string{conf, "--foreground"}
+	}
+	c.procs = append(c.procs, p)
+	p.start()
+	waitUntil(t, 20*time.Second, p.name+" listening", func() (bool, string) {
+		cn, err := net.DialTimeout("tcp", p.addr, time.Second)
+		if err != nil {
+			return false, err.Error()
+		}
+		cn.Close()
+		return true, ""
+	})
+	return p
+}
+
+// storage starts a storage with two store paths, both apart from base_path.
+func storage(c *cluster, isC bool, ip string, port int, trackers []*proc, extra ...string) *proc {
+	t := c.t
+	t.Helper()
+	base := t.TempDir()
+	bind := ip // as written in the conf: IPv6 may come in brackets
+	ip = strings.Trim(ip, "[]")
+	var b strings.Builder
+	fmt.Fprintf(&b, "group_name = group1\nbase_path = %s\nbind_addr = %s\nport = %d\n", filepath.Join(base, "base"), bind, port)
+	fmt.Fprintf(&b, "heart_beat_interval = 1\nstat_report_interval = 2\nsubdir_count_per_path = 4\n")
+	fmt.Fprintf(&b, "connect_timeout = 2\nnetwork_timeout = 10\nthread_stack_size = 512KB\nsync_wait_msec = 20\n")
+	fmt.Fprintf(&b, "sync_binlog_buff_interval = 1\n") // C flushes its binlog lines that often
+	fmt.Fprintf(&b, "http.server_port = 0\n")
+	for _, tr := range trackers {
+		fmt.Fprintf(&b, "tracker_server = %s\n", tr.addr)
+	}
+	for _, l := range extra {
+		fmt.Fprintf(&b, "%s\n", l)
+	}
+	p := &proc{t: t, isC: isC, base: filepath.Join(base, "base"), addr: net.JoinHostPort(ip, strconv.Itoa(port))}
+	fmt.Fprintf(&b, "store_path_count = 2\n")
+	for i := range 2 {
+		dir := filepath.Join(base, "sp"+strconv.Itoa(i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p.paths = append(p.paths, dir)
+		fmt.Fprintf(&b, "store_path%d = %s\n", i, dir)
+	}
+	if err := os.MkdirAll(p.base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p.conf = writeFile(t, filepath.Join(base, "storage.conf"), b.String())
+	p.setKind(isC)
+	c.procs = append(c.procs, p)
+	p.start()
+	return p
+}
+
+// setKind makes p run C's daemon or ours on the same conf (a takeover).
+func (p *proc) setKind(isC bool) {
+	p.isC = isC
+	if isC {
+		p.name, p.bin, p.args = "C storage "+p.addr, "fdfs_storaged", []string{p.conf, "-N"}
+	} else {
+		p.name, p.bin, p.args = "Go storage "+p.addr, ours(p.t, "fdfs_storaged"), []string{p.conf, "--foreground"}
+	}
+}
+
+func waitUntil(t testing.TB, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		last = why
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s: %s", what, last)
+}
+
+func newClient(t testing.TB, trackers ...*proc) *client.Client {
+	t.Helper()
+	var addrs []string
+	for _, p := range trackers {
+		addrs = append(addrs, p.addr)
+	}
+	cl, err := client.New(client.Config{Trackers: addrs, ConnectTimeout: 2 * time.Second,
+		NetworkTimeout: 10 * time.Second, MaxIdlePerServer: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	return cl
+}
+
+func ctx(t testing.TB) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// statuses lists the group's storages as "addr=STATUS".
+func statuses(t testing.TB, cl *client.Client) (map[string]byte, string) {
+	list, err := cl.ListStorages(ctx(t), "group1", "")
+	if err != nil {
+		return nil, err.Error()
+	}
+	m := make(map[string]byte)
+	var desc []string
+	for _, s := range list {
+		a := net.JoinHostPort(string(s.IP), strconv.FormatInt(s.StoragePort, 10))
+		m[a] = s.Status
+		desc = append(desc, a+"="+strconv.Itoa(int(s.Status)))
+	}
+	return m, strings.Join(desc, " ")
+}
+
+const statusActive = 7
+
+func allActive(t testing.TB, cl *client.Client, storages ...*proc) func() (bool, string) {
+	return func() (bool, string) {
+		m, desc := statuses(t, cl)
+		for _, s := range storages {
+			if m[s.addr] != statusActive {
+				return false, desc
+			}
+		}
+		return true, desc
+	}
+}
+
+// storedFile is one uploaded file and its bytes.
+type storedFile struct {
+	id   string
+	body []byte
+	path int // store path index
+}
+
+// local is where storage p keeps f on disk.
+func (p *proc) local(t testing.TB, f storedFile) string {
+	t.Helper()
+	_, name, ok := strings.Cut(f.id, "/")
+	if !ok {
+		t.Fatalf("bad file id %q", f.id)
+	}
+	rf, err := codec.ParseRemoteFilename([]byte(name), len(p.paths))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(p.paths[rf.StorePath], "data", string(rf.TrueName))
+}

@@ -1,0 +1,85 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+// The FETCH_ONE_PATH_BINLOG reply, byte for byte: header with
+// INFINITE_FILE_SIZE, the path's create/link/rename records re-typed by
+// what the disk holds (C's rules), the 8-byte count, nothing else.
+func TestFetchPathBinlogStream(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(testConf(t, dir, 2, ""), WithReporting(false), WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeDisks()
+	data1 := filepath.Join(dir, "sp1", "data")
+	write := func(rel string) {
+		if err := os.WriteFile(filepath.Join(data1, rel), []byte(rel), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("00/00/aaa")
+	write("00/00/ccc")
+	write("00/00/ddd")
+	if err := os.WriteFile(filepath.Join(dir, "sp0", "data", "00/00/zzz"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(data1, "00/00/aaa"), filepath.Join(data1, "00/01/bbb")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(data1, "00/00/nothere"), filepath.Join(data1, "00/00/lnk2")); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		ts       int64
+		op       byte
+		name, sr string
+	}{
+		{100, 'C', "M01/00/00/aaa", ""},
+		{101, 'c', "M01/00/01/bbb", ""},              // a symlink on disk: l with its target
+		{102, 'L', "M01/00/00/ccc", "M01/00/00/aaa"}, // a regular file on disk: C
+		{103, 'R', "M01/00/00/ddd", "M01/00/00/old"}, // a rename: create of the new name
+		{104, 'C', "M01/00/00/gone", ""},             // not on disk: left out
+		{105, 'D', "M01/00/00/aaa", ""},              // not a create: left out
+		{106, 'C', "M00/00/00/zzz", ""},              // another path
+		{107, 'L', "M01/00/00/lnk2", "M01/00/00/nothere"},
+	} {
+		rec := codec.BinlogRecord{Timestamp: r.ts, Op: codec.BinlogOp(r.op), Filename: []byte(r.name), SrcFilename: []byte(r.sr)}
+		if err := s.binlog.Append(&rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "100 C M01/00/00/aaa\n101 l M01/00/01/bbb M01/00/00/aaa\n102 C M01/00/00/ccc\n103 C M01/00/00/ddd\n"
+
+	client, server := net.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.streamPathBinlog(server, 1)
+		server.Close()
+		done <- err
+	}()
+	got, err := io.ReadAll(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var exp []byte
+	exp = append(exp, 0x04, 0, 0, 0, 0, 0, 0, 0, 100, 0) // 2^58, RESP, status 0
+	exp = append(exp, want...)
+	exp = binary.BigEndian.AppendUint64(exp, uint64(len(want)))
+	if !bytes.Equal(got, exp) {
+		t.Fatalf("stream\n%q\nwant\n%q", got, exp)
+	}
+}
