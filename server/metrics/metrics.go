@@ -141,7 +141,7 @@ func (c *Commands) make(cmd byte) *prometheus.Histogram {
 
 // Describe and Collect make Commands a prometheus.Collector.
 func (c *Commands) Describe(ch chan<- *prometheus.Desc) { c.vec.Describe(ch) }
-func (c *Commands) Collect(ch chan<- prometheus.Metric)  { c.vec.Collect(ch) }
+func (c *Commands) Collect(ch chan<- prometheus.Metric) { c.vec.Collect(ch) }
 
 // Emitter builds the const metrics of one scrape.
 type Emitter struct{ Ch chan<- prometheus.Metric }

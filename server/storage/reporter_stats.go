@@ -66,7 +66,7 @@ type opStats struct {
 
 	// metrics of ours (metrics.go): request durations per command, HTTP
 	// answers by status, disk busy time, scrub results
-	cmdTimes *metrics.Commands
+	cmdTimes  *metrics.Commands
 	httpCodes [len(httpCodeList) + 1]atomic.Int64
 	obs       obsState
 }
