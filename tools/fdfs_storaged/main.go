@@ -31,6 +31,10 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	scfg, err := conf.ScrubOf(cfg.Origin)
+	if err != nil {
+		return nil, err
+	}
 	now, err := daemon.Clock()
 	if err != nil {
 		return nil, err
@@ -43,6 +47,7 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 			if err != nil {
 				return err
 			}
+			go srv.RunScrub(ctx, scfg)
 			// in-flight uploads either finish or leave nothing (the engine
 			// removes their temp files); give them the network timeout
 			return daemon.RunServerWithMetrics(ctx, srv, ready, cfg.NetworkTimeout+5*time.Second,
