@@ -19,25 +19,34 @@ type groupOfTwo struct {
 	roots [2]string // their store paths
 }
 
-func startGroupOfTwo(t *testing.T) *groupOfTwo {
+func startGroupOfTwo(t *testing.T) *groupOfTwo { return startGroupOfTwoWith(t, nil, nil) }
+
+// startGroupOfTwoWith adds tracker.conf lines and per-storage lines.
+func startGroupOfTwoWith(t *testing.T, trackerLines []string, storageLines func(i int) []string) *groupOfTwo {
 	dir := t.TempDir()
 	tport := freePort(t, "127.0.7.51")
 	sport := freePort(t, "127.0.7.52")
 	g := &groupOfTwo{cluster: &cluster{t: t, bin: binDir, dir: dir, trackerAddr: fmt.Sprintf("127.0.7.51:%d", tport)}}
 	os.MkdirAll(filepath.Join(dir, "tracker"), 0o755)
 	g.trackerConf = write(t, filepath.Join(dir, "tracker.conf"), fmt.Sprintf(
-		"base_path = %s/tracker\nbind_addr = 127.0.7.51\nport = %d\nreserved_storage_space = 1%%\n", dir, tport))
+		"base_path = %s/tracker\nbind_addr = 127.0.7.51\nport = %d\nreserved_storage_space = 1%%\n%s", dir, tport,
+		extraLines(trackerLines)))
 	g.clientConf = write(t, filepath.Join(dir, "client.conf"), fmt.Sprintf(
 		"base_path = %s\ntracker_server = 127.0.7.51:%d\nnetwork_timeout = 10\n", dir, tport))
 	confs := []string{g.trackerConf}
 	for i, ip := range []string{"127.0.7.52", "127.0.7.53"} {
+		var extra []string
+		if storageLines != nil {
+			extra = storageLines(i)
+		}
 		root := filepath.Join(dir, fmt.Sprintf("s%d", i))
 		os.MkdirAll(root, 0o755)
 		g.roots[i] = root
 		g.confs[i] = write(t, filepath.Join(dir, fmt.Sprintf("storage%d.conf", i)), fmt.Sprintf(
 			"group_name = group1\nbase_path = %s\nstore_path0 = %s\nbind_addr = %s\nport = %d\n"+
 				"tracker_server = 127.0.7.51:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n"+
-				"sync_wait_msec = 50\nsync_binlog_buff_interval = 1\n%s\n", root, root, ip, sport, tport, smallTree))
+				"sync_wait_msec = 50\nsync_binlog_buff_interval = 1\n%s\n%s", root, root, ip, sport, tport, smallTree,
+			extraLines(extra)))
 		confs = append(confs, g.confs[i])
 	}
 	for i, cf := range confs {
