@@ -33,7 +33,7 @@ func TestStorageMetricsAndScrubPass(t *testing.T) {
 	e.srv.stats.CountHTTPStatus(200)
 	e.srv.stats.CountHTTPStatus(404)
 	e.srv.stats.CountHTTPStatus(599)
-	e.srv.ObserveRequest(codec.CmdUploadFile, time.Now().Add(-3*time.Millisecond).UnixNano())
+	e.srv.ObserveRequest(codec.CmdTruncateFile, time.Now().Add(-3*time.Millisecond).UnixNano())
 
 	var out bytes.Buffer
 	if err := WriteMetrics(&out, e.srv.MetricsRegistry()); err != nil {
@@ -47,7 +47,9 @@ func TestStorageMetricsAndScrubPass(t *testing.T) {
 		`gofdfs_storage_scrub_files_total{result="bad"} 1`,
 		`gofdfs_storage_http_requests_total{code="404"} 1`,
 		`gofdfs_storage_http_requests_total{code="other"} 1`,
-		`gofdfs_storage_request_duration_seconds_bucket{command="UPLOAD_FILE",le="0.005"} 1`,
+		`gofdfs_storage_request_duration_seconds_bucket{command="TRUNCATE_FILE",le="0.005"} 1`,
+		`gofdfs_storage_request_duration_seconds_count{command="UPLOAD_FILE"} 1`,
+		`gofdfs_storage_request_duration_seconds_count{command="DOWNLOAD_FILE"} 1`,
 		`gofdfs_storage_disk_queue_depth{path="0"} 0`,
 		`gofdfs_storage_file_operations_total{op="write",result="success"} 1`,
 	} {

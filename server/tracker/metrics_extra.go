@@ -1,9 +1,19 @@
 package tracker
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
 
-// describeExtra and collectExtra add the metrics that need hooks in files
-// of other owners (the request duration histograms); empty until then.
-func (s *Server) describeExtra(ch chan<- *prometheus.Desc) {}
+	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/metrics"
+)
 
-func (s *Server) collectExtra(ch chan<- prometheus.Metric) {}
+// newCommandTimes makes the request duration histograms of a tracker.
+func newCommandTimes() *metrics.Commands {
+	return metrics.NewCommands("gofdfs_tracker_request_duration_seconds",
+		"Time from a request's packet to its reply, by command", codec.CmdName)
+}
+
+// describeExtra and collectExtra add the request duration histograms.
+func (s *Server) describeExtra(ch chan<- *prometheus.Desc) { s.cmdTimes.Describe(ch) }
+
+func (s *Server) collectExtra(ch chan<- prometheus.Metric) { s.cmdTimes.Collect(ch) }
