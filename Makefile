@@ -3,6 +3,7 @@ GO        ?= go
 BIN       := bin
 PREFIX    ?= /usr
 CONFDIR   ?= /etc/fdfs
+UNITDIR   ?= /etc/systemd/system
 FUZZTIME  ?= 20s
 # Packages whose state is shared across goroutines run under the race detector.
 RACE_PKGS := ./client/... ./server/... ./diskio/...
@@ -86,6 +87,8 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(CONFDIR)
 	install -m 0755 $(addprefix $(BIN)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
 	for c in tracker storage client; do install -m 0644 conf/$$c.conf $(DESTDIR)$(CONFDIR)/$$c.conf.sample || exit 1; done
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 conf/systemd/fdfs_trackerd.service conf/systemd/fdfs_storaged.service $(DESTDIR)$(UNITDIR)/
 
 clean:
 	rm -rf $(BIN)

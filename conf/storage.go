@@ -183,6 +183,7 @@ func storageFrom(file string, ini *INI, o *options) (*Storage, error) {
 
 	s.AccessLog = r.accessLog()
 	s.HTTP = r.storageHTTP(s.BasePath)
+	_, _ = r.metrics(s.BindAddr), r.scrub() // conf/metrics.go
 
 	origin, err := r.finish()
 	if err != nil {

@@ -186,6 +186,7 @@ func trackerFrom(file string, ini *INI, o *options) (*Tracker, error) {
 		t.ResponseListDialect = DefaultResponseListDialect
 	}
 
+	_ = r.metrics(t.BindAddr) // metrics_port, metrics_bind_addr (conf/metrics.go)
 	origin, err := r.finish()
 	if err != nil {
 		return nil, err

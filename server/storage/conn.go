@@ -42,6 +42,9 @@ type connState struct {
 	syncSrc string
 
 	busy atomic.Bool
+	// began is when the current request's header was first seen (unix ns),
+	// for the duration histograms (metrics.go); 0 between requests.
+	began int64
 	// partial is when the loop first saw the current request incomplete:
 	// the ticker closes connections stuck mid-request for network_timeout.
 	partial stall.Partial
@@ -216,6 +219,9 @@ func (s *Server) serve(cs *connState, c gnet.Conn) gnet.Action {
 			s.log.Warn("negative packet length, closing", "peer", cs.peer, "cmd", hdr.Cmd)
 			return gnet.Close
 		}
+		if cs.began == 0 {
+			cs.began = time.Now().UnixNano()
+		}
 		st := s.dispatch(cs, c, hdr, n)
 		cs.partial.Mark(st == stepMore)
 		switch st {
@@ -254,6 +260,8 @@ func (cs *connState) finish(close bool) {
 // is appended by the caller.
 func (cs *connState) setReply(status codec.Errno, bodyLen int) {
 	cs.srv.stats.done(cs.op.cmd, status == codec.OK, cs.op.size, cs.srv.now)
+	cs.srv.ObserveRequest(cs.op.cmd, cs.began)
+	cs.began = 0
 	cs.out = codec.Reply(byte(status), bodyLen).Append(cs.out[:0])
 }
 

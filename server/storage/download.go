@@ -47,6 +47,8 @@ func (s *Server) download(cs *connState, c gnet.Conn, r *codec.DownloadRequest) 
 			s.readPool.Put(bp)
 			s.counters.loopReads.Add(1)
 			s.stats.done(codec.CmdDownloadFile, true, length, nil)
+			s.ObserveRequest(codec.CmdDownloadFile, cs.began)
+			cs.began = 0
 			return stepNext
 		}
 		s.readPool.Put(bp)
@@ -109,6 +111,8 @@ func (cs *connState) sent(n int64, err error) {
 	cs.dup = -1
 	cs.out = cs.out[:0]
 	cs.srv.stats.done(codec.CmdDownloadFile, err == nil, n, nil)
+	cs.srv.ObserveRequest(codec.CmdDownloadFile, cs.began)
+	cs.began = 0
 	if err != nil {
 		cs.srv.log.Warn("download failed", "peer", cs.peer, "group", string(cs.srv.group),
 			"file", op.describe(), "sent", n, "err", err)

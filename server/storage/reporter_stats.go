@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/metrics"
 )
 
 // Stat counter indexes, in the wire order of codec.StatBlock (cluster.md §1.3).
@@ -55,7 +56,27 @@ type opStats struct {
 	syncIn         [2]atomic.Int64 // content bytes received: total, applied
 	syncOut        [2]atomic.Int64 // content bytes sent: total, confirmed
 	lastSyncUpdate atomic.Int64    // last replica operation applied (unix s)
+
+	// file counts C's disk threads keep (fileOpen ... fileWrite+1), in
+	// C's units: see countFileIO.
+	file [6]atomic.Int64
+	// buffSize is buff_size, the chunk of C's disk reads and writes
+	// (set by loadStats; 256 KiB until then).
+	buffSize int64
+
+	// metrics of ours (metrics.go): request durations per command, HTTP
+	// answers by status, disk busy time, scrub results
+	cmdTimes  *metrics.Commands
+	httpCodes [len(httpCodeList) + 1]atomic.Int64
+	obs       obsState
 }
+
+// Indexes of opStats.file: total then success of each.
+const (
+	fileOpen  = 0
+	fileRead  = 2
+	fileWrite = 4
+)
 
 // syncBytes counts sync content bytes in one direction; ok: the operation
 // succeeded.
@@ -112,10 +133,21 @@ func bytesIndex(cmd byte) int {
 // they were decoded are not counted): the total, bytes (the content size of an
 // upload, append or modify; what a download sent) and, on success, the
 // success counters and, for writes, last_source_update.
+//
+// A failed delete, get-metadata or set-metadata is not counted: C counts
+// these only once the request reached its disk thread, and what fails them
+// is the check before (no such file, bad name); a disk error after the
+// check, which C would count, is not told apart here.
 func (st *opStats) done(cmd byte, ok bool, n int64, now func() time.Time) {
 	i := countIndex(cmd)
 	if i < 0 {
 		return
+	}
+	if !ok && (cmd == codec.CmdDeleteFile || cmd == codec.CmdGetMetadata || cmd == codec.CmdSetMetadata) {
+		return
+	}
+	if ok {
+		st.countFileIO(cmd, n)
 	}
 	st.c[i].Add(1)
 	b := bytesIndex(cmd)
@@ -132,6 +164,62 @@ func (st *opStats) done(cmd byte, ok bool, n int64, now func() time.Time) {
 		}
 	}
 	st.gen.Add(1)
+}
+
+// Request packet overheads ahead of the content, as C's receive buffer holds
+// them: the header and the fixed fields of the command. Append and modify
+// also carry the appender file name, taken at its usual length (C's
+// generated "M00/00/00/" + 34 characters, no extension); a name of another
+// length moves a chunk boundary by a few bytes.
+const (
+	usualNameLen   = 44
+	uploadOverhead = codec.HeaderSize + 1 + 8 + 6
+	appendOverhead = codec.HeaderSize + 8 + 8 + usualNameLen
+	modifyOverhead = codec.HeaderSize + 8 + 8 + 8 + usualNameLen
+)
+
+// chunks is how many disk reads or writes C makes for a packet of pkg bytes:
+// its disk thread reads or writes one buff_size network buffer at a time,
+// the header included in the first.
+func (st *opStats) chunks(pkg int64) int64 {
+	b := st.buffSize
+	if b <= 0 {
+		b = 256 << 10
+	}
+	return (pkg + b - 1) / b
+}
+
+// countFileIO counts the file opens, reads and writes C's storage counts for
+// a command that succeeded (storage_dio.c): an upload, append or modify opens
+// the file once and writes it one network buffer at a time; a download opens
+// once and reads a buffer at a time; get-metadata opens and reads the meta
+// file once; truncate opens once. Set-metadata and delete open nothing that
+// C counts. n is the content size (what a download sent).
+func (st *opStats) countFileIO(cmd byte, n int64) {
+	switch cmd {
+	case codec.CmdUploadFile, codec.CmdUploadAppenderFile, codec.CmdUploadSlaveFile:
+		st.fileIO(fileWrite, st.chunks(uploadOverhead+n))
+	case codec.CmdAppendFile:
+		st.fileIO(fileWrite, st.chunks(appendOverhead+n))
+	case codec.CmdModifyFile:
+		st.fileIO(fileWrite, st.chunks(modifyOverhead+n))
+	case codec.CmdDownloadFile:
+		st.fileIO(fileRead, st.chunks(codec.HeaderSize+n))
+	case codec.CmdGetMetadata:
+		st.fileIO(fileRead, 1)
+	case codec.CmdTruncateFile:
+		st.fileIO(fileWrite, 0)
+	}
+}
+
+// fileIO counts one successful open and k successful reads or writes.
+func (st *opStats) fileIO(kind int, k int64) {
+	st.file[fileOpen].Add(1)
+	st.file[fileOpen+1].Add(1)
+	if k > 0 {
+		st.file[kind].Add(k)
+		st.file[kind+1].Add(k)
+	}
 }
 
 // trackConn registers a new client connection (for the network_timeout
@@ -156,9 +244,26 @@ func (s *Server) forgetConn(cs *connState) {
 	}
 }
 
-// connAllocBlock: C's connection allocator grows in blocks of 64 objects,
-// which is what its stat block reports as alloc_count.
-const connAllocBlock = 64
+// connAllocCount is C's alloc_count for a server that has had up to max
+// connections at once: libserverframe allocates its connection objects
+// 256/m at a time, m being the minimum network buffer in 64 KiB units,
+// clamped to 1..16 (sf_service.c); the storage's minimum buffer is
+// buff_size (64 a block at the default 256 KiB).
+func connAllocCount(max int32, minBuff int64) int32 {
+	if max <= 0 {
+		return 0
+	}
+	m := max64(min(minBuff/(64<<10), 16), 1)
+	block := int32(256 / m)
+	return (max + block - 1) / block * block
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
 
 // snapshot fills b with the counters (connection stats and the times the
 // tracker fills in are left zero).
@@ -182,10 +287,13 @@ func (st *opStats) snapshot(b *codec.StatBlock) {
 		LastSourceUpdate: st.lastSourceUpdate.Load(),
 		TotalSyncInBytes: st.syncIn[0].Load(), SuccessSyncInBytes: st.syncIn[1].Load(),
 		TotalSyncOutBytes: st.syncOut[0].Load(), SuccessSyncOutBytes: st.syncOut[1].Load(),
-		LastSyncUpdate: st.lastSyncUpdate.Load(),
+		LastSyncUpdate:     st.lastSyncUpdate.Load(),
+		TotalFileOpenCount: st.file[fileOpen].Load(), SuccessFileOpenCount: st.file[fileOpen+1].Load(),
+		TotalFileReadCount: st.file[fileRead].Load(), SuccessFileReadCount: st.file[fileRead+1].Load(),
+		TotalFileWriteCount: st.file[fileWrite].Load(), SuccessFileWriteCount: st.file[fileWrite+1].Load(),
 	}
 	if m := st.connMax.Load(); m > 0 {
 		b.Connection = codec.ConnectionStat{CurrentCount: st.connCur.Load(), MaxCount: m,
-			AllocCount: (m + connAllocBlock - 1) / connAllocBlock * connAllocBlock}
+			AllocCount: connAllocCount(m, st.buffSize)}
 	}
 }

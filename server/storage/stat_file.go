@@ -12,8 +12,7 @@ import (
 // storage_stat.dat (cluster.md §7.2): the counters of the BEAT stat block
 // and the subdirectory rotation, saved every sync_stat_file_interval and at
 // stop, read at start, so a restart neither zeroes what the trackers show
-// nor starts filling 00/00 again. The file_open/read/write counters are
-// C's own bookkeeping; we keep the values found in the file.
+// nor starts filling 00/00 again.
 
 const statFileName = "storage_stat.dat"
 
@@ -67,6 +66,18 @@ func (st *opStats) statCounter(key string) *atomic.Int64 {
 		return &st.syncOut[0]
 	case "success_sync_out_bytes":
 		return &st.syncOut[1]
+	case "total_file_open_count":
+		return &st.file[fileOpen]
+	case "success_file_open_count":
+		return &st.file[fileOpen+1]
+	case "total_file_read_count":
+		return &st.file[fileRead]
+	case "success_file_read_count":
+		return &st.file[fileRead+1]
+	case "total_file_write_count":
+		return &st.file[fileWrite]
+	case "success_file_write_count":
+		return &st.file[fileWrite+1]
 	}
 	return nil
 }
@@ -74,6 +85,8 @@ func (st *opStats) statCounter(key string) *atomic.Int64 {
 // loadStats reads storage_stat.dat if there is one. A damaged file is
 // logged and ignored: counters are not worth refusing to start for.
 func (s *Server) loadStats(dataDir string) {
+	s.stats.buffSize = s.cfg.BuffSize
+	s.stats.cmdTimes = newCommandTimes()
 	path := filepath.Join(dataDir, statFileName)
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -217,16 +217,16 @@ func (s *Server) handleSyncStream(cs *connState, c gnet.Conn, hdr codec.Header, 
 	}
 	whole := int64(buffered) >= hdr.BodyLen
 	skip := codec.HeaderSize + fixed
+	small := hdr.BodyLen <= int64(s.smallBody) || whole
+	if small && !whole && !op.noContent {
+		return stepMore // this request is decoded again when the rest is in
+	}
 	// total_sync_in_bytes counts what peers send, applied or not (C's
-	// success count is the applied part only)
+	// success count is the applied part only), once per request
 	s.stats.syncBytes(&s.stats.syncIn, op.size, false)
 	if op.noContent {
 		_, _ = c.Discard(skip)
 		return cs.submit(op.path)
-	}
-	small := hdr.BodyLen <= int64(s.smallBody) || whole
-	if small && !whole {
-		return stepMore
 	}
 	if small {
 		pkt, _ := c.Peek(skip + int(op.size))
@@ -323,6 +323,11 @@ func (s *Server) commitSync(cs *connState, w *diskio.FileWriter) codec.Errno {
 	errno := s.commitSyncBody(cs, w)
 	if n := w.Written(); errno == codec.OK && n > 0 {
 		s.stats.syncIn[1].Add(n)
+	}
+	if errno == codec.OK {
+		// C's disk thread opened the file and wrote the request packet one
+		// network buffer at a time
+		s.stats.fileIO(fileWrite, s.stats.chunks(int64(codec.HeaderSize+len(cs.req))+cs.op.size))
 	}
 	return errno
 }

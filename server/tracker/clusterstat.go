@@ -36,6 +36,7 @@ func handleTrackerClusterStat(s *Server, _ *connState, body, out []byte) ([]byte
 		if i == c.self {
 			st.IsActive = true
 			st.Connection = s.connStat()
+			st.Connection.AllocCount = s.connAlloc() // C's figure, as connStat reports once hooked
 			st.Version = []byte(serverVersion)
 			st.UpTime = start.Unix()
 			st.LastHeartbeatTime = now.Unix()

@@ -201,5 +201,5 @@ func (c *connCounters) closed() { c.current.Add(-1) }
 // connStat is the PING_LEADER body.
 func (s *Server) connStat() codec.ConnectionStat {
 	m := s.conns.max.Load()
-	return codec.ConnectionStat{AllocCount: m, CurrentCount: s.conns.current.Load(), MaxCount: m}
+	return codec.ConnectionStat{AllocCount: s.connAlloc(), CurrentCount: s.conns.current.Load(), MaxCount: m}
 }

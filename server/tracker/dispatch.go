@@ -88,6 +88,7 @@ var joinedOnly [256]bool
 
 // dispatch answers one request packet into out and returns header + body.
 func (s *Server) dispatch(cs *connState, cmd byte, body, out []byte) []byte {
+	defer s.cmdTimes.ObserveSince(cmd, time.Now().UnixNano())
 	out = append(out[:0], make([]byte, headerSize)...)
 	h := handlers[cmd]
 	if h == nil {

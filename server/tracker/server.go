@@ -22,6 +22,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/metrics"
 )
 
 // Option configures a Server.
@@ -78,6 +79,7 @@ type Server struct {
 
 	// cl is the tracker cluster: members, leader, election.
 	cl             *cluster
+	cmdTimes       *metrics.Commands // request durations (metrics_extra.go)
 	leaderInterval time.Duration
 	// restartInterval is how long the previous run had been down when we
 	// started, rounded down to 300 s (GET_STATUS).
@@ -104,7 +106,7 @@ func New(cfg *conf.Tracker, opts ...Option) (*Server, error) {
 	s := &Server{cfg: cfg, log: slog.Default(), now: time.Now, multicore: true,
 		booted: make(chan struct{}), done: make(chan struct{}),
 		cl: newCluster(), leaderInterval: time.Second, peers: newPeerSet(),
-		stopping: make(chan struct{}), loopDone: make(chan struct{})}
+		stopping: make(chan struct{}), loopDone: make(chan struct{}), cmdTimes: newCommandTimes()}
 	for _, o := range opts {
 		o(s)
 	}

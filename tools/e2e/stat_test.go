@@ -12,7 +12,7 @@ import (
 var (
 	dateTime = `\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`
 	conns    = `connections \{alloc: \d+, current: \d+, max: \d+\}`
-	space    = `\d+ (B|MB|GB|TB|PB)`
+	space    = `\d+(\.\d)? +(B|KB|MB|GB|TB|PB)` // C: one decimal under 10 units, "0  B"
 )
 
 // TestStatToolsAgainstDaemons runs fdfs_tracker_stat, fdfs_storage_stat,
@@ -44,7 +44,7 @@ func TestStatToolsAgainstDaemons(t *testing.T) {
 		{"storage not active: none", []string{"fdfs_storage_stat", "-c", c.clientConf, "-N"}, ``},
 		{"volumn", []string{"fdfs_volumn_stat", "-c", c.clientConf},
 			`\ngroup1 disk_available: 1, disk space \{total: ` + space + `, free: ` + space + `, reserved: ` + space +
-				`, avail: ` + space + `\}\n\nstorage volumn / group count: 1\n\n`},
+				`, avail: ` + space + `, util: \d+\.\d\d%\}\n\nstorage volumn / group count: 1\n\n`},
 		{"volumn without disk space: none", []string{"fdfs_volumn_stat", "-c", c.clientConf, "-d"}, ``},
 		// trunk files are off, so the tracker answers EOPNOTSUPP as C does
 		// (client.md 4.8)
@@ -93,7 +93,7 @@ func TestStatToolsAgainstDaemons(t *testing.T) {
 
 // readmeLayout turns the README's example output that follows the line
 // starting with marker into a pattern: every number (decimal, or 0x and 8
-// hex digits) may differ, sizes may be in any unit, the rest must match
+// hex digits) may differ, sizes may be in any unit and have C's one decimal, the rest must match
 // byte for byte.
 func readmeLayout(t *testing.T, marker string) *regexp.Regexp {
 	t.Helper()
@@ -119,9 +119,9 @@ func readmeLayout(t *testing.T, marker string) *regexp.Regexp {
 	}
 	p := regexp.QuoteMeta(s[:end])
 	// placeholders first: the patterns hold digits themselves
-	p = regexp.MustCompile(`\b\d+ (B|MB|GB|TB|PB)\b`).ReplaceAllString(p, "\x00size\x00")
+	p = regexp.MustCompile(`\b\d+(\\\.\d)? +(B|KB|MB|GB|TB|PB)\b`).ReplaceAllString(p, "\x00size\x00")
 	p = regexp.MustCompile(`\b0x[0-9a-f]{8}\b`).ReplaceAllString(p, "\x00hex\x00")
 	p = regexp.MustCompile(`\b\d+\b`).ReplaceAllString(p, `\d+`)
-	p = strings.NewReplacer("\x00size\x00", `\d+ (B|MB|GB|TB|PB)`, "\x00hex\x00", `0x[0-9a-f]{8}`).Replace(p)
+	p = strings.NewReplacer("\x00size\x00", `\d+(\.\d)? +(B|KB|MB|GB|TB|PB)`, "\x00hex\x00", `0x[0-9a-f]{8}`).Replace(p)
 	return regexp.MustCompile("^" + p + "$")
 }

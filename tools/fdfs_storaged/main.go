@@ -27,6 +27,14 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	mcfg, err := conf.MetricsOf(cfg.Origin, cfg.BindAddr)
+	if err != nil {
+		return nil, err
+	}
+	scfg, err := conf.ScrubOf(cfg.Origin)
+	if err != nil {
+		return nil, err
+	}
 	now, err := daemon.Clock()
 	if err != nil {
 		return nil, err
@@ -39,9 +47,11 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 			if err != nil {
 				return err
 			}
+			go srv.RunScrub(ctx, scfg)
 			// in-flight uploads either finish or leave nothing (the engine
 			// removes their temp files); give them the network timeout
-			return daemon.RunServer(ctx, srv, ready, cfg.NetworkTimeout+5*time.Second)
+			return daemon.RunServerWithMetrics(ctx, srv, ready, cfg.NetworkTimeout+5*time.Second,
+				mcfg, srv.MetricsRegistry(), log)
 		},
 	}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/metrics"
 	"github.com/gofdfs/gofdfs/server/tracker"
 	"github.com/gofdfs/gofdfs/tools/internal/daemon"
 )
@@ -26,6 +27,10 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	mcfg, err := conf.MetricsOf(cfg.Origin, cfg.BindAddr)
+	if err != nil {
+		return nil, err
+	}
 	now, err := daemon.Clock()
 	if err != nil {
 		return nil, err
@@ -38,7 +43,9 @@ func prepare(path string, log *slog.Logger) (*daemon.Prepared, error) {
 			if err != nil {
 				return err
 			}
-			return daemon.RunServer(ctx, srv, ready, 30*time.Second)
+			reg := metrics.NewRegistry()
+			reg.MustRegister(srv.MetricsCollector())
+			return daemon.RunServerWithMetrics(ctx, srv, ready, 30*time.Second, mcfg, reg, log)
 		},
 	}, nil
 }

@@ -108,16 +108,29 @@ func report(w io.Writer, rep *codec.VolumeStatReply) {
 	fmt.Fprintf(w, "volumn / group counts {total: %d, available: %d}\n\n", len(rep.Groups), avail)
 }
 
+// printGroup is C's group_output: util is the used share of the space
+// above the reserve, (total - reserved - avail) / (total - reserved); with
+// trunk files, the total available space and its share of the same.
 func printGroup(w io.Writer, g *codec.VolumeStat, useTrunk bool) {
 	fmt.Fprintf(w, "%s disk_available: %d", g.GroupName, flag(g.IsDiskAvailable))
 	if useTrunk {
 		fmt.Fprintf(w, ", trunk_available: %d", flag(g.IsTrunkAvailable))
 	}
-	fmt.Fprintf(w, ", disk space {total: %s, free: %s, reserved: %s, avail: %s}",
-		cli.HumanMB(g.TotalMB), cli.HumanMB(g.FreeMB), cli.HumanMB(g.ReservedMB), cli.HumanMB(g.AvailMB))
+	usable := g.TotalMB - g.ReservedMB
+	util := 0.0
+	if usable > 0 {
+		util = float64(usable-g.AvailMB) / float64(usable) * 100
+	}
+	fmt.Fprintf(w, ", disk space {total: %s, free: %s, reserved: %s, avail: %s, util: %.2f%%}",
+		cli.HumanMB(g.TotalMB), cli.HumanMB(g.FreeMB), cli.HumanMB(g.ReservedMB), cli.HumanMB(g.AvailMB), util)
 	if useTrunk {
-		fmt.Fprintf(w, ", trunk free space: %s, total available space: %s\n\n",
-			cli.HumanMB(g.TrunkFreeMB), cli.HumanMB(g.AvailMB+g.TrunkFreeMB))
+		all := g.AvailMB + g.TrunkFreeMB
+		ratio := 0.0
+		if usable > 0 {
+			ratio = float64(all) / float64(usable) * 100
+		}
+		fmt.Fprintf(w, ", trunk free space: %s, total available {space: %s, ratio: %.2f%%}\n\n",
+			cli.HumanMB(g.TrunkFreeMB), cli.HumanMB(all), ratio)
 	} else {
 		fmt.Fprintf(w, "\n\n")
 	}

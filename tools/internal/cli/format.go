@@ -1,28 +1,52 @@
 package cli
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
 )
 
-// HumanMB is C's FDFS_MB_TO_HUMAN_STR (libfastcommon bytes_to_human_str of
-// mb MiB): a whole number of the largest unit it reaches, rounded.
-func HumanMB(mb int64) string {
-	if mb <= 0 {
-		return "0 B"
+// HumanMB is C's FDFS_MB_TO_HUMAN_STR: libfastcommon's bytes_to_human_str of
+// mb MiB. The unit is the largest of B, KB ... EB that the size reaches;
+// under 10 units it has one rounded decimal ("2.5 GB", "5.0 MB"), from 10
+// on a rounded whole number; bytes alone are "N  B" (two spaces, C's
+// alignment).
+func HumanMB(mb int64) string { return humanBytes(mb << 20) }
+
+func humanBytes(n int64) string {
+	const kb = int64(1) << 10
+	units := []struct {
+		size   int64
+		letter string
+	}{{kb << 50, "E"}, {kb << 40, "P"}, {kb << 30, "T"}, {kb << 20, "G"}, {kb << 10, "M"}, {kb, "K"}}
+	for _, u := range units {
+		if n >= u.size {
+			return unitString(n, u.size) + " " + u.letter + "B"
+		}
 	}
-	if mb < 1024 {
-		return fmt.Sprintf("%d MB", mb)
+	return strconv.FormatInt(n, 10) + "  B"
+}
+
+// unitString is libfastcommon's format_bytes_string: n/unit with one
+// decimal rounded half up while under 10 (9.96 becomes "10"), else rounded
+// to a whole number.
+func unitString(n, unit int64) string {
+	whole, rest := n/unit, n%unit
+	if whole >= 10 {
+		if rest >= unit/2 {
+			whole++
+		}
+		return strconv.FormatInt(whole, 10)
 	}
-	if mb < 1024*1024 {
-		return fmt.Sprintf("%d GB", (mb+512)/1024)
+	tenth := (rest*10 + unit/2) / unit
+	if tenth == 10 {
+		whole, tenth = whole+1, 0
 	}
-	if mb < 1024*1024*1024 {
-		return fmt.Sprintf("%d TB", (mb+512*1024)/(1024*1024))
+	if whole >= 10 {
+		return strconv.FormatInt(whole, 10)
 	}
-	return fmt.Sprintf("%d PB", (mb+512*1024*1024)/(1024*1024*1024))
+	return strconv.FormatInt(whole, 10) + "." + strconv.FormatInt(tenth, 10)
 }
 
 // Datetime is C's formatDatetime with "%Y-%m-%d %H:%M:%S", local time.

@@ -1,0 +1,133 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+// TestStorageMetricsAndScrubPass: the storage's /metrics text carries the
+// exporter's names with this storage's counters; a background scrub pass
+// logs and counts a replica whose byte was flipped; promtool (when
+// installed) finds nothing but the lint notes on the exporter's own names.
+func TestStorageMetricsAndScrubPass(t *testing.T) {
+	e := newEnv(t, 1)
+	data := randBytes(7, 70000)
+	id := e.upload(data, "bin")
+	e.mustDownload(id)
+	logic := id[strings.Index(id, "/M00/")+len("/M00/"):]
+	path := filepath.Join(e.cfg.StorePaths[0].Path, "data", logic)
+	b, _ := os.ReadFile(path)
+	b[100] ^= 1
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.scrubPass(context.Background(), 0)
+	e.srv.stats.CountHTTPStatus(200)
+	e.srv.stats.CountHTTPStatus(404)
+	e.srv.stats.CountHTTPStatus(599)
+	e.srv.ObserveRequest(codec.CmdTruncateFile, time.Now().Add(-3*time.Millisecond).UnixNano())
+
+	var out bytes.Buffer
+	if err := WriteMetrics(&out, e.srv.MetricsRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{
+		`fastdfs_storage_upload_total{group="group1",`,
+		`fastdfs_storage_upload_bytes_total{group="group1",`,
+		`gofdfs_storage_scrub_bad_files 1`,
+		`gofdfs_storage_scrub_files_total{result="bad"} 1`,
+		`gofdfs_storage_http_requests_total{code="404"} 1`,
+		`gofdfs_storage_http_requests_total{code="other"} 1`,
+		`gofdfs_storage_request_duration_seconds_bucket{command="TRUNCATE_FILE",le="0.005"} 1`,
+		`gofdfs_storage_request_duration_seconds_count{command="UPLOAD_FILE"} 1`,
+		`gofdfs_storage_request_duration_seconds_count{command="DOWNLOAD_FILE"} 1`,
+		`gofdfs_storage_disk_queue_depth{path="0"} 0`,
+		`gofdfs_storage_file_operations_total{op="write",result="success"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in\n%s", want, text)
+		}
+	}
+	if !strings.Contains(text, "fastdfs_storage_upload_total{group=\"group1\",ip=") ||
+		!strings.Contains(text, "} 1\n") {
+		t.Error("upload counter")
+	}
+	CheckPromtool(t, text)
+}
+
+// CheckPromtool runs `promtool check metrics` on text: a parse error fails,
+// and so does any lint note other than those on the names the upstream
+// fdfs_exporter chose (abbreviated unit _mb, a _count suffix on gauges),
+// which we keep so that its dashboard works.
+func CheckPromtool(t *testing.T, text string) {
+	t.Helper()
+	if _, err := exec.LookPath("promtool"); err != nil {
+		t.Log("promtool not installed (Debian package prometheus): exposition not linted")
+		return
+	}
+	cmd := exec.Command("promtool", "check", "metrics")
+	cmd.Stdin = strings.NewReader(text)
+	out, _ := cmd.CombinedOutput()
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l == "" {
+			continue
+		}
+		if strings.HasPrefix(l, "fastdfs_") && (strings.HasSuffix(l, "should not contain abbreviated units") ||
+			strings.HasSuffix(l, `should not have "_count" suffix`)) {
+			continue
+		}
+		t.Errorf("promtool: %s", l)
+	}
+}
+
+// The request-path hooks allocate nothing.
+func TestMetricsHooksDoNotAllocate(t *testing.T) {
+	e := newEnv(t, 1)
+	s := e.srv
+	s.ObserveRequest(codec.CmdDownloadFile, 1) // the histogram is made on first use
+	start := time.Now().UnixNano()
+	if n := testing.AllocsPerRun(1000, func() {
+		s.ObserveRequest(codec.CmdDownloadFile, start)
+		s.stats.CountHTTPStatus(206)
+		s.stats.done(codec.CmdDownloadFile, true, 300<<10, nil)
+		s.stats.done(codec.CmdUploadFile, true, 5000, s.now)
+	}); n != 0 {
+		t.Fatalf("%v allocations per request", n)
+	}
+}
+
+func BenchmarkObserveRequest(b *testing.B) {
+	e := newEnv(b, 1)
+	s := e.srv
+	start := time.Now().UnixNano()
+	b.ReportAllocs()
+	for b.Loop() {
+		s.ObserveRequest(codec.CmdUploadFile, start)
+		s.stats.done(codec.CmdUploadFile, true, 5000, s.now)
+	}
+}
+
+// BenchmarkScrape: the cost of one /metrics answer of a storage.
+func BenchmarkScrape(b *testing.B) {
+	e := newEnv(b, 1)
+	e.upload([]byte("x"), "txt")
+	reg := e.srv.MetricsRegistry()
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := WriteMetrics(&buf, reg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/scrape")
+}
