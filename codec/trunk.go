@@ -196,3 +196,12 @@ func ParseTrunkDataLine(b []byte) (TrunkInfo, int, error) {
 	}
 	return r.Trunk, m, nil
 }
+
+// AppendContainerIDB64 appends the base64 (file-name alphabet, no padding:
+// 6 characters) of a container id as a big-endian int32: what the
+// storage's path distribution hashes to place a new container.
+func AppendContainerIDB64(dst []byte, id int32) []byte {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(id))
+	return fidB64Append(dst, b[:])
+}

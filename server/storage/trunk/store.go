@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -37,8 +36,18 @@ type Config struct {
 	BasePath    string   // base_path: data/trunk/binlog and data/storage_trunk.dat
 	StorePaths  []string // store_path0.. : the containers
 	SlotMinSize int32    // slot_min_size: smaller free pieces are not kept (C: 256)
-	Log         *slog.Logger
-	Now         func() time.Time
+
+	// Allocation (the trunk server only).
+	TrunkFileSize int64 // trunk_file_size: size of a new container (C: 64 MB)
+	Alignment     int32 // trunk_alloc_alignment_size (0: none)
+	// NextFileID hands out the next container id and persists it (C keeps
+	// current_trunk_file_id in .data_init_flag).
+	NextFileID func() (int32, error)
+	// PickDir is the data/HH/HH directory of a new container, from the
+	// base64 of its id (the storage's file_distribute_path_mode).
+	PickDir func(b64 []byte) (high, low int)
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // ErrNoFile is a slot that does not hold the named file (freed, reused or
@@ -67,8 +76,7 @@ type Store struct {
 	cfg Config
 
 	mu         sync.Mutex
-	free       map[slotKey]int32 // free slots by place, value the size
-	freeBytes  int64
+	free       freeSpace
 	binlog     *os.File // data/trunk/binlog, append-only
 	binlogSize int64
 }
@@ -86,7 +94,10 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.SlotMinSize <= 0 {
 		cfg.SlotMinSize = 256
 	}
-	s := &Store{cfg: cfg, free: map[slotKey]int32{}}
+	if cfg.TrunkFileSize <= 0 {
+		cfg.TrunkFileSize = 64 << 20
+	}
+	s := &Store{cfg: cfg, free: newFreeSpace()}
 	if err := os.MkdirAll(filepath.Dir(s.BinlogPath()), 0o755); err != nil {
 		return nil, fmt.Errorf("trunk: %w", err)
 	}
@@ -144,19 +155,14 @@ func (s *Store) BinlogSize() int64 {
 func (s *Store) FreeBytes() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.freeBytes
+	return s.free.bytes
 }
 
-// FreeSlots lists the free slots, ordered by place.
+// FreeSlots lists the free slots (held ones included), ordered by place.
 func (s *Store) FreeSlots() []codec.TrunkInfo {
 	s.mu.Lock()
-	out := make([]codec.TrunkInfo, 0, len(s.free))
-	for k, size := range s.free {
-		out = append(out, k.info(size))
-	}
-	s.mu.Unlock()
-	slices.SortFunc(out, compareInfo)
-	return out
+	defer s.mu.Unlock()
+	return s.free.list()
 }
 
 func compareInfo(a, b codec.TrunkInfo) int {
@@ -268,14 +274,13 @@ func (s *Store) Free(t codec.TrunkInfo) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := keyOf(t)
-	if _, dup := s.free[k]; dup {
+	if s.free.has(k) {
 		return nil
 	}
 	if err := s.appendLocked(codec.TrunkBinlogAdd, t); err != nil {
 		return err
 	}
-	s.free[k] = t.SlotSize
-	s.freeBytes += int64(t.SlotSize)
+	s.free.add(k, t.SlotSize, false)
 	return nil
 }
 
@@ -300,15 +305,11 @@ func (s *Store) apply(op byte, t codec.TrunkInfo) {
 	k := keyOf(t)
 	switch op {
 	case codec.TrunkBinlogAdd:
-		if _, dup := s.free[k]; !dup {
-			s.free[k] = t.SlotSize
-			s.freeBytes += int64(t.SlotSize)
+		if !s.free.has(k) {
+			s.free.add(k, t.SlotSize, false)
 		}
 	case codec.TrunkBinlogDelete:
-		if size, ok := s.free[k]; ok && size == t.SlotSize {
-			delete(s.free, k)
-			s.freeBytes -= int64(size)
-		}
+		s.free.remove(k, t.SlotSize)
 	}
 }
 
