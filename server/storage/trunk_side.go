@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +33,10 @@ type trunkSide struct {
 	mu     sync.Mutex
 	server codec.StorageBrief // the group's trunk server; zero: none heard of
 	heard  bool
+	// the tracker's trunk parameters (PARAMETER_REQ); zero: C's defaults
+	slotMin, slotMax, alignment int32
+	fileSize                    int64
+	nextID                      int32 // the last container id handed out
 }
 
 // trunkStore opens the trunk store once.
@@ -40,7 +47,13 @@ func (s *Server) trunkStore() (*trunk.Store, error) {
 		for i, p := range s.cfg.StorePaths {
 			paths[i] = p.Path
 		}
+		t.mu.Lock()
+		slotMin, alignment, fileSize := t.slotMin, t.alignment, t.fileSize
+		t.mu.Unlock()
+		t.nextID = s.lastContainerID()
 		t.store, t.err = trunk.Open(trunk.Config{BasePath: s.cfg.BasePath, StorePaths: paths,
+			SlotMinSize: slotMin, Alignment: alignment, TrunkFileSize: fileSize,
+			NextFileID: s.nextContainerID, PickDir: func(b64 []byte) (int, int) { return s.dist.next(b64) },
 			Log: s.log, Now: s.now})
 		if t.err != nil {
 			s.log.Error("open trunk store", "base_path", s.cfg.BasePath, "err", t.err)
@@ -59,6 +72,59 @@ func (s *Server) closeTrunk() {
 		}
 		_ = t.store.Close()
 	}
+}
+
+// noteTrunkParams takes the trunk keys of the tracker's PARAMETER_REQ reply.
+func (s *Server) noteTrunkParams(p codec.Parameters) {
+	num := func(k string) int64 {
+		v, ok := p.Get(k)
+		if !ok {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	t := &s.trunk
+	t.mu.Lock()
+	t.slotMin, t.slotMax = int32(num("slot_min_size")), int32(num("slot_max_size"))
+	t.alignment, t.fileSize = int32(num("trunk_alloc_alignment_size")), num("trunk_file_size")
+	slotMin, alignment, fileSize := t.slotMin, t.alignment, t.fileSize
+	t.mu.Unlock()
+	if num("use_trunk_file") == 0 {
+		return // the store opens when a trunk name or command first needs it
+	}
+	if st, err := s.trunkStore(); err == nil {
+		st.SetAllocation(slotMin, alignment, fileSize)
+	}
+}
+
+// lastContainerID is current_trunk_file_id of .data_init_flag (0 if
+// absent): new containers are numbered after it. Ids whose file exists are
+// skipped anyway, so a stale value costs a few stats, never a collision.
+func (s *Server) lastContainerID() int32 {
+	b, err := os.ReadFile(filepath.Join(s.cfg.BasePath, "data", dataInitFlagName))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "current_trunk_file_id="); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+			return int32(n)
+		}
+	}
+	return 0
+}
+
+// nextContainerID hands out the next container id.
+func (s *Server) nextContainerID() (int32, error) {
+	t := &s.trunk
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.nextID++
+	return t.nextID, nil
 }
 
 // noteTrunkServer records the trunk server a tracker's change notice names.
@@ -279,7 +345,7 @@ func (s *Server) handleTrunk(cs *connState, c gnet.Conn, hdr codec.Header, n int
 	if errno != codec.OK {
 		return s.replyError(c, errno)
 	}
-	var b [codec.HeaderSize + 8]byte
+	var b [codec.HeaderSize + codec.TrunkInfoSize]byte
 	out := codec.Reply(0, len(reply)).Append(b[:0])
 	_, _ = c.Write(append(out, reply...))
 	return stepNext
@@ -311,6 +377,45 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 			return errnoOf(err), nil
 		}
 		return codec.OK, nil
+	case codec.CmdTrunkAllocSpace:
+		var r codec.TrunkAllocRequest
+		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) || r.FileSize < 0 ||
+			int(r.StorePathIndex) >= len(s.paths) || s.trunkServerAddr() != "" {
+			return codec.EINVAL, nil
+		}
+		s.trunk.mu.Lock()
+		slotMax := s.trunk.slotMax
+		s.trunk.mu.Unlock()
+		if slotMax > 0 && r.FileSize > slotMax {
+			return codec.EINVAL, nil
+		}
+		st, err := s.trunkStore()
+		if err != nil {
+			return codec.EIO, nil
+		}
+		info, err := st.Alloc(int(r.StorePathIndex), r.FileSize)
+		if err != nil {
+			s.log.Error("TRUNK_ALLOC_SPACE", "peer", cs.peer, "size", r.FileSize, "err", err)
+			if errors.Is(err, trunk.ErrNoTrunkSpace) {
+				return codec.EINVAL, nil
+			}
+			return errnoOf(err), nil
+		}
+		return codec.OK, info.Append(nil)
+	case codec.CmdTrunkAllocConfirm:
+		var r codec.TrunkSpaceRequest
+		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) || s.trunkServerAddr() != "" {
+			return codec.EINVAL, nil
+		}
+		st, err := s.trunkStore()
+		if err != nil {
+			return codec.EIO, nil
+		}
+		if err := st.Confirm(r.Trunk, codec.Errno(hdr.Status)); err != nil {
+			s.log.Warn("TRUNK_ALLOC_CONFIRM", "peer", cs.peer, "slot", trunk.String(r.Trunk), "err", err)
+			return errnoOf(err), nil
+		}
+		return codec.OK, nil
 	case codec.CmdTrunkFreeSpace:
 		var r codec.TrunkSpaceRequest
 		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) {
@@ -332,8 +437,8 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 		}
 		return codec.OK, nil
 	}
-	// TRUNK_ALLOC_SPACE, ALLOC_CONFIRM, SYNC_BINLOG and TRUNCATE_BINLOG_FILE
-	// need the allocating trunk server, which this storage is not yet
+	// TRUNK_SYNC_BINLOG and TRUNCATE_BINLOG_FILE: the trunk binlog is not
+	// replicated to group members yet
 	s.log.Warn("trunk command not served by this storage", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd))
 	return codec.EOPNOTSUPP, nil
 }

@@ -219,8 +219,56 @@ func TestTrunkServerCommands(t *testing.T) {
 		t.Fatalf("mark file still there: %v", err)
 	}
 	r = dialRaw(t, addr)
-	r.send(codec.CmdTrunkAllocSpace, 0, (&codec.TrunkAllocRequest{Group: []byte(testGroup), FileSize: 10}).Append(nil))
+	r.send(codec.CmdTrunkSyncBinlog, 0, []byte("1 A 0 0 0 1 0 256\n"))
 	if h, _ := r.mustRecv(); h.Status != byte(codec.EOPNOTSUPP) {
-		t.Fatalf("ALLOC_SPACE status %d", h.Status)
+		t.Fatalf("SYNC_BINLOG status %d", h.Status)
+	}
+}
+
+// As trunk server (no tracker named another), the storage allocates slots
+// for its group: TRUNK_ALLOC_SPACE creates the first container and holds
+// a piece, TRUNK_ALLOC_CONFIRM takes it, with C's trunk binlog lines.
+func TestTrunkAllocConfirm(t *testing.T) {
+	e := newEnv(t, 1)
+	addr := e.srv.Addr().String()
+	r := dialRaw(t, addr)
+	r.send(codec.CmdTrunkAllocSpace, 0, (&codec.TrunkAllocRequest{Group: []byte(testGroup), FileSize: 1000}).Append(nil))
+	h, body := r.mustRecv()
+	var got codec.TrunkInfo
+	if h.Status != 0 || got.Decode(body) != nil {
+		t.Fatalf("ALLOC_SPACE: status %d body %x", h.Status, body)
+	}
+	if got != (codec.TrunkInfo{FileID: 1, Offset: 0, SlotSize: 1000}) {
+		t.Fatalf("allocated %+v", got)
+	}
+	st, err := os.Stat(filepath.Join(e.cfg.StorePaths[0].Path, "data", "00", "00", "000001"))
+	if err != nil || st.Size() != 64<<20 {
+		t.Fatalf("container %v", err)
+	}
+	confirm := codec.TrunkSpaceRequest{Group: []byte(testGroup), Trunk: got}
+	r.send(codec.CmdTrunkAllocConfirm, 0, confirm.Append(nil))
+	if h, _ := r.mustRecv(); h.Status != 0 {
+		t.Fatalf("ALLOC_CONFIRM status %d", h.Status)
+	}
+	r.send(codec.CmdTrunkAllocConfirm, 0, confirm.Append(nil))
+	if h, _ := r.mustRecv(); h.Status != byte(codec.ENOENT) {
+		t.Fatalf("second ALLOC_CONFIRM status %d", h.Status)
+	}
+	tb, _ := os.ReadFile(filepath.Join(e.dir, "data", "trunk", "binlog"))
+	var ops []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(tb), "\n"), "\n") {
+		_, rest, _ := strings.Cut(l, " ")
+		ops = append(ops, rest)
+	}
+	want := []string{"A 0 0 0 1 0 67108864", "D 0 0 0 1 0 67108864", "A 0 0 0 1 1000 67107864",
+		"A 0 0 0 1 0 1000", "D 0 0 0 1 0 1000"}
+	if strings.Join(ops, "|") != strings.Join(want, "|") {
+		t.Fatalf("trunk binlog %q", ops)
+	}
+	// larger than a trunk file: EINVAL (closes)
+	r = dialRaw(t, addr)
+	r.send(codec.CmdTrunkAllocSpace, 0, (&codec.TrunkAllocRequest{Group: []byte(testGroup), FileSize: 100 << 20}).Append(nil))
+	if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
+		t.Fatalf("oversized ALLOC_SPACE status %d", h.Status)
 	}
 }

@@ -25,7 +25,8 @@ import (
 // ErrNoTrunkSpace is a request larger than a container can hold.
 var ErrNoTrunkSpace = errors.New("trunk: slot larger than a trunk file")
 
-// alignedSize is the slot size C allocates for size bytes (header included).
+// alignedSize is the slot size C allocates for size bytes (header
+// included). Caller holds s.mu.
 func (s *Store) alignedSize(size int32) int32 {
 	switch {
 	case size <= s.cfg.SlotMinSize:
@@ -44,12 +45,12 @@ func (s *Store) Alloc(storePath int, size int32) (codec.TrunkInfo, error) {
 	if storePath < 0 || storePath >= len(s.cfg.StorePaths) {
 		return codec.TrunkInfo{}, fmt.Errorf("trunk: store path index %d not below %d", storePath, len(s.cfg.StorePaths))
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	want := s.alignedSize(size)
 	if size <= 0 || int64(want) > s.cfg.TrunkFileSize {
 		return codec.TrunkInfo{}, fmt.Errorf("%w: %d bytes, trunk_file_size %d", ErrNoTrunkSpace, size, s.cfg.TrunkFileSize)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var node codec.TrunkInfo
 	if k, sz, ok := s.free.fit(byte(storePath), want); ok {
 		node = k.info(sz)

@@ -133,6 +133,22 @@ func (s *Store) Close() error {
 	return err
 }
 
+// SetAllocation puts the tracker's trunk parameters in force (they arrive
+// with its PARAMETER_REQ reply, possibly after the store opened).
+func (s *Store) SetAllocation(slotMin, alignment int32, trunkFileSize int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slotMin > 0 {
+		s.cfg.SlotMinSize = slotMin
+	}
+	if alignment >= 0 {
+		s.cfg.Alignment = alignment
+	}
+	if trunkFileSize > 0 {
+		s.cfg.TrunkFileSize = trunkFileSize
+	}
+}
+
 // BinlogPath is <base path>/data/trunk/binlog.
 func (s *Store) BinlogPath() string {
 	return filepath.Join(s.cfg.BasePath, "data", "trunk", "binlog")
