@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -34,6 +35,7 @@ type trunkSide struct {
 	server codec.StorageBrief // the group's trunk server; zero: none heard of
 	heard  bool
 	// the tracker's trunk parameters (PARAMETER_REQ); zero: C's defaults
+	on                          atomic.Bool // use_trunk_file (read on every upload)
 	slotMin, slotMax, alignment int32
 	fileSize                    int64
 	nextID                      int32 // the last container id handed out
@@ -89,6 +91,7 @@ func (s *Server) noteTrunkParams(p codec.Parameters) {
 	}
 	t := &s.trunk
 	t.mu.Lock()
+	t.on.Store(num("use_trunk_file") != 0)
 	t.slotMin, t.slotMax = int32(num("slot_min_size")), int32(num("slot_max_size"))
 	t.alignment, t.fileSize = int32(num("trunk_alloc_alignment_size")), num("trunk_file_size")
 	slotMin, alignment, fileSize := t.slotMin, t.alignment, t.fileSize
@@ -283,13 +286,19 @@ func (s *Server) freeTrunkSpace(st *trunk.Store, info codec.TrunkInfo) error {
 // trunkCall sends one trunk command to a peer storage and reads a reply of
 // want body bytes.
 func (s *Server) trunkCall(addr string, cmd, status byte, body []byte, want int) error {
+	_, err := s.trunkExchange(addr, cmd, status, body, want)
+	return err
+}
+
+// trunkExchange is trunkCall returning the reply body.
+func (s *Server) trunkExchange(addr string, cmd, status byte, body []byte, want int) ([]byte, error) {
 	timeout := s.cfg.NetworkTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
 	c, err := net.DialTimeout("tcp", addr, s.cfg.ConnectTimeout)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(timeout))
@@ -297,23 +306,27 @@ func (s *Server) trunkCall(addr string, cmd, status byte, body []byte, want int)
 	h.Status = status
 	pkt := h.Append(make([]byte, 0, codec.HeaderSize+len(body)))
 	if _, err := c.Write(append(pkt, body...)); err != nil {
-		return err
+		return nil, err
 	}
 	var rh [codec.HeaderSize]byte
 	if _, err := readFull(c, rh[:]); err != nil {
-		return err
+		return nil, err
 	}
 	reply, err := codec.DecodeHeader(rh[:])
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if reply.Status != 0 {
-		return fmt.Errorf("%s from %s: %w", codec.CmdName(cmd), addr, codec.Errno(reply.Status))
+		return nil, fmt.Errorf("%s from %s: %w", codec.CmdName(cmd), addr, codec.Errno(reply.Status))
 	}
 	if reply.BodyLen != int64(want) {
-		return fmt.Errorf("%s from %s: reply body %d bytes, want %d", codec.CmdName(cmd), addr, reply.BodyLen, want)
+		return nil, fmt.Errorf("%s from %s: reply body %d bytes, want %d", codec.CmdName(cmd), addr, reply.BodyLen, want)
 	}
-	return nil
+	out := make([]byte, want)
+	if _, err := readFull(c, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func readFull(c net.Conn, b []byte) (int, error) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
@@ -270,5 +271,100 @@ func TestTrunkAllocConfirm(t *testing.T) {
 	r.send(codec.CmdTrunkAllocSpace, 0, (&codec.TrunkAllocRequest{Group: []byte(testGroup), FileSize: 100 << 20}).Append(nil))
 	if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
 		t.Fatalf("oversized ALLOC_SPACE status %d", h.Status)
+	}
+}
+
+// trunkOn puts the tracker's trunk parameters in force, as a PARAMETER_REQ
+// reply from a tracker with use_trunk_file = true does.
+func trunkOn(s *Server) {
+	s.noteTrunkParams(codec.Parameters{{Key: "use_trunk_file", Value: "1"}, {Key: "slot_min_size", Value: "256"},
+		{Key: "slot_max_size", Value: "65536"}, {Key: "trunk_file_size", Value: "4194304"},
+		{Key: "trunk_alloc_alignment_size", Value: "0"}})
+}
+
+// With trunk files on, small uploads go into slots of 4 MB containers:
+// trunk IDs, served, described, deleted (the slot then serves the next
+// upload of its size), and still there after a restart; a file over
+// slot_max_size is a plain file.
+func TestTrunkUpload(t *testing.T) {
+	e := newEnv(t, 1)
+	trunkOn(e.srv)
+	ctx := context.Background()
+	type up struct {
+		id   string
+		data []byte
+	}
+	var ups []up
+	for i := range 40 {
+		data := randBytes(uint64(i), 1+i*997%20000)
+		id := e.upload(data, "bin")
+		rf, f := parseID(t, id)
+		if _, ok, err := codec.TrunkRefOf(&rf); !ok || err != nil {
+			t.Fatalf("upload %d: %s is not a trunk ID (%v)", i, id, err)
+		}
+		if f.FileSize() != int64(len(data)) {
+			t.Fatalf("size field %d", f.FileSize())
+		}
+		ups = append(ups, up{id, data})
+	}
+	for _, u := range ups {
+		if got := e.mustDownload(u.id); !bytes.Equal(got, u.data) {
+			t.Fatalf("%s differs", u.id)
+		}
+		info, err := e.cli.FileInfo(ctx, u.id)
+		if err != nil || info.Size != int64(len(u.data)) || info.CRC32 != crc32.ChecksumIEEE(u.data) {
+			t.Fatalf("info %+v %v", info, err)
+		}
+	}
+	logic := strings.TrimPrefix(ups[0].id, testGroup+"/")
+	if !e.hasBinlog('C', logic) {
+		t.Fatalf("binlog %q", e.binlog())
+	}
+	if matches, _ := filepath.Glob(filepath.Join(e.cfg.StorePaths[0].Path, "data", "*", "*", "0000*")); len(matches) != 1 {
+		t.Fatalf("containers %v", matches)
+	}
+	// a freed slot takes the next file of its size
+	victim := ups[5]
+	if err := e.cli.Delete(ctx, victim.id); err != nil {
+		t.Fatal(err)
+	}
+	again := e.upload(bytes.Repeat([]byte{'z'}, len(victim.data)), "bin")
+	vrf, _ := parseID(t, victim.id)
+	arf, _ := parseID(t, again)
+	vref, _, _ := codec.TrunkRefOf(&vrf)
+	aref, _, _ := codec.TrunkRefOf(&arf)
+	if aref.Slot != vref.Slot {
+		t.Fatalf("freed slot %+v not reused: got %+v", vref.Slot, aref.Slot)
+	}
+	if _, err := e.download(victim.id, 0, 0); !errors.Is(err, codec.ENOENT) {
+		t.Fatalf("old name on the reused slot: %v", err)
+	}
+	// over slot_max_size: a plain file
+	big := e.upload(randBytes(99, 70000), "bin")
+	if brf, _ := parseID(t, big); len(brf.Logic) != codec.NormalNameLen {
+		t.Fatalf("big file %s", big)
+	}
+	// a restart keeps every file and the free space
+	stopServer(t, e.srv)
+	s2 := startServer(t, e.cfg)
+	trunkOn(s2)
+	tr := fakeTracker(t, func() string { return s2.Addr().String() })
+	cli, err := client.New(client.Config{Trackers: []string{tr}, NetworkTimeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	e.cli = cli
+	for i, u := range ups {
+		if i == 5 {
+			continue
+		}
+		if got := e.mustDownload(u.id); !bytes.Equal(got, u.data) {
+			t.Fatalf("after restart %s differs", u.id)
+		}
+	}
+	more := e.upload([]byte("after restart"), "txt")
+	if got := e.mustDownload(more); string(got) != "after restart" {
+		t.Fatalf("%q", got)
 	}
 }

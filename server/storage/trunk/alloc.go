@@ -142,3 +142,34 @@ func (s *Store) createContainerLocked(storePath int) (codec.TrunkInfo, error) {
 		return t, nil
 	}
 }
+
+// EnsureContainer creates the container of a slot, sparse, of
+// trunk_file_size bytes, unless it exists: a storage that is not the trunk
+// server writes into the group's container ids on its own disk.
+func (s *Store) EnsureContainer(t codec.TrunkInfo) error {
+	path, err := s.ContainerPath(t)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	size := s.cfg.TrunkFileSize
+	s.mu.Unlock()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("trunk: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("trunk: create %s: %w", path, err)
+	}
+	if int64(t.Offset)+int64(t.SlotSize) > size {
+		size = int64(t.Offset) + int64(t.SlotSize)
+	}
+	err = f.Truncate(size)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
