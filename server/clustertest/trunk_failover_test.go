@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -83,9 +84,16 @@ func TestTrunkServerElectionAndFailover(t *testing.T) {
 
 	for i := range 5 {
 		data := bytes.Repeat([]byte{byte('a' + i)}, 100+i)
-		id, err := cl.Upload(ctx(t), bytes.NewReader(data), int64(len(data)), "txt")
-		if err != nil {
-			t.Fatalf("upload %d after the failover: %v", i, err)
+		// the storages hear of the new trunk server with their next beat;
+		// until then C's storages fail trunk uploads too
+		var id string
+		waitUntil(t, "upload after the failover", func() (bool, string) {
+			var err error
+			id, err = cl.Upload(ctx(t), bytes.NewReader(data), int64(len(data)), "txt")
+			return err == nil, fmt.Sprint(err)
+		})
+		if !isTrunkID(t, id) {
+			t.Fatalf("%s after the failover is not in a trunk file", id)
 		}
 		var buf bytes.Buffer
 		if _, err := cl.Download(ctx(t), id, &buf, 0, 0); err != nil || !bytes.Equal(buf.Bytes(), data) {

@@ -144,23 +144,37 @@ func (s *Server) noteTrunkServer(n *codec.ChangeNotice) {
 	s.log.Info("trunk server", "group", string(s.group), "id", string(b.ID), "ip", string(b.IP), "port", b.Port)
 }
 
+// errNoTrunkServer: the trackers say the group has no trunk server now
+// (between a trunk server's loss and the next election).
+var errNoTrunkServer = fmt.Errorf("the group has no trunk server now: %w", codec.EAGAIN)
+
 // trunkServerAddr is the address of the group's trunk server when it is
-// another storage ("" when it is this one, or when no tracker named one:
-// then this storage frees the space itself, as the only storage of a group
-// taken over from C does).
-func (s *Server) trunkServerAddr() string {
+// another storage; "" when it is this one, or when no tracker ever named
+// one (then this storage keeps the free space itself, as the only storage
+// of a group taken over from C does); errNoTrunkServer when the trackers
+// said there is none.
+func (s *Server) trunkServerAddr() (string, error) {
 	t := &s.trunk
 	t.mu.Lock()
 	b, heard := t.server, t.heard
 	t.mu.Unlock()
 	ip := string(b.IP)
-	if !heard || ip == "" {
-		return ""
+	if !heard {
+		return "", nil
+	}
+	if ip == "" {
+		return "", errNoTrunkServer
 	}
 	if int(b.Port) == s.cfg.Port && (ip == s.cfg.BindAddr || s.isMyIP(ip)) {
-		return ""
+		return "", nil
 	}
-	return net.JoinHostPort(ip, strconv.Itoa(int(b.Port)))
+	return net.JoinHostPort(ip, strconv.Itoa(int(b.Port))), nil
+}
+
+// isTrunkServer reports whether this storage keeps the group's free space.
+func (s *Server) isTrunkServer() bool {
+	addr, err := s.trunkServerAddr()
+	return addr == "" && err == nil
 }
 
 // isMyIP reports whether ip is this storage's address as the trackers see it.
@@ -275,7 +289,10 @@ func (s *Server) deleteTrunkFile(cs *connState, ref *codec.TrunkRef) {
 // freeTrunkSpace gives a slot back: into our own free space when we are
 // the trunk server, else with TRUNK_FREE_SPACE to it.
 func (s *Server) freeTrunkSpace(st *trunk.Store, info codec.TrunkInfo) error {
-	addr := s.trunkServerAddr()
+	addr, err := s.trunkServerAddr()
+	if err != nil {
+		return err
+	}
 	if addr == "" {
 		return st.Free(info)
 	}
@@ -393,7 +410,7 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 	case codec.CmdTrunkAllocSpace:
 		var r codec.TrunkAllocRequest
 		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) || r.FileSize < 0 ||
-			int(r.StorePathIndex) >= len(s.paths) || s.trunkServerAddr() != "" {
+			int(r.StorePathIndex) >= len(s.paths) || !s.isTrunkServer() {
 			return codec.EINVAL, nil
 		}
 		s.trunk.mu.Lock()
@@ -417,7 +434,7 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 		return codec.OK, info.Append(nil)
 	case codec.CmdTrunkAllocConfirm:
 		var r codec.TrunkSpaceRequest
-		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) || s.trunkServerAddr() != "" {
+		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) || !s.isTrunkServer() {
 			return codec.EINVAL, nil
 		}
 		st, err := s.trunkStore()
@@ -434,7 +451,7 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) {
 			return codec.EINVAL, nil
 		}
-		if s.trunkServerAddr() != "" {
+		if !s.isTrunkServer() {
 			return codec.EINVAL, nil // only the trunk server keeps the free space (C: EINVAL)
 		}
 		st, err := s.trunkStore()

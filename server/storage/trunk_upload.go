@@ -101,7 +101,11 @@ func (s *Server) storeInTrunk(cs *connState) codec.Errno {
 // allocTrunk takes a slot from the trunk server: ourselves, or the one the
 // trackers named.
 func (s *Server) allocTrunk(st *trunk.Store, path int, need int32) (codec.TrunkInfo, codec.Errno) {
-	addr := s.trunkServerAddr()
+	addr, err := s.trunkServerAddr()
+	if err != nil {
+		s.log.Warn("trunk alloc", "size", need, "err", err)
+		return codec.TrunkInfo{}, codec.EAGAIN
+	}
 	if addr == "" {
 		info, err := st.Alloc(path, need)
 		if err != nil {
@@ -136,8 +140,11 @@ func (s *Server) allocTrunk(st *trunk.Store, path int, need int32) (codec.TrunkI
 // confirmTrunk ends the hold on a slot: status 0 keeps it, anything else
 // gives it back.
 func (s *Server) confirmTrunk(st *trunk.Store, info codec.TrunkInfo, status codec.Errno) codec.Errno {
-	addr := s.trunkServerAddr()
-	var err error
+	addr, err := s.trunkServerAddr()
+	if err != nil {
+		s.log.Error("TRUNK_ALLOC_CONFIRM", "slot", trunk.String(info), "status", status, "err", err)
+		return codec.EIO
+	}
 	if addr == "" {
 		err = st.Confirm(info, status)
 	} else {
