@@ -88,6 +88,9 @@ func (s *Server) dispatch(cs *connState, c gnet.Conn, hdr codec.Header, n int) s
 		return s.handleSyncStream(cs, c, hdr, n)
 	case codec.CmdFetchOnePathBinlog:
 		return s.handleFetchPathBinlog(cs, c, hdr, n)
+	case codec.CmdTrunkAllocSpace, codec.CmdTrunkAllocConfirm, codec.CmdTrunkFreeSpace, codec.CmdTrunkSyncBinlog,
+		codec.CmdTrunkGetBinlogSize, codec.CmdTrunkDeleteBinlogMarks, codec.CmdTrunkTruncateBinlogFile:
+		return s.handleTrunk(cs, c, hdr, n)
 	default:
 		s.log.Warn("unknown command, closing", "peer", cs.peer, "cmd", hdr.Cmd)
 		return s.replyError(c, codec.EINVAL)

@@ -26,7 +26,7 @@ import (
 // for a file being downloaded is almost always cached.
 func (s *Server) download(cs *connState, c gnet.Conn, r *codec.DownloadRequest) step {
 	op := &cs.op
-	rf, st, err := op.path.disk.OpenReadFd(op.ref)
+	rf, st, base, err := s.openDownload(op)
 	if err != nil {
 		s.logOpError(cs, err)
 		return s.replyError(c, readErrno(err))
@@ -36,6 +36,7 @@ func (s *Server) download(cs *connState, c gnet.Conn, r *codec.DownloadRequest) 
 		_ = rf.Close()
 		return s.replyError(c, errnoOf(err))
 	}
+	off += base
 	if length <= smallReadMax {
 		bp := s.readPool.Get().(*[]byte)
 		buf := (*bp)[:codec.HeaderSize+int(length)]

@@ -13,7 +13,7 @@ import (
 func (s *Server) doFileInfo(cs *connState) {
 	op := &cs.op
 	disk := op.path.disk
-	st, err := disk.Stat(op.ref)
+	st, err := s.statFile(op)
 	if err != nil {
 		if op.flags&codec.QueryFlagSilent == 0 {
 			s.logOpError(cs, err)

@@ -15,7 +15,7 @@ import (
 func (s *Server) doSetMetadata(cs *connState) {
 	op := &cs.op
 	disk := op.path.disk
-	if _, err := disk.Stat(op.ref); err != nil {
+	if _, err := s.statFile(op); err != nil {
 		s.logOpError(cs, err)
 		cs.finishError(errnoOf(err))
 		return
@@ -79,7 +79,7 @@ func (s *Server) doSetMetadata(cs *connState) {
 func (s *Server) doGetMetadata(cs *connState) {
 	op := &cs.op
 	disk := op.path.disk
-	if _, err := disk.Stat(op.ref); err != nil {
+	if _, err := s.statFile(op); err != nil {
 		s.logOpError(cs, err)
 		cs.finishError(errnoOf(err))
 		return

@@ -351,6 +351,7 @@ func (r *reporters) fetchParams() bool {
 // applyParams puts the tracker's parameters in force.
 func (r *reporters) applyParams(p codec.Parameters) {
 	s := r.s
+	s.noteTrunkParams(p)
 	np := *s.prm()
 	flag := func(k string) (bool, bool) {
 		v, ok := p.Get(k)
@@ -661,6 +662,7 @@ func (l *link) noticeCall(c net.Conn, cmd byte, body []byte) error {
 	if err := n.Decode(reply); err != nil {
 		return fmt.Errorf("%s reply: %w", codec.CmdName(cmd), err)
 	}
+	r.s.noteTrunkServer(&n)
 	if r.s.peers.applyNotice(&n) {
 		// the list came from this tracker, the leader: its view of us
 		// is this tracker's view

@@ -169,6 +169,7 @@ type Server struct {
 	lastStats   time.Time            // last storage_stat.dat write (ticker goroutine only)
 
 	http       *httpServer // the HTTP download server (http.go); nil when off
+	trunk      trunkSide   // trunk-resident files (trunk_side.go)
 	httpListen string      // WithHTTPListenAddr
 
 	// conns are the attached connections, for the network_timeout sweep.
@@ -327,6 +328,7 @@ func (s *Server) closeDisks() {
 				s.log.Warn("close disk workers", "store_path", p.disk.Root(), "err", err)
 			}
 		}
+		s.closeTrunk()
 		if err := s.saveStats(); err != nil {
 			s.log.Warn("save counters", "err", err)
 		}

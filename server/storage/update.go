@@ -12,6 +12,14 @@ import (
 // with its own `D` binlog line, in the order C logs them.
 func (s *Server) doDelete(cs *connState) {
 	op := &cs.op
+	if ref, isTrunk, err := trunkRefOf(op); isTrunk {
+		if err != nil {
+			cs.finishError(codec.EINVAL)
+			return
+		}
+		s.deleteTrunkFile(cs, &ref)
+		return
+	}
 	disk := op.path.disk
 	st, err := disk.Lstat(op.ref)
 	if err != nil {

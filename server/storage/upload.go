@@ -84,7 +84,7 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 	}
 	if small {
 		pkt, _ := c.Peek(skip + int(op.size))
-		if s.writesOnLoop(op.size) {
+		if s.writesOnLoop(op.size) && !s.trunkWanted(op) {
 			return s.writeOnLoop(cs, c, pkt[skip:], skip+int(op.size))
 		}
 		cs.body = s.bodyPool.Get().(*[]byte)
@@ -215,6 +215,10 @@ func (s *Server) openWriter(op *pendingOp) (*diskio.FileWriter, error) {
 // writeSmallBody writes a body that arrived whole (worker thread).
 func (s *Server) writeSmallBody(cs *connState) {
 	op := &cs.op
+	if s.trunkWanted(op) {
+		s.uploadToTrunk(cs)
+		return
+	}
 	w, err := s.openWriter(op)
 	if err == nil {
 		if _, err = w.Write(op.content); err != nil {

@@ -146,6 +146,7 @@ func (s *Server) tick() time.Duration {
 	if due {
 		s.reg.checkActive()
 	}
+	s.checkTrunkServers()
 	s.sweepStalled(time.Now(), s.cfg.NetworkTimeout)
 	if statusDue {
 		// at the slot boundary, as C's task scheduled on a 300 s time base

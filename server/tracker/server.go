@@ -87,6 +87,8 @@ type Server struct {
 	// prevCheck is last_check_time of the previous run's .tracker_status.
 	prevCheck int64
 	sys       sysFiles
+	// trunkElect runs the trunk-server elections (trunk_elect.go).
+	trunkElect trunkElections
 
 	conns connCounters
 	// stalled holds the open connections for the network_timeout sweep.

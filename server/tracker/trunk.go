@@ -1,6 +1,9 @@
 package tracker
 
 import (
+	"errors"
+	"syscall"
+
 	"github.com/gofdfs/gofdfs/codec"
 )
 
@@ -31,11 +34,16 @@ func handleSetTrunkServer(s *Server, cs *connState, body, out []byte) ([]byte, c
 		if curActive {
 			return appendTrunkID(out, cur.id), codec.OK
 		}
-		// C elects one here by asking the candidates for the size of their
-		// trunk binlogs (TRUNK_GET_BINLOG_SIZE); our storages keep none
-		s.log.Warn("SET_TRUNK_SERVER without a storage id: trunk-server election is not supported",
-			"peer", cs.peer, "group", g.name)
-		return out, codec.ENOENT
+		// elect one now, as C does (it asks the candidates on the spot)
+		name := g.name
+		r.mu.Unlock()
+		got, err := s.electTrunkServer(name)
+		r.mu.Lock()
+		if err != nil {
+			s.log.Warn("SET_TRUNK_SERVER: election failed", "peer", cs.peer, "group", name, "err", err)
+			return out, electionErrno(err)
+		}
+		return appendTrunkID(out, got), codec.OK
 	}
 	if curActive {
 		if cur.id == id {
@@ -55,6 +63,20 @@ func handleSetTrunkServer(s *Server, cs *connState, body, out []byte) ([]byte, c
 	s.setTrunkServer(g, m)
 	s.log.Info("trunk server set", "peer", cs.peer, "group", g.name, "storage", m.id)
 	return appendTrunkID(out, m.id), codec.OK
+}
+
+// electionErrno is the status of a failed election: the storage's or the
+// network's errno, ENOENT without a candidate.
+func electionErrno(err error) codec.Errno {
+	var e codec.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	var se syscall.Errno
+	if errors.As(err, &se) && se > 0 && se < 256 {
+		return codec.Errno(se)
+	}
+	return codec.EIO
 }
 
 // appendTrunkID is the success reply: the id and one NUL.

@@ -1,0 +1,146 @@
+package trunk
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofdfs/gofdfs/codec"
+)
+
+// allocStore is an empty trunk server store with C's settings of the
+// testdata run (slot_min_size 256, trunk_file_size 4MB).
+func allocStore(t *testing.T) (*Store, Config) {
+	t.Helper()
+	next := int32(0)
+	cfg := Config{BasePath: t.TempDir(), StorePaths: []string{t.TempDir()}, SlotMinSize: 256,
+		TrunkFileSize: 4 << 20, Now: func() time.Time { return time.Unix(1796626377, 0) },
+		NextFileID: func() (int32, error) { next++; return next, nil },
+		PickDir:    func([]byte) (int, int) { return 0, 0 }}
+	s, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, cfg
+}
+
+func dropTimestamps(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		_, rest, _ := strings.Cut(l, " ")
+		out[i] = rest
+	}
+	return out
+}
+
+// The 120 uploads of the C run, allocated and confirmed in the same order,
+// give the slots C put in the file names and the trunk binlog C wrote,
+// line for line (timestamps aside).
+func TestAllocReplaysCUploads(t *testing.T) {
+	s, cfg := allocStore(t)
+	f, err := os.Open("testdata/c616/upload_order.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	for sc := bufio.NewScanner(f); sc.Scan(); n++ {
+		rf, err := codec.ParseRemoteFilename([]byte(sc.Text()), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, ok, err := codec.TrunkRefOf(&rf)
+		if !ok || err != nil {
+			t.Fatalf("%s: %v", sc.Text(), err)
+		}
+		got, err := s.Alloc(0, int32(ref.FileSize())+codec.TrunkSlotHeaderSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != InfoOf(0, 0, 0, &ref) {
+			t.Fatalf("upload %d: allocated %s, C put the file at %s", n, String(got), String(InfoOf(0, 0, 0, &ref)))
+		}
+		if err := s.Confirm(got, codec.OK); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 120 {
+		t.Fatalf("%d uploads", n)
+	}
+	ours, _ := os.ReadFile(s.BinlogPath())
+	theirs, _ := os.ReadFile("testdata/c616/trunk_binlog")
+	o := dropTimestamps(strings.Split(strings.TrimSuffix(string(ours), "\n"), "\n"))
+	c := dropTimestamps(strings.Split(string(theirs), "\n"))
+	if len(o) != 1+4*120 {
+		t.Fatalf("%d lines", len(o))
+	}
+	for i := range o {
+		if o[i] != c[i] {
+			t.Fatalf("line %d: ours %q, C %q", i+1, o[i], c[i])
+		}
+	}
+	st, err := os.Stat(filepath.Join(cfg.StorePaths[0], "data", "00", "00", "000001"))
+	if err != nil || st.Size() != 4<<20 {
+		t.Fatalf("container: %v", err)
+	}
+}
+
+// A piece never confirmed (the uploader crashed) is free after a restart;
+// a refused one is free at once.
+func TestAllocHoldAndRestart(t *testing.T) {
+	s, cfg := allocStore(t)
+	a, err := s.Alloc(0, 1000)
+	if a.Offset != 0 {
+		t.Fatalf("first alloc %s", String(a))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Alloc(0, 1000)
+	if err != nil || b.Offset != 1000 {
+		t.Fatalf("second alloc %s %v", String(b), err)
+	}
+	if err := s.Confirm(b, codec.ENOSPC); err != nil { // upload failed: free again
+		t.Fatal(err)
+	}
+	c, err := s.Alloc(0, 900) // best fit: b's 1000-byte slot (a is held)
+	if err != nil || c != b {
+		t.Fatalf("third alloc %s, want %s: %v", String(c), String(b), err)
+	}
+	if err := s.Confirm(c, codec.OK); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Confirm(c, codec.OK); !errors.Is(err, ErrNoFile) {
+		t.Fatalf("double confirm: %v", err)
+	}
+	if _, err := s.Alloc(0, 5<<20); !errors.Is(err, ErrNoTrunkSpace) {
+		t.Fatalf("oversized: %v", err)
+	}
+	s.Close()
+	// a was held, never confirmed: free after the restart; c stays taken
+	s2, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	free := s2.FreeSlots()
+	want := []codec.TrunkInfo{{FileID: 1, Offset: 0, SlotSize: 1000}, {FileID: 1, Offset: 2000, SlotSize: 4<<20 - 2000}}
+	if len(free) != 2 || free[0] != want[0] || free[1] != want[1] {
+		t.Fatalf("free after restart %+v", free)
+	}
+}
+
+func TestAllocAlignment(t *testing.T) {
+	s, _ := allocStore(t)
+	s.cfg.Alignment = 512
+	for _, c := range []struct{ in, want int32 }{{10, 256}, {256, 256}, {257, 512}, {1024, 1024}, {1025, 1536}} {
+		if got := s.alignedSize(c.in); got != c.want {
+			t.Errorf("aligned(%d) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}
