@@ -36,8 +36,12 @@ func TestStorageStatFile(t *testing.T) {
 			t.Errorf("no %q in\n%s", strings.TrimSpace(want), data)
 		}
 	}
-	// C's own counters we do not keep survive a restart as found
-	os.WriteFile(path, []byte(strings.Replace(string(data), "total_file_open_count=0", "total_file_open_count=16", 1)), 0o644)
+	// a counter is taken from the file, not recounted: a value the file
+	// carries (as if C had counted more opens) is where a restart goes on
+	if !strings.Contains(string(data), "total_file_open_count=3\n") {
+		t.Fatalf("3 uploads, C counts 3 file opens:\n%s", data)
+	}
+	os.WriteFile(path, []byte(strings.Replace(string(data), "total_file_open_count=3\n", "total_file_open_count=16\n", 1)), 0o644)
 
 	s2 := startServer(t, testConf(t, e.dir, 1, ""))
 	var st codec.StatBlock
@@ -45,11 +49,14 @@ func TestStorageStatFile(t *testing.T) {
 	if st.TotalUploadCount != 3 || st.SuccessUploadBytes != 60 || st.LastSourceUpdate == 0 {
 		t.Errorf("after a restart: uploads %d bytes %d last update %d", st.TotalUploadCount, st.SuccessUploadBytes, st.LastSourceUpdate)
 	}
+	if st.TotalFileOpenCount != 16 {
+		t.Errorf("after a restart: file opens %d, the file said 16", st.TotalFileOpenCount)
+	}
 	if s2.dist.count != 3 {
 		t.Errorf("subdir rotation restarted at %d files, want 3", s2.dist.count)
 	}
 	stopServer(t, s2)
 	if again, _ := os.ReadFile(path); !strings.Contains(string(again), "total_file_open_count=16\n") {
-		t.Errorf("a kept counter was lost:\n%s", again)
+		t.Errorf("a loaded counter was lost:\n%s", again)
 	}
 }
