@@ -59,8 +59,12 @@ BENCH_NET   ?= 127.0.8
 BENCH_WORK  ?=
 BENCH_MICRO ?= ./codec/ ./diskio/ ./server/storage/ ./server/tracker/ ./bench/
 BENCH_NOTE  ?=
+# Side by side with C FastDFS (FDFS_C_BIN, or a C fdfs_trackerd on PATH): auto runs it when C is
+# found (a C cluster and one of ours, alternating runs, ours/C and the targets of issue 13),
+# off skips it, only runs nothing else.
+BENCH_SBS   ?= auto
 bench: build
-	$(BIN)/fdfs_bench suite -bin $(BIN) -md BENCHMARKS.md -net $(BENCH_NET) $(if $(BENCH_WORK),-work $(BENCH_WORK)) -micro "$(BENCH_MICRO)" -provisional "$(BENCH_NOTE)"
+	$(BIN)/fdfs_bench suite -bin $(BIN) -md BENCHMARKS.md -net $(BENCH_NET) $(if $(BENCH_WORK),-work $(BENCH_WORK)) -micro "$(BENCH_MICRO)" -provisional "$(BENCH_NOTE)" -sbs $(BENCH_SBS)
 
 # The reliability suite (server/faults) at full size: kill -9, disk full,
 # vanishing store paths, malformed frames, skewed clocks, 10,000 connections and a SOAK

@@ -46,6 +46,7 @@ type SuiteReport struct {
 	Micro                                string // go test -bench output
 	Work, BigID, BigPath                 string // replaced by names in the commands shown
 	Duration                             time.Duration
+	SideBySide                           *SideBySide // C beside ours (nil: not run)
 }
 
 // standardSet is what make bench runs, in this order: each limit probe
@@ -97,11 +98,14 @@ func SuiteMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	only := fs.String("only", "", "comma-separated step names to run (default all)")
 	micro := fs.String("micro", "", "space-separated packages for go test -bench (default none)")
 	provisional := fs.String("provisional", "", "a note that marks the figures provisional (e.g. why the machine was busy)")
+	sbs := fs.String("sbs", "auto", "side by side with C FastDFS: auto (when found: FDFS_C_BIN or fdfs_trackerd on PATH), off, only (skip the standard set)")
+	sbsRounds := fs.Int("sbs-rounds", 2, "side by side: rounds of (C, ours, ours, C) per scenario")
+	sbsNet := fs.String("sbs-net", "127.0.9", "side by side: loopback /24 (C .60/.61, ours .70/.71)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	rep, err := runSuite(ctx, suiteOptions{bin: *bin, work: *work, net: *netp, only: *only, micro: *micro,
-		provisional: *provisional, log: stderr})
+		provisional: *provisional, log: stderr, sbs: *sbs, sbsRounds: *sbsRounds, sbsNet: *sbsNet})
 	if err != nil {
 		fmt.Fprintf(stderr, "fdfs_bench suite: %v\n", err)
 		return 1
@@ -112,6 +116,9 @@ func SuiteMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		prev = previousSteps(old)
 	}
 	section := rep.Markdown(prev)
+	if rep.SideBySide != nil {
+		section = strings.Replace(section, endMark, rep.SideBySide.Markdown()+endMark, 1)
+	}
 	if *md == "" {
 		fmt.Fprint(stdout, section)
 		return 0
@@ -127,6 +134,8 @@ func SuiteMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 type suiteOptions struct {
 	bin, work, net, only, micro, provisional string
 	log                                      io.Writer
+	sbs, sbsNet                              string
+	sbsRounds                                int
 }
 
 func runSuite(ctx context.Context, o suiteOptions) (*SuiteReport, error) {
@@ -153,6 +162,24 @@ func runSuite(ctx context.Context, o suiteOptions) (*SuiteReport, error) {
 	}
 	rep := &SuiteReport{Provisional: o.provisional}
 	rep.describeMachine()
+	if o.sbs != "off" {
+		if cBin := FindCBin(); cBin == "" {
+			fmt.Fprintf(o.log, "side by side: no C reference (FDFS_C_BIN, or fdfs_trackerd on PATH): skipped\n")
+			rep.SideBySide = &SideBySide{}
+		} else {
+			fmt.Fprintf(o.log, "side by side with C from %s\n", cBin)
+			sbs, err := runSideBySide(ctx, self, o.bin, cBin, work, o.sbsNet, max(o.sbsRounds, 1), o.log)
+			if err != nil {
+				fmt.Fprintf(o.log, "side by side: %v\n", err)
+				sbs = &SideBySide{Note: "the side-by-side run failed: " + err.Error()}
+			}
+			rep.SideBySide = sbs
+		}
+		if o.sbs == "only" {
+			rep.Duration = time.Since(start)
+			return rep, nil
+		}
+	}
 	fmt.Fprintf(o.log, "starting cluster in %s\n", work)
 	cl, err := StartCluster(ctx, ClusterOptions{Bin: o.bin, Dir: work, Net: o.net})
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 //
 // It uses preadv2(RWF_NOWAIT) (Linux 4.14+) and allocates nothing.
 func ReadSmall(f *os.File, off int64, buf []byte) (int, error) {
-	return readSmall(int(f.Fd()), f.Name(), off, buf)
+	return readSmall(int(f.Fd()), f.Name, off, buf)
 }
 
 // ReadFd is a file opened for reading as a plain descriptor: no os.File,
@@ -27,38 +27,48 @@ func ReadSmall(f *os.File, off int64, buf []byte) (int, error) {
 // every open. It is what an event loop answering small downloads wants;
 // File turns it into an *os.File for the rare hand-off to a worker.
 type ReadFd struct {
-	fd   int
-	path string
+	fd  int
+	sp  *StorePath
+	ref FileRef
 }
+
+// path is the file's path, for messages (allocates).
+func (r ReadFd) path() string { return r.sp.path(r.ref) }
 
 // OpenReadFd is OpenRead returning a ReadFd.
 func (sp *StorePath) OpenReadFd(ref FileRef) (ReadFd, FileStat, error) {
 	if err := sp.checkRef("open", ref); err != nil {
 		return ReadFd{fd: -1}, FileStat{}, err
 	}
-	p := sp.path(ref)
+	var cp cPath
 	var fd int
 	var err error
-	for {
-		fd, err = unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != unix.EINTR {
-			break
+	if cp.file(sp, ref) {
+		fd, err = openatC(&cp, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	} else {
+		for {
+			fd, err = unix.Open(sp.path(ref), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != unix.EINTR {
+				break
+			}
 		}
 	}
 	if err != nil {
-		return ReadFd{fd: -1}, FileStat{}, &os.PathError{Op: "open", Path: p, Err: err}
+		return ReadFd{fd: -1}, FileStat{}, &os.PathError{Op: "open", Path: sp.path(ref), Err: err}
 	}
 	var st unix.Stat_t
 	if err := fstat(fd, &st); err != nil {
 		_ = unix.Close(fd)
-		return ReadFd{fd: -1}, FileStat{}, &os.PathError{Op: "fstat", Path: p, Err: err}
+		return ReadFd{fd: -1}, FileStat{}, &os.PathError{Op: "fstat", Path: sp.path(ref), Err: err}
 	}
 	fs := fileStatOf(&st)
 	if !fs.IsRegular() {
 		_ = unix.Close(fd)
-		return ReadFd{fd: -1}, FileStat{}, &os.PathError{Op: "open", Path: p, Err: ErrNotRegular}
+		return ReadFd{fd: -1}, FileStat{}, &os.PathError{Op: "open", Path: sp.path(ref), Err: ErrNotRegular}
 	}
-	return ReadFd{fd: fd, path: p}, fs, nil
+	// The ref may view a caller's buffer: keep only what messages need
+	// when they are built, never its bytes past this call's user.
+	return ReadFd{fd: fd, sp: sp, ref: ref}, fs, nil
 }
 
 // ReadSmall is the package's ReadSmall on r.
@@ -71,9 +81,10 @@ func (r ReadFd) Close() error { return unix.Close(r.fd) }
 
 // File hands the descriptor over to an *os.File (r must not be used or
 // closed afterwards).
-func (r ReadFd) File() *os.File { return os.NewFile(uintptr(r.fd), r.path) }
+func (r ReadFd) File() *os.File { return os.NewFile(uintptr(r.fd), r.path()) }
 
-func readSmall(fd int, name string, off int64, buf []byte) (int, error) {
+// readSmall: name gives the file's name for an error (called only then).
+func readSmall(fd int, name func() string, off int64, buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {
 		iov := [1][]byte{buf[n:]}
@@ -85,7 +96,7 @@ func readSmall(fd int, name string, off int64, buf []byte) (int, error) {
 		case unix.EAGAIN, unix.EOPNOTSUPP, unix.ENOSYS:
 			return n, ErrWouldBlock
 		default:
-			return n, &os.PathError{Op: "preadv2", Path: name, Err: err}
+			return n, &os.PathError{Op: "preadv2", Path: name(), Err: err}
 		}
 		if m == 0 {
 			return n, nil // end of file

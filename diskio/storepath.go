@@ -61,6 +61,7 @@ type Options struct {
 type StorePath struct {
 	root        string // absolute and clean
 	data        string // root + "/data"
+	anonPath    string // data + "/" + anonTempName, for messages about unnamed temp files
 	realData    string // data with symlinks resolved (to read links others made)
 	subdirs     int
 	readOnly    bool
@@ -145,6 +146,7 @@ func Open(root string, opts Options) (*StorePath, error) {
 	sp := &StorePath{
 		root:      abs,
 		data:      filepath.Join(abs, "data"),
+		anonPath:  filepath.Join(abs, "data", anonTempName),
 		subdirs:   n,
 		readOnly:  opts.ReadOnly,
 		chunkSize: chunk,

@@ -74,13 +74,16 @@ type FileWriter struct {
 	setMtime  bool
 	fdClosed  bool
 	finalized bool // committed, finished or aborted
+	// lazyRef: committed as ref, path not built yet (Path builds it).
+	lazyRef bool
+	ref     FileRef
 }
 
 // CreateTemp starts a new file under a unique temp name in data/.
 func (sp *StorePath) CreateTemp(opts WriteOptions) (*FileWriter, error) {
 	var w *FileWriter
 	if fd, ok := sp.openTmpfile(); ok {
-		w = &FileWriter{sp: sp, fd: fd, anon: true, path: sp.data + "/" + anonTempName, mode: modeTemp, sync: opts.Sync}
+		w = &FileWriter{sp: sp, fd: fd, anon: true, path: sp.anonPath, mode: modeTemp, sync: opts.Sync}
 	} else {
 		f, p, err := sp.createTemp()
 		if err != nil {
@@ -263,7 +266,12 @@ func (w *FileWriter) Size() int64 { return w.size }
 // Path is the file being written: the temp file (a placeholder in data/
 // while it is unnamed), its final name once committed, or the file updated
 // in place.
-func (w *FileWriter) Path() string { return w.path }
+func (w *FileWriter) Path() string {
+	if w.lazyRef {
+		w.path, w.lazyRef = w.sp.path(w.ref), false
+	}
+	return w.path
+}
 
 // ModTime is the file's mtime as the kernel set it by the writes so far
 // (fstat while the file is open).
@@ -271,7 +279,7 @@ func (w *FileWriter) ModTime() (time.Time, error) {
 	var st unix.Stat_t
 	var err error
 	if w.fdClosed {
-		err = unix.Stat(w.path, &st)
+		err = unix.Stat(w.Path(), &st)
 	} else {
 		err = fstat(w.fd, &st)
 	}
@@ -306,6 +314,11 @@ func (w *FileWriter) commit(ref FileRef, replace bool) error {
 	}
 	if err := w.sp.checkRef("commit", ref); err != nil {
 		return err
+	}
+	if w.anon && !replace && !w.sync.AtCommit {
+		if done, err := w.commitAnonFast(ref); done {
+			return err
+		}
 	}
 	final := w.sp.path(ref)
 	if w.anon {
@@ -366,6 +379,32 @@ func (w *FileWriter) commitAnon(final string, replace bool) error {
 		return syncDir(filepath.Dir(final))
 	}
 	return nil
+}
+
+// commitAnonFast is commitAnon for the common case, allocating nothing:
+// the final path is built on the stack and linked with one linkat. done
+// is false when it could not decide (a path too long for the stack, or a
+// link refused in a way the general path handles); then nothing changed.
+func (w *FileWriter) commitAnonFast(ref FileRef) (done bool, err error) {
+	var p cPath
+	if !p.file(w.sp, ref) {
+		return false, nil
+	}
+	if err := w.completeContent(); err != nil {
+		return true, err
+	}
+	switch e := linkFdC(w.fd, &p); e {
+	case nil:
+	case unix.EEXIST:
+		return true, &os.LinkError{Op: "commit", Old: w.path, New: p.String(), Err: e}
+	default:
+		return false, nil // EPERM, ENOENT ...: the general path sorts them out
+	}
+	w.fdClosed = true
+	_ = unix.Close(w.fd)
+	w.finalized = true
+	w.lazyRef, w.ref = true, ref
+	return true, nil
 }
 
 // linkFd gives the open unnamed file fd the name path (never replacing:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"syscall"
+	"unsafe"
 
 	"github.com/panjf2000/gnet/v2"
 
@@ -33,6 +34,9 @@ type pendingOp struct {
 	slave    []byte // slave logic name
 	slaveRef diskio.FileRef
 	writer   *diskio.FileWriter
+	// wbuf is the writer of a new file (openWriter): one per connection,
+	// so an upload allocates none.
+	wbuf diskio.FileWriter
 
 	// fixed-size requests
 	flags    byte   // QUERY_FILE_INFO
@@ -149,10 +153,12 @@ func (s *Server) handleWhole(cs *connState, c gnet.Conn, hdr codec.Header, n int
 		if !s.ownGroup(r.Group) {
 			return s.replyError(c, codec.EINVAL)
 		}
-		if err := s.parseName(op, r.Name); err != nil {
+		if err := s.parseNameView(op, r.Name); err != nil {
 			return s.replyError(c, errnoOf(err))
 		}
-		return s.download(cs, c, &r)
+		st := s.download(cs, c, &r)
+		op.ref.Name = "" // a view of cs.req: not to outlive the request
+		return st
 	case codec.CmdTruncateFile:
 		var r codec.TruncateRequest
 		if err := r.Decode(body); err != nil {
@@ -226,6 +232,18 @@ func (s *Server) ownGroup(field []byte) bool { return bytes.Equal(codec.FixedByt
 // touches the disk: codec's rules (store path index in range, upper-case
 // hex dirs, a plain name) and the subdir bound of this storage.
 func (s *Server) parseName(op *pendingOp, name []byte) error {
+	if err := s.parseNameView(op, name); err != nil {
+		return err
+	}
+	op.ref.Name = string(op.rf.Name)
+	return nil
+}
+
+// parseNameView is parseName whose ref.Name is a view of name's bytes, not
+// a copy: for a download, whose name bytes (the connection's copy of the
+// request, which op.rf views as well) stay put until the file is open and
+// the ref is no longer used.
+func (s *Server) parseNameView(op *pendingOp, name []byte) error {
 	rf, err := codec.ParseRemoteFilename(name, len(s.paths))
 	if err != nil {
 		return err
@@ -236,7 +254,8 @@ func (s *Server) parseName(op *pendingOp, name []byte) error {
 	}
 	op.rf = rf
 	op.path = s.paths[rf.StorePath]
-	op.ref = diskio.FileRef{High: int(rf.High), Low: int(rf.Low), Name: string(rf.Name)}
+	op.ref = diskio.FileRef{High: int(rf.High), Low: int(rf.Low),
+		Name: unsafe.String(unsafe.SliceData(rf.Name), len(rf.Name))}
 	return nil
 }
 

@@ -214,10 +214,14 @@ func (e *env) tempFiles() []string {
 		m, _ := filepath.Glob(filepath.Join(data, ".cp*.tmp"))
 		out = append(out, m...)
 		// Unnamed (O_TMPFILE) temp files exist while a descriptor holds
-		// them: /proc shows them as data/#INODE (deleted).
+		// them: /proc shows them as data/#INODE (deleted), or
+		// data/HH/HH/#INODE for those opened in their final directory.
 		for _, fd := range fds {
 			l, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
-			if err == nil && strings.HasPrefix(l, data+"/#") && strings.HasSuffix(l, " (deleted)") {
+			if err != nil || !strings.HasPrefix(l, data+"/") || !strings.HasSuffix(l, " (deleted)") {
+				continue
+			}
+			if rel := l[len(data)+1:]; strings.HasPrefix(rel, "#") || len(rel) > 6 && rel[2] == '/' && rel[5] == '/' && rel[6] == '#' {
 				out = append(out, l)
 			}
 		}

@@ -107,6 +107,9 @@ type storePath struct {
 	index   int
 	disk    *diskio.StorePath
 	workers *diskio.WorkerGroup
+	// lastDir is data/HH/HH (HH<<8|HH) of the last new file: where the
+	// next upload's temp file is opened (tempDir).
+	lastDir atomic.Uint32
 
 	// space is refreshed at most once per spaceMaxAge by the event loops
 	// (statfs is cheap but not free); the reserve check of an upload uses

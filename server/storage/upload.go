@@ -209,7 +209,14 @@ func (s *Server) openWriter(op *pendingOp) (*diskio.FileWriter, error) {
 			return nil, err
 		}
 	}
-	return op.path.disk.CreateTemp(wo)
+	dir := op.path.tempDir()
+	if op.cmd == codec.CmdUploadSlaveFile {
+		dir = op.slaveRef
+	}
+	if err := op.path.disk.CreateTempIn(&op.wbuf, dir, wo); err != nil {
+		return nil, err
+	}
+	return &op.wbuf, nil
 }
 
 // writeSmallBody writes a body that arrived whole (worker thread).
@@ -381,12 +388,13 @@ func (s *Server) commitNewName(cs *connState, w *diskio.FileWriter, high, low in
 			_ = w.Abort()
 			return name, codec.EINVAL
 		}
-		name, _ = s.makeName(op.nameBuf, op.path, high, low, s.source(cs.local), mtime,
+		name = s.makeNameView(op.nameBuf, op.path, high, low, s.source(cs.local), mtime,
 			w.Size(), w.CRC32(), appender, e7)
 		op.nameBuf = name.logic
 		high, low = name.ref.High, name.ref.Low
 		err = w.Commit(name.ref)
 		if err == nil {
+			op.path.noteDir(name.ref)
 			return name, codec.OK
 		}
 		if !errExists(err) {

@@ -1,0 +1,387 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The side-by-side part of make bench: a C FastDFS cluster and ours (a
+// tracker and one storage each, the conf shape of
+// /work/shared/tools/side-by-side.sh), driven by this fdfs_bench in
+// alternating runs (C, ours, ours, C), with each daemon's CPU per
+// operation read from /proc. CPU per operation is the fair figure on a
+// small box where the load generator shares the cores with the servers.
+
+// FindCBin is the directory of the C reference daemons: $FDFS_C_BIN, else
+// where fdfs_trackerd is on PATH, provided that one is not a Go binary
+// (ours, installed). "" when there is none.
+func FindCBin() string {
+	isC := func(dir string) bool {
+		p := filepath.Join(dir, "fdfs_trackerd")
+		if _, err := os.Stat(filepath.Join(dir, "fdfs_storaged")); err != nil {
+			return false
+		}
+		_, err := buildinfo.ReadFile(p)
+		return err != nil // not a Go binary
+	}
+	if d := os.Getenv("FDFS_C_BIN"); d != "" {
+		if isC(d) {
+			return d
+		}
+		return ""
+	}
+	p, err := exec.LookPath("fdfs_trackerd")
+	if err != nil {
+		return ""
+	}
+	if d := filepath.Dir(p); isC(d) {
+		return d
+	}
+	return ""
+}
+
+// sbsCluster is one side: a tracker and a storage started as daemons.
+type sbsCluster struct {
+	name               string
+	bin, dir           string
+	clientConf         string
+	trackerPid, stgPid int
+}
+
+func writeLines(path string, lines ...string) error {
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+}
+
+func startSBS(ctx context.Context, name, bin, dir, tip, sip string) (*sbsCluster, error) {
+	c := &sbsCluster{name: name, bin: bin, dir: dir}
+	td, sd := filepath.Join(dir, "t"), filepath.Join(dir, "s")
+	for _, d := range []string{td, sd} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	tconf, sconf := filepath.Join(td, "tracker.conf"), filepath.Join(sd, "storage.conf")
+	if err := writeLines(tconf, "bind_addr = "+tip, "port = 22122", "base_path = "+td, "store_lookup = 0",
+		"store_server = 0", "reserved_storage_space = 1%", "max_connections = 10240", "log_level = warn"); err != nil {
+		return nil, err
+	}
+	if err := writeLines(sconf, "group_name = group1", "bind_addr = "+sip, "client_bind = true", "port = 23000",
+		"base_path = "+sd, "store_path_count = 1", "store_path0 = "+sd, "tracker_server = "+tip+":22122",
+		"heart_beat_interval = 2", "max_connections = 10240", "thread_stack_size = 512KB",
+		"sync_binlog_buff_interval = 1", "log_level = warn"); err != nil {
+		return nil, err
+	}
+	c.clientConf = filepath.Join(dir, "client.conf")
+	if err := writeLines(c.clientConf, "base_path = "+dir, "tracker_server = "+tip+":22122", "network_timeout = 60"); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.trackerPid, err = startSBSDaemon(ctx, filepath.Join(bin, "fdfs_trackerd"), tconf, filepath.Join(td, "data", "fdfs_trackerd.pid")); err != nil {
+		return nil, fmt.Errorf("%s tracker: %w", name, err)
+	}
+	if c.stgPid, err = startSBSDaemon(ctx, filepath.Join(bin, "fdfs_storaged"), sconf, filepath.Join(sd, "data", "fdfs_storaged.pid")); err != nil {
+		c.stop()
+		return nil, fmt.Errorf("%s storage: %w", name, err)
+	}
+	return c, nil
+}
+
+// startSBSDaemon runs `prog conf start` (both ours and C's go to the
+// background) and returns the pid from the pid file.
+func startSBSDaemon(ctx context.Context, prog, conf, pidFile string) (int, error) {
+	cmd := exec.CommandContext(ctx, prog, conf, "start")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("%s: %v %s", prog, err, bytes.TrimSpace(out))
+	}
+	for range 100 {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+				if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+					return pid, nil
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("%s: no live pid in %s", prog, pidFile)
+}
+
+func (c *sbsCluster) stop() {
+	for _, pid := range []int{c.stgPid, c.trackerPid} {
+		if p, err := os.FindProcess(pid); pid > 0 && err == nil {
+			_ = p.Signal(syscall.SIGTERM)
+		}
+	}
+	for range 100 {
+		alive := false
+		for _, pid := range []int{c.stgPid, c.trackerPid} {
+			if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); pid > 0 && err == nil {
+				alive = true
+			}
+		}
+		if !alive {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitUpload waits until an upload through the tracker works (the storage
+// is ACTIVE).
+func (c *sbsCluster) waitUpload(ctx context.Context, self string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := exec.CommandContext(ctx, self, "-conf", c.clientConf, "-op", "upload", "-count", "1",
+			"-warmup", "0s", "-json", "-quiet").Output()
+		if err == nil {
+			if r, perr := ParseResult(string(out)); perr == nil && r.Errors == 0 && r.Ops == 1 {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s cluster: no upload works after 60s", c.name)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// SBSRun is one timed run of one side.
+type SBSRun struct {
+	Side       string  `json:"side"`
+	OpsPerSec  float64 `json:"ops_per_sec"`
+	Ops        int64   `json:"ops"`
+	TrackerUs  float64 `json:"tracker_us_per_op"`
+	StorageUs  float64 `json:"storage_us_per_op"`
+	Errors     int64   `json:"errors"`
+	StorageRSS float64 `json:"storage_peak_rss_mib"`
+}
+
+// SBSFigure is one scenario measured on both sides.
+type SBSFigure struct {
+	Name string   `json:"name"`
+	Args []string `json:"args"`
+	Runs []SBSRun `json:"runs"`
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// of is the median of f over the runs of side.
+func (f *SBSFigure) of(side string, fn func(SBSRun) float64) float64 {
+	var v []float64
+	for _, r := range f.Runs {
+		if r.Side == side {
+			v = append(v, fn(r))
+		}
+	}
+	return median(v)
+}
+
+// sbsScenarios: the 4 KiB figures of issue 13. "upload-after-delete" keeps
+// fdfs_bench's default cleanup: every run after the first uploads right
+// after the previous run deleted its files.
+func sbsScenarios() []SBSFigure {
+	small := func(op string, extra ...string) []string {
+		return append([]string{"-op", op, "-size", "4096", "-concurrency", "16", "-count", "1000000",
+			"-duration", "4s", "-warmup", "500ms"}, extra...)
+	}
+	return []SBSFigure{
+		{Name: "upload-4K-c16", Args: small("upload", "-cleanup=false")},
+		{Name: "download-4K-c16", Args: small("download", "-cleanup=false")},
+		{Name: "query-c16", Args: small("query")},
+		{Name: "upload-after-delete-4K-c16", Args: small("upload")},
+	}
+}
+
+// runSBS runs one side once.
+func runSBS(ctx context.Context, self string, c *sbsCluster, args []string) (SBSRun, error) {
+	r := SBSRun{Side: c.name}
+	_ = resetPeakRSS(c.stgPid)
+	t0, _ := procCPU(c.trackerPid)
+	s0, _ := procCPU(c.stgPid)
+	out, err := exec.CommandContext(ctx, self, append(append([]string{"-conf", c.clientConf}, args...), "-json", "-quiet")...).Output()
+	t1, _ := procCPU(c.trackerPid)
+	s1, _ := procCPU(c.stgPid)
+	res, perr := ParseResult(string(out))
+	var ee *exec.ExitError
+	if perr != nil || (err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 3)) {
+		return r, fmt.Errorf("%s %v: %v %v", c.name, args, err, perr)
+	}
+	r.OpsPerSec, r.Ops, r.Errors = res.OpsPerSec, res.Ops, res.Errors
+	if res.Ops > 0 {
+		r.TrackerUs = (t1 - t0) * 1e6 / float64(res.Ops)
+		r.StorageUs = (s1 - s0) * 1e6 / float64(res.Ops)
+	}
+	if kib, err := procStatusKiB(c.stgPid, "VmHWM"); err == nil {
+		r.StorageRSS = float64(kib) / 1024
+	}
+	return r, nil
+}
+
+// SideBySide is the side-by-side report.
+type SideBySide struct {
+	CBin    string
+	Rounds  int
+	Figures []SBSFigure
+	Note    string // why there is none
+}
+
+// runSideBySide starts both clusters under work and runs every scenario
+// rounds times in the order C, ours, ours, C.
+func runSideBySide(ctx context.Context, self, oursBin, cBin, work, net string, rounds int, log io.Writer) (*SideBySide, error) {
+	sbs := &SideBySide{CBin: cBin, Rounds: rounds}
+	oursBin, _ = filepath.Abs(oursBin)
+	cc, err := startSBS(ctx, "C", cBin, filepath.Join(work, "sbs-c"), net+".60", net+".61")
+	if err != nil {
+		return nil, err
+	}
+	defer cc.stop()
+	oc, err := startSBS(ctx, "ours", oursBin, filepath.Join(work, "sbs-ours"), net+".70", net+".71")
+	if err != nil {
+		return nil, err
+	}
+	defer oc.stop()
+	for _, c := range []*sbsCluster{cc, oc} {
+		if err := c.waitUpload(ctx, self); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range sbsScenarios() {
+		for range rounds {
+			for _, c := range []*sbsCluster{cc, oc, oc, cc} {
+				r, err := runSBS(ctx, self, c, f.Args)
+				if err != nil {
+					fmt.Fprintf(log, "side-by-side %s: %v\n", f.Name, err)
+					continue
+				}
+				fmt.Fprintf(log, "%-28s %-4s %9.0f ops/s  tracker %6.1f us/op  storage %6.1f us/op\n",
+					f.Name, r.Side, r.OpsPerSec, r.TrackerUs, r.StorageUs)
+				f.Runs = append(f.Runs, r)
+			}
+		}
+		sbs.Figures = append(sbs.Figures, f)
+	}
+	return sbs, nil
+}
+
+// sbsTarget is one target of issue 13.
+type sbsTarget struct {
+	what   string
+	figure string
+	metric string // "storage", "tracker", "ops"
+	le     bool   // ours/C must be <= limit (else >=)
+	limit  float64
+}
+
+var sbsTargets = []sbsTarget{
+	{"storage CPU per 4 KiB upload", "upload-4K-c16", "storage", true, 0.5},
+	{"storage CPU per 4 KiB download", "download-4K-c16", "storage", true, 0.5},
+	{"tracker CPU per QUERY_STORE (upload)", "upload-4K-c16", "tracker", true, 0.8},
+	{"tracker CPU per QUERY_FETCH (download)", "download-4K-c16", "tracker", true, 0.8},
+	{"tracker CPU per query (query only)", "query-c16", "tracker", true, 0.8},
+	{"uploads/s right after a delete wave", "upload-after-delete-4K-c16", "ops", false, 1.0},
+}
+
+func metricOf(m string) func(SBSRun) float64 {
+	switch m {
+	case "storage":
+		return func(r SBSRun) float64 { return r.StorageUs }
+	case "tracker":
+		return func(r SBSRun) float64 { return r.TrackerUs }
+	}
+	return func(r SBSRun) float64 { return r.OpsPerSec }
+}
+
+// Markdown renders the side-by-side and targets tables.
+func (s *SideBySide) Markdown() string {
+	var b strings.Builder
+	b.WriteString("### Side by side with C FastDFS\n\n")
+	if s == nil || len(s.Figures) == 0 {
+		note := "no C reference found (FDFS_C_BIN or fdfs_trackerd on PATH): only our own figures and the probes above"
+		if s != nil && s.Note != "" {
+			note = s.Note
+		}
+		b.WriteString(note + ".\n\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "C daemons from `%s`, a tracker and one storage each, same conf; every scenario %d x (C, ours, ours, C),"+
+		" medians of the runs; CPU is utime+stime from /proc per operation.\n\n", s.CBin, s.Rounds)
+	b.WriteString("| scenario | figure | C | ours | ours/C |\n|---|---|--:|--:|--:|\n")
+	for i := range s.Figures {
+		f := &s.Figures[i]
+		for _, m := range []struct{ label, metric, format string }{
+			{"ops/s", "ops", "%.0f"}, {"storage us/op", "storage", "%.1f"}, {"tracker us/op", "tracker", "%.1f"}} {
+			cv, ov := f.of("C", metricOf(m.metric)), f.of("ours", metricOf(m.metric))
+			ratio := "-"
+			if cv >= 1 { // a daemon idle in the scenario (the storage in query-c16) has no ratio
+				ratio = fmt.Sprintf("%.2f", ov/cv)
+			}
+			fmt.Fprintf(&b, "| %s | %s | "+m.format+" | "+m.format+" | %s |\n", f.Name, m.label, cv, ov, ratio)
+		}
+		cr, or := f.of("C", func(r SBSRun) float64 { return r.StorageRSS }), f.of("ours", func(r SBSRun) float64 { return r.StorageRSS })
+		fmt.Fprintf(&b, "| %s | storage peak RSS MiB | %.1f | %.1f | %.2f |\n", f.Name, cr, or, or/max(cr, 1e-9))
+	}
+	b.WriteString("\n| target | ours/C | limit | met |\n|---|--:|--:|---|\n")
+	for _, t := range s.targets() {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t[0], t[1], t[2], t[3])
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func (s *SideBySide) targets() [][4]string {
+	var out [][4]string
+	for _, t := range sbsTargets {
+		var f *SBSFigure
+		for i := range s.Figures {
+			if s.Figures[i].Name == t.figure {
+				f = &s.Figures[i]
+			}
+		}
+		op, lim := ">=", t.limit
+		if t.le {
+			op = "<="
+		}
+		if f == nil {
+			out = append(out, [4]string{t.what, "-", fmt.Sprintf("%s %.2f", op, lim), "not measured"})
+			continue
+		}
+		cv, ov := f.of("C", metricOf(t.metric)), f.of("ours", metricOf(t.metric))
+		if cv <= 0 {
+			out = append(out, [4]string{t.what, "-", fmt.Sprintf("%s %.2f", op, lim), "not measured"})
+			continue
+		}
+		r := ov / cv
+		met := r >= lim
+		if t.le {
+			met = r <= lim
+		}
+		verdict := "no"
+		if met {
+			verdict = "yes"
+		}
+		out = append(out, [4]string{t.what, fmt.Sprintf("%.2f", r), fmt.Sprintf("%s %.2f", op, lim), verdict})
+	}
+	return out
+}
