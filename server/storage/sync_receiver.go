@@ -254,8 +254,9 @@ func (s *Server) openSyncWriter(op *pendingOp, wo diskio.WriteOptions) (*diskio.
 				return nil, codec.EEXIST
 			}
 		}
-		w, err := disk.CreateTemp(wo)
-		if err != nil {
+		// in the file's own directory, as uploads: see diskio.CreateTempIn
+		w := &op.wbuf
+		if err := disk.CreateTempIn(w, op.ref, wo); err != nil {
 			return nil, err
 		}
 		w.SetModTime(time.Unix(op.syncTS, 0))
@@ -306,8 +307,8 @@ func (s *Server) sinkRefusedSync(op *pendingOp, refusal error) (*diskio.FileWrit
 	if errno != codec.EEXIST && errno != codec.ENOENT {
 		return nil, refusal
 	}
-	w, err := op.path.disk.CreateTemp(diskio.WriteOptions{})
-	if err != nil {
+	w := &op.wbuf
+	if err := op.path.disk.CreateTempIn(w, op.ref, diskio.WriteOptions{}); err != nil {
 		return nil, refusal
 	}
 	op.refused = errno
