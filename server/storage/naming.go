@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,23 +105,9 @@ type newName struct {
 // part, CRC32, and EXT7 from ext. high/low < 0 asks the distributor.
 func (s *Server) makeName(dst []byte, p *storePath, high, low int, src uint32, mtime time.Time,
 	size int64, crc uint32, appender bool, ext7 []byte) (newName, error) {
-	r := random23()
-	fn := codec.FileName{StorePath: p.index}
-	fn.Fields = codec.NameFields{Source: src, Timestamp: uint32(mtime.Unix()), CRC32: crc}
-	if appender {
-		fn.Fields.SizeField = codec.AppenderSizeField(r)
-	} else {
-		fn.Fields.SizeField = codec.NormalSizeField(size, r)
-	}
-	copy(fn.Ext7[:], ext7)
-	if high < 0 {
-		var b64 [codec.B64PartLen]byte
-		high, low = s.dist.next(fn.Fields.AppendB64(b64[:0]))
-	}
-	fn.High, fn.Low = byte(high), byte(low)
-	logic := fn.Append(dst[:0])
-	ref := diskio.FileRef{High: high, Low: low, Name: string(logic[codec.LogicPathLen:])}
-	return newName{logic: logic, ref: ref}, nil
+	n := s.makeNameView(dst, p, high, low, src, mtime, size, crc, appender, ext7)
+	n.ref.Name = strings.Clone(n.ref.Name) // its own copy: dst may be reused before ref is
+	return n, nil
 }
 
 // makeExt7 returns a new EXT7 for ext (random digits each call).
