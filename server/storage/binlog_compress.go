@@ -69,48 +69,42 @@ func exists(path string) bool {
 // compressBinlogFile gzips binlog file n of dir: nothing to do when the
 // .gz is there already, os.ErrNotExist when the file is not.
 func compressBinlogFile(dir string, n int) error {
-	return withSyncDirLock(dir, func() error {
-		plain := filepath.Join(dir, BinlogFileName(n))
-		gz := filepath.Join(dir, binlogGzName(n))
-		if exists(gz) {
-			return nil
-		}
-		if !exists(plain) {
-			return os.ErrNotExist
-		}
-		flag := filepath.Join(dir, binlogFlagName(n))
-		if err := os.WriteFile(flag, []byte("zip"), 0o644); err != nil {
-			return err
-		}
-		defer os.Remove(flag)
-		if err := gzipFile(plain, gz); err != nil {
-			return fmt.Errorf("compress %s: %w", plain, err)
-		}
-		return os.Remove(plain)
-	})
+	return convertBinlogFile(dir, n, true)
 }
 
 // uncompressBinlogFile restores binlog file n from its .gz: nothing to do
 // when the plain file is there, os.ErrNotExist when neither is.
 func uncompressBinlogFile(dir string, n int) error {
+	return convertBinlogFile(dir, n, false)
+}
+
+// convertBinlogFile turns binlog file n from one form into the other (zip:
+// plain to .gz, else back), under C's in-progress flag file ("zip" or
+// "unzip") and the sync directory's lock; the source goes only once the
+// target is whole.
+func convertBinlogFile(dir string, n int, zip bool) error {
 	return withSyncDirLock(dir, func() error {
-		plain := filepath.Join(dir, BinlogFileName(n))
-		gz := filepath.Join(dir, binlogGzName(n))
-		if exists(plain) {
+		from, to := filepath.Join(dir, BinlogFileName(n)), filepath.Join(dir, binlogGzName(n))
+		flagText, convert, what := "zip", gzipFile, "compress"
+		if !zip {
+			from, to = to, from
+			flagText, convert, what = "unzip", gunzipFile, "uncompress"
+		}
+		if exists(to) {
 			return nil
 		}
-		if !exists(gz) {
+		if !exists(from) {
 			return os.ErrNotExist
 		}
 		flag := filepath.Join(dir, binlogFlagName(n))
-		if err := os.WriteFile(flag, []byte("unzip"), 0o644); err != nil {
+		if err := os.WriteFile(flag, []byte(flagText), 0o644); err != nil {
 			return err
 		}
 		defer os.Remove(flag)
-		if err := gunzipFile(gz, plain); err != nil {
-			return fmt.Errorf("uncompress %s: %w", gz, err)
+		if err := convert(from, to); err != nil {
+			return fmt.Errorf("%s %s: %w", what, from, err)
 		}
-		return os.Remove(gz)
+		return os.Remove(from)
 	})
 }
 
