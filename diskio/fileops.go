@@ -99,6 +99,7 @@ func (sp *StorePath) Truncate(ref FileRef, size int64) error {
 	if err != nil {
 		return err
 	}
+	defer sp.forget(ref) // after the close: runs last
 	defer w.f.Close()
 	if w.size == size {
 		return nil
@@ -116,6 +117,7 @@ func (sp *StorePath) Remove(ref FileRef) error {
 		return err
 	}
 	p := sp.path(ref)
+	defer sp.forget(ref)
 	for {
 		err := unix.Unlink(p)
 		if err == unix.EINTR {
@@ -137,6 +139,8 @@ func (sp *StorePath) Rename(from, to FileRef) error {
 	if err := sp.checkRef("rename", to); err != nil {
 		return err
 	}
+	defer sp.forget(from)
+	defer sp.forget(to)
 	if err := renameNoReplace(sp.path(from), sp.path(to)); err != nil {
 		return &os.LinkError{Op: "rename", Old: sp.path(from), New: sp.path(to), Err: err}
 	}
@@ -153,6 +157,7 @@ func (sp *StorePath) Symlink(target, link FileRef) error {
 	if err := sp.checkRef("symlink", link); err != nil {
 		return err
 	}
+	defer sp.forget(link)
 	if err := os.Symlink(sp.path(target), sp.path(link)); err != nil {
 		return err
 	}
@@ -223,6 +228,7 @@ func (sp *StorePath) WriteFileAtomic(ref FileRef, data []byte, durable bool) err
 	if err := sp.checkRef("write", ref); err != nil {
 		return err
 	}
+	defer sp.forget(ref)
 	return sp.writeAtomic(sp.path(ref), data, durable)
 }
 
@@ -233,6 +239,7 @@ func (sp *StorePath) SetModTime(ref FileRef, t time.Time) error {
 		return err
 	}
 	p := sp.path(ref)
+	defer sp.forget(ref)
 	ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, unix.NsecToTimespec(t.UnixNano())}
 	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return &os.PathError{Op: "set mtime", Path: p, Err: err}

@@ -54,10 +54,14 @@ type Options struct {
 	// ChunkSize is the buffer size for on-demand CRC reads; 0 means
 	// DefaultChunkSize.
 	ChunkSize int
+	// OpenFiles bounds the read descriptors kept open for repeated
+	// downloads (see openRecheck); 0 means DefaultOpenFiles, < 0 none.
+	OpenFiles int
 }
 
 // StorePath is one store_pathN: its root, data/ and the data/HH/HH tree.
-// It is safe for concurrent use; it holds no open descriptors.
+// It is safe for concurrent use. It holds open up to Options.OpenFiles read
+// descriptors of recently downloaded files (CloseOpenFiles closes them).
 type StorePath struct {
 	root        string // absolute and clean
 	data        string // root + "/data"
@@ -70,6 +74,7 @@ type StorePath struct {
 	tempSeq     atomic.Uint64
 	noTmpfile   atomic.Bool // the file system refused O_TMPFILE: named temp files only
 	chunks      sync.Pool   // *[]byte of chunkSize, for CRC reads
+	open        *openCache  // nil when Options.OpenFiles < 0
 }
 
 // FileRef names a file of a store path: data/HH/HH/Name, HH being High and
@@ -153,6 +158,12 @@ func Open(root string, opts Options) (*StorePath, error) {
 	}
 	// Seeding the temp sequence with the clock keeps a restarted process
 	// from walking through the names its predecessor may have left behind.
+	switch {
+	case opts.OpenFiles == 0:
+		sp.open = newOpenCache(DefaultOpenFiles)
+	case opts.OpenFiles > 0:
+		sp.open = newOpenCache(opts.OpenFiles)
+	}
 	sp.tempSeq.Store(uint64(time.Now().UnixNano()))
 	sp.chunks.New = func() any { b := make([]byte, sp.chunkSize); return &b }
 	if fi, err := os.Stat(abs); err != nil {

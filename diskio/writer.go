@@ -77,6 +77,9 @@ type FileWriter struct {
 	// lazyRef: committed as ref, path not built yet (Path builds it).
 	lazyRef bool
 	ref     FileRef
+	// placeRef is the file an in-place writer changes: dropped from the
+	// open-file cache when the writer opens and again when it ends.
+	placeRef FileRef
 }
 
 // CreateTemp starts a new file under a unique temp name in data/.
@@ -188,7 +191,8 @@ func (sp *StorePath) openInPlace(op string, ref FileRef, sync SyncPolicy) (*File
 		f.Close()
 		return nil, &os.PathError{Op: op, Path: p, Err: ErrNotRegular}
 	}
-	return &FileWriter{sp: sp, f: f, fd: fd, path: p, size: st.Size, sync: sync}, nil
+	sp.forget(ref)
+	return &FileWriter{sp: sp, f: f, fd: fd, path: p, size: st.Size, sync: sync, placeRef: ref}, nil
 }
 
 // preallocate reserves [off, off+n) without changing the file size
@@ -315,6 +319,7 @@ func (w *FileWriter) commit(ref FileRef, replace bool) error {
 	if err := w.sp.checkRef("commit", ref); err != nil {
 		return err
 	}
+	defer w.sp.forget(ref)
 	if w.anon && !replace && !w.sync.AtCommit {
 		if done, err := w.commitAnonFast(ref); done {
 			return err
@@ -448,6 +453,7 @@ func (w *FileWriter) Finish() error {
 	}
 	err := w.closeFile()
 	w.finalized = true
+	w.sp.forget(w.placeRef)
 	return err
 }
 
@@ -526,6 +532,9 @@ func (w *FileWriter) Abort() error {
 		if !w.fdClosed {
 			w.f.Close()
 		}
+	}
+	if w.mode != modeTemp {
+		w.sp.forget(w.placeRef)
 	}
 	w.fdClosed = true
 	return err
