@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/diskio"
 )
 
 // C's disk recovery (cluster.md §7.5), the receiving side: a store path
@@ -664,6 +665,11 @@ func (r *reporters) recoverFile(cl *client.Client, src string, rec *codec.Binlog
 	}
 	ts := time.Unix(rec.Timestamp, 0)
 	_ = os.Chtimes(local, ts, ts)
+	// renamed in place behind StorePath's back: drop a cached descriptor of
+	// the old file, or downloads could serve it until its age bound
+	if ref, err := diskio.ParseFileRef(string(rf.TrueName)); err == nil {
+		r.s.paths[rf.StorePath].disk.Forget(ref)
+	}
 	return nil
 }
 

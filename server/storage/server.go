@@ -330,6 +330,7 @@ func (s *Server) closeDisks() {
 			if err := p.workers.Close(); err != nil {
 				s.log.Warn("close disk workers", "store_path", p.disk.Root(), "err", err)
 			}
+			p.disk.CloseOpenFiles() // the download cache's descriptors
 		}
 		s.closeTrunk()
 		if err := s.saveStats(); err != nil {
