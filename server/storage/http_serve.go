@@ -26,6 +26,9 @@ func (hs *httpServer) handle(hc *httpConn, c gnet.Conn) step {
 	if string(r.Path) == "/status" {
 		return hs.respondStatus(hc, c)
 	}
+	if hs.metrics != nil && string(r.Path) == "/metrics" {
+		return hs.respondMetrics(hc, c)
+	}
 	group, remote, ok := httpd.FilePath(r.Path, hs.cfg.URLHaveGroupName)
 	if !ok {
 		return hs.respondSimple(hc, c, 404, "")
