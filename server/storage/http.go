@@ -13,6 +13,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/server/httpd"
@@ -44,7 +45,10 @@ type httpServer struct {
 	failType string
 
 	access *accessLog // nil when http.access_log is off
-	stats  httpStats
+	// metrics is what GET /metrics answers: the storage's registry when
+	// metrics_port is set (metrics on); nil: /metrics is a file path.
+	metrics *prometheus.Registry
+	stats   httpStats
 
 	conns    sync.Map // *httpConn -> struct{}, for the keep-alive sweep
 	seq      atomic.Uint64
@@ -122,6 +126,9 @@ func (s *Server) newHTTP() error {
 			return fmt.Errorf("storage: http.access_log_filename: %w", err)
 		}
 		hs.access = al
+	}
+	if mc, err := conf.MetricsOf(s.cfg.Origin, s.cfg.BindAddr); err == nil && mc.Port != 0 {
+		hs.metrics = s.MetricsRegistry()
 	}
 	hs.readPool.New = func() any { b := make([]byte, 0, 1024+smallReadMax); return &b }
 	hs.handler = &httpHandler{hs: hs}

@@ -159,6 +159,7 @@ func (hs *httpServer) answered(hc *httpConn, status int, body int64) {
 		st.byClass[k].Add(1)
 	}
 	st.bodyBytes.Add(body)
+	hs.s.stats.CountHTTPStatus(status) // /metrics' gofdfs_storage_http_requests_total
 	if hs.access != nil {
 		hs.access.write(hc.peerIP, hc.started, &hc.r, status, body)
 	}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/gofdfs/gofdfs/server/httpd"
 )
@@ -128,6 +130,29 @@ func (hs *httpServer) respondStatus(hc *httpConn, c gnet.Conn) step {
 	}
 	_, _ = c.Write(hc.head)
 	hs.answered(hc, 200, int64(len(body)))
+	return stepNext
+}
+
+// respondMetrics serves /metrics (metrics on): the Prometheus text
+// exposition of the storage's registry, the same as on metrics_port.
+// Scrapes are rare; gathering runs on the loop like /status.
+func (hs *httpServer) respondMetrics(hc *httpConn, c gnet.Conn) step {
+	var body bytes.Buffer
+	if err := WriteMetrics(&body, hs.metrics); err != nil {
+		hs.s.log.Warn("http: /metrics", "peer", hc.peerIP, "err", err)
+		if body.Len() == 0 {
+			return hs.respondSimple(hc, c, 500, "")
+		}
+	}
+	hd := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()),
+		ContentType: string(expfmt.NewFormat(expfmt.TypeTextPlain)), ContentLength: int64(body.Len()),
+		KeepAlive: hc.keepAlive}
+	hc.head = hd.Append(hc.head[:0])
+	if !hc.r.IsHead() {
+		hc.head = append(hc.head, body.Bytes()...)
+	}
+	_, _ = c.Write(hc.head)
+	hs.answered(hc, 200, int64(body.Len()))
 	return stepNext
 }
 

@@ -26,6 +26,9 @@ func (hs *httpServer) handle(hc *httpConn, c gnet.Conn) step {
 	if string(r.Path) == "/status" {
 		return hs.respondStatus(hc, c)
 	}
+	if hs.metrics != nil && string(r.Path) == "/metrics" {
+		return hs.respondMetrics(hc, c)
+	}
 	group, remote, ok := httpd.FilePath(r.Path, hs.cfg.URLHaveGroupName)
 	if !ok {
 		return hs.respondSimple(hc, c, 404, "")
@@ -46,7 +49,10 @@ func (hs *httpServer) handle(hc *httpConn, c gnet.Conn) step {
 		s.log.Debug("http: bad file name", "peer", hc.peerIP, "path", string(r.Path), "err", err)
 		return hs.respondSimple(hc, c, 400, "")
 	}
-	f, st, err := op.path.disk.OpenRead(op.ref)
+	// A plain descriptor, no *os.File: its poller registration (fcntls, a
+	// failing epoll_ctl, allocations) would be paid on every small answer;
+	// a worker send turns it into a File.
+	f, st, err := op.path.disk.OpenReadFd(op.ref)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return hs.notHere(hc, c, s.group, remote, true)
@@ -177,7 +183,7 @@ func (hs *httpServer) plan(hc *httpConn, size, lastMod int64, etag []byte, conte
 // serveFile answers from an open local file: HEAD, 304 and 416 with the
 // head alone, bodies up to smallReadMax from the page cache right here,
 // anything else by sendfile on the store path's worker.
-func (hs *httpServer) serveFile(hc *httpConn, c gnet.Conn, f *os.File, size, lastMod int64, etag []byte) step {
+func (hs *httpServer) serveFile(hc *httpConn, c gnet.Conn, f diskio.ReadFd, size, lastMod int64, etag []byte) step {
 	status, bodyLen := hs.plan(hc, size, lastMod, etag, hs.mime.ByName(hc.op.rf.Name))
 	hc.status = status
 	if bodyLen < 0 || hc.r.IsHead() || bodyLen == 0 {
@@ -194,14 +200,14 @@ func (hs *httpServer) serveFile(hc *httpConn, c gnet.Conn, f *os.File, size, las
 			return stepNext
 		}
 	}
-	hc.file = f
+	hc.file = f.File()
 	hc.waitDrain = true
 	return hs.startSend(hc, c)
 }
 
 // writeSmall writes head and body from the page cache if all of it is
 // cached (diskio.ReadSmall), and reports whether it did.
-func (hs *httpServer) writeSmall(hc *httpConn, c gnet.Conn, f *os.File, bodyLen int64) bool {
+func (hs *httpServer) writeSmall(hc *httpConn, c gnet.Conn, f diskio.ReadFd, bodyLen int64) bool {
 	bp := hs.readPool.Get().(*[]byte)
 	defer hs.readPool.Put(bp)
 	buf := append((*bp)[:0], hc.head...)
@@ -212,7 +218,7 @@ func (hs *httpServer) writeSmall(hc *httpConn, c gnet.Conn, f *os.File, bodyLen 
 		}
 		at := len(buf)
 		buf = append(buf, make([]byte, rg.Length)...)
-		n, err := diskio.ReadSmall(f, rg.Start, buf[at:])
+		n, err := f.ReadSmall(rg.Start, buf[at:])
 		if err != nil || int64(n) != rg.Length {
 			if err != nil && !errors.Is(err, diskio.ErrWouldBlock) {
 				hs.s.log.Warn("http: read failed", "file", string(hc.op.rf.Logic), "err", err)

@@ -74,7 +74,7 @@ ID1M=$(upload "$W/f1m.mp4")
 chmod 755 "$W"
 chmod -R a+rX "$W/storage/data"
 cat >"$W/nginx/nginx.conf" <<EOF
-worker_processes $THREADS;
+worker_processes auto;
 pid $W/nginx/nginx.pid;
 error_log $W/nginx/error.log warn;
 events { worker_connections 4096; }
@@ -105,34 +105,58 @@ for u in "http://$IP:$NPORT/$ID1M" "http://$IP:$HPORT/$ID1M"; do
 	cmp -s <(curl -sf "$u") "$W/f1m.mp4" || { echo "$u does not serve the file"; exit 1; }
 done
 
-# wrk prints "Requests/sec: N" and "Transfer/sec: X"; keep both.
+# Server CPU from /proc: utime+stime (all threads) of our storage, and of
+# nginx's master and workers, in clock ticks.
+HZ=$(getconf CLK_TCK)
+ticks() { # pid...
+	local t=0 p a
+	for p in "$@"; do
+		read -r -a a <"/proc/$p/stat" || continue
+		t=$((t + a[13] + a[14]))
+	done
+	echo $t
+}
+STORAGED_PID=${pids[1]}
+NGINX_PID=${pids[2]}
+server_pids() { # name
+	if [ "$1" = nginx ]; then echo "$NGINX_PID" $(pgrep -P "$NGINX_PID"); else echo "$STORAGED_PID"; fi
+}
+
+# wrk prints "Requests/sec: N", "Transfer/sec: X" and "N requests in";
+# keep them with the server's CPU microseconds per request.
 run() { # name url
+	local sp t0 t1 out rps tps p99 n
+	sp=$(server_pids "${1%%-*}")
+	t0=$(ticks $sp)
 	out=$(wrk -t$THREADS -c"$CONNS" -d"$DUR" --latency "$2")
+	t1=$(ticks $sp)
 	rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
 	tps=$(awk '/Transfer\/sec/ {print $2}' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-	echo "$1 $rps $tps $p99"
+	n=$(awk '/requests in/ {print $1}' <<<"$out")
+	cpu=$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v n="$n" 'BEGIN {printf "%.1f", d * 1e6 / hz / n}')
+	echo "$1 $rps $tps $p99 $cpu"
 }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-# Each round runs A B B A (gofdfs, nginx, nginx, gofdfs) so a load change
+# Each round runs A B B A (nginx, gofdfs, gofdfs, nginx) so a load change
 # on the shared machine during the round hits both servers alike.
 results=()
 for r in $(seq 1 "$ROUNDS"); do
 	for size in 4K 1M; do
 		id=$ID4K; [ $size = 1M ] && id=$ID1M
-		results+=("$(run "gofdfs-$size" "http://$IP:$HPORT/$id")")
-		results+=("$(run "nginx-$size" "http://$IP:$NPORT/$id")")
 		results+=("$(run "nginx-$size" "http://$IP:$NPORT/$id")")
 		results+=("$(run "gofdfs-$size" "http://$IP:$HPORT/$id")")
+		results+=("$(run "gofdfs-$size" "http://$IP:$HPORT/$id")")
+		results+=("$(run "nginx-$size" "http://$IP:$NPORT/$id")")
 		echo "round $r $size done" >&2
 	done
 done
 
 echo
 echo "load average before / after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (numbers under load are noisy)"
-echo "wrk -t$THREADS -c$CONNS -d$DUR, $ROUNDS rounds, loopback, $(nproc) CPUs; nginx $("$NGINX" -v 2>&1 | sed 's/.*\///') sendfile on, $THREADS workers"
-printf '| %-6s | %-22s | %-22s | %-8s | %-22s |\n' size "gofdfs req/s (per run)" "nginx req/s (per run)" "ratio" "transfer/s gofdfs / nginx"
-printf '|%s|%s|%s|%s|%s|\n' -------- ------------------------ ------------------------ ---------- ------------------------
+echo "wrk -t$THREADS -c$CONNS -d$DUR, $ROUNDS rounds, loopback, $(nproc) CPUs; nginx $("$NGINX" -v 2>&1 | sed 's/.*\///') sendfile on, worker_processes auto ($(nproc) workers, as many as our engine's event loops)"
+printf '| %-6s | %-22s | %-22s | %-8s | %-22s | %-22s |\n' size "gofdfs req/s (per run)" "nginx req/s (per run)" "ratio" "transfer/s gofdfs / nginx" "CPU us/req gofdfs / nginx"
+printf '|%s|%s|%s|%s|%s|%s|\n' -------- ------------------------ ------------------------ ---------- ------------------------ ------------------------
 for size in 4K 1M; do
 	g=$(printf '%s\n' "${results[@]}" | awk -v n="gofdfs-$size" '$1 == n {printf "%s%.0f", sep, $2; sep=" / "}')
 	n=$(printf '%s\n' "${results[@]}" | awk -v n="nginx-$size" '$1 == n {printf "%s%.0f", sep, $2; sep=" / "}')
@@ -140,8 +164,10 @@ for size in 4K 1M; do
 		'$1 == a {sa += $2} $1 == b {sb += $2} END {if (sb > 0) printf "%.2fx", sa / sb}')
 	tg=$(printf '%s\n' "${results[@]}" | awk -v n="gofdfs-$size" '$1 == n {t = $3} END {print t}')
 	tn=$(printf '%s\n' "${results[@]}" | awk -v n="nginx-$size" '$1 == n {t = $3} END {print t}')
-	printf '| %-6s | %-22s | %-22s | %-8s | %-22s |\n' "$size" "$g" "$n" "$ratio" "$tg / $tn"
+	cg=$(printf '%s\n' "${results[@]}" | awk -v n="gofdfs-$size" '$1 == n {s += $5; k++} END {if (k) printf "%.1f", s / k}')
+	cn=$(printf '%s\n' "${results[@]}" | awk -v n="nginx-$size" '$1 == n {s += $5; k++} END {if (k) printf "%.1f", s / k}')
+	printf '| %-6s | %-22s | %-22s | %-8s | %-22s | %-22s |\n' "$size" "$g" "$n" "$ratio" "$tg / $tn" "$cg / $cn"
 done
 echo
-echo "p99 latency per run:"
-printf '%s\n' "${results[@]}" | awk '{printf "  %-12s %s\n", $1, $4}'
+echo "per run: req/s, p99 latency, server CPU us/request:"
+printf '%s\n' "${results[@]}" | awk '{printf "  %-12s %10s %8s %6s\n", $1, $2, $4, $5}'
