@@ -71,11 +71,11 @@ func TestHTTPServerAllocs(t *testing.T) {
 		if err := h.srv.parseName(op, remote); err != nil { // the diskio.FileRef's name string
 			t.Fatal(err)
 		}
-		f, _, err := op.path.disk.OpenRead(op.ref)
+		rf, _, err := op.path.disk.OpenReadFd(op.ref) // the open the HTTP path makes
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.Close()
+		rf.Close()
 	})
 	t.Logf("%.3f allocations per request (whole process), %.0f of them opening the file", per, open)
 	if per > open+0.5 {
