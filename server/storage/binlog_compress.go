@@ -120,30 +120,15 @@ func gzipFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	tmp := dst + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
+	return writeFileVia(dst, func(out io.Writer) error {
+		zw := gzip.NewWriter(out)
+		zw.Name, zw.ModTime = filepath.Base(src), st.ModTime()
+		_, err := io.Copy(zw, in)
+		if cerr := zw.Close(); err == nil {
+			err = cerr
+		}
 		return err
-	}
-	zw := gzip.NewWriter(out)
-	zw.Name, zw.ModTime = filepath.Base(src), st.ModTime()
-	_, err = io.Copy(zw, in)
-	if cerr := zw.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, dst)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
+	})
 }
 
 // gunzipFile writes src uncompressed to dst (via dst.tmp, synced, renamed).
@@ -158,12 +143,22 @@ func gunzipFile(src, dst string) error {
 		return err
 	}
 	defer zr.Close()
+	return writeFileVia(dst, func(out io.Writer) error {
+		_, err := io.Copy(out, zr)
+		return err
+	})
+}
+
+// writeFileVia has fill write dst's content into dst.tmp, syncs it and
+// renames it over dst: a crash leaves either the old dst or the whole new
+// one, never a part. The temp file is removed on any error.
+func writeFileVia(dst string, fill func(io.Writer) error) error {
 	tmp := dst + ".tmp"
 	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(out, zr)
+	err = fill(out)
 	if err == nil {
 		err = out.Sync()
 	}
