@@ -29,14 +29,15 @@ func RepoRoot() string {
 	return filepath.Dir(filepath.Dir(filepath.Dir(file)))
 }
 
-// Bin builds what of progs is not built yet (tools/<prog>, one go build for
-// all of them, so the links run in parallel) and returns the directory the
-// binaries are in. GOFDFS_BIN names a directory of prebuilt binaries
+// Bin builds what of progs is not built yet (tools/<prog>, or the package
+// ./<path> for a prog with a slash, named after its last element; one go
+// build for all of them, so the links run in parallel) and returns the
+// directory the binaries are in. GOFDFS_BIN names a directory of prebuilt binaries
 // instead (make bench and CI runs that built bin/ already).
 func (b *Builder) Bin(progs ...string) (string, error) {
 	if dir := os.Getenv("GOFDFS_BIN"); dir != "" {
 		for _, p := range progs {
-			if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			if _, err := os.Stat(filepath.Join(dir, filepath.Base(p))); err != nil {
 				return "", fmt.Errorf("GOFDFS_BIN=%s: %w", dir, err)
 			}
 		}
@@ -63,7 +64,7 @@ func (b *Builder) Bin(progs ...string) (string, error) {
 	sort.Strings(want)
 	args := []string{"build", "-o", b.dir + "/"}
 	for _, p := range want {
-		args = append(args, "./tools/"+p)
+		args = append(args, pkgOf(p))
 	}
 	cmd := exec.Command("go", args...)
 	cmd.Dir = RepoRoot()
@@ -74,6 +75,33 @@ func (b *Builder) Bin(progs ...string) (string, error) {
 		b.built[p] = true
 	}
 	return b.dir, nil
+}
+
+// pkgOf is the package a program of Bin is built from.
+func pkgOf(prog string) string {
+	if strings.Contains(prog, "/") {
+		return "./" + strings.TrimPrefix(prog, "./")
+	}
+	return "./tools/" + prog
+}
+
+// Path builds prog (as Bin) and gives the path of its binary.
+func (b *Builder) Path(prog string) (string, error) {
+	dir, err := b.Bin(prog)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.Base(prog)), nil
+}
+
+// CBin is the directory of the installed C reference daemon prog
+// (fdfs_trackerd, fdfs_storaged), found on PATH.
+func CBin(prog string) (string, error) {
+	p, err := exec.LookPath(prog)
+	if err != nil {
+		return "", fmt.Errorf("C FastDFS %s not in PATH: %w", prog, err)
+	}
+	return filepath.Dir(p), nil
 }
 
 // AllTools lists every program under tools/ (fdfs_*), for tests that run the

@@ -25,6 +25,7 @@ type TrackerSpec struct {
 	Env   []string // more environment of the process
 	Prog  string   // default fdfs_trackerd; a C binary's name with Bin set to its directory
 	Bin   string   // default: the cluster's Bin
+	C     bool     // C's daemon from PATH (CBin) unless Bin is set
 }
 
 // StorageSpec is one storage to add. It reports to every tracker of the
@@ -39,6 +40,7 @@ type StorageSpec struct {
 	Env        []string
 	Prog       string // default fdfs_storaged
 	Bin        string // default: the cluster's Bin
+	C          bool   // C's daemon from PATH (CBin) unless Bin is set
 	// FullTree keeps C's 256x256 data directories. By default a store path
 	// gets 4x4: making 65,536 directories per store path takes seconds on a
 	// busy disk, and few tests need them.
@@ -126,8 +128,11 @@ func (c *Cluster) AddTracker(s TrackerSpec) (*Daemon, error) {
 	if err := WriteFile(conf, TrackerConf(base, s)); err != nil {
 		return nil, err
 	}
-	d := &Daemon{Prog: or(s.Prog, "fdfs_trackerd"), Bin: or(s.Bin, c.Bin), Conf: conf, Base: base,
-		Addr: net.JoinHostPort(s.IP, strconv.Itoa(s.Port)), Env: s.Env}
+	d := &Daemon{Prog: or(s.Prog, "fdfs_trackerd"), Bin: s.Bin, Conf: conf, Base: base,
+		Addr: net.JoinHostPort(s.IP, strconv.Itoa(s.Port)), Env: s.Env, C: s.C}
+	if err := c.pickBin(d); err != nil {
+		return nil, err
+	}
 	c.Trackers = append(c.Trackers, d) // listed before it starts: Close kills it even if Start fails
 	return d, d.Start()
 }
@@ -160,10 +165,30 @@ func (c *Cluster) AddStorage(s StorageSpec) (*Daemon, error) {
 	if err := WriteFile(conf, StorageConf(base, s)); err != nil {
 		return nil, err
 	}
-	d := &Daemon{Prog: or(s.Prog, "fdfs_storaged"), Bin: or(s.Bin, c.Bin), Conf: conf, Base: base,
-		Addr: net.JoinHostPort(s.IP, strconv.Itoa(s.Port)), Env: s.Env}
+	d := &Daemon{Prog: or(s.Prog, "fdfs_storaged"), Bin: s.Bin, Conf: conf, Base: base,
+		Addr: net.JoinHostPort(s.IP, strconv.Itoa(s.Port)), Env: s.Env, C: s.C}
+	if err := c.pickBin(d); err != nil {
+		return nil, err
+	}
 	c.Storages = append(c.Storages, d)
 	return d, d.Start()
+}
+
+// pickBin fills the directory of d's program: the spec's, C's on PATH, or
+// the cluster's.
+func (c *Cluster) pickBin(d *Daemon) error {
+	switch {
+	case d.Bin != "":
+	case d.C:
+		dir, err := CBin(d.Prog)
+		if err != nil {
+			return err
+		}
+		d.Bin = dir
+	default:
+		d.Bin = c.Bin
+	}
+	return nil
 }
 
 func or(v, def string) string {

@@ -32,6 +32,9 @@ type Daemon struct {
 	Base string // its base_path: logs, data, and our stdout/stderr copy
 	Addr string // ip:port it serves on
 	Env  []string
+	// C marks C's daemon, which runs in the foreground with -N where ours
+	// takes --foreground.
+	C bool
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -41,10 +44,18 @@ type Daemon struct {
 // StartTimeout bounds how long a daemon may take to listen.
 const StartTimeout = 30 * time.Second
 
-// Start runs the daemon and waits until its port accepts connections. The
-// process gets its own process group (a ^C to go test does not reach it
-// first) and dies with the test binary.
+// Start runs the daemon and waits until its port accepts connections.
 func (d *Daemon) Start() error {
+	if err := d.Launch(); err != nil {
+		return err
+	}
+	return d.waitListening(StartTimeout)
+}
+
+// Launch runs the daemon without waiting for it to listen (a storage that
+// recovers from a peer first, say). The process gets its own process group
+// (a ^C to go test does not reach it first) and dies with the test binary.
+func (d *Daemon) Launch() error {
 	if d.Running() {
 		return fmt.Errorf("%s %s: already running", d.Prog, d.Addr)
 	}
@@ -56,7 +67,11 @@ func (d *Daemon) Start() error {
 		return err
 	}
 	d.out = out
-	d.cmd = exec.Command(filepath.Join(d.Bin, d.Prog), d.Conf, "start", "--foreground")
+	if d.C {
+		d.cmd = exec.Command(filepath.Join(d.Bin, d.Prog), d.Conf, "-N")
+	} else {
+		d.cmd = exec.Command(filepath.Join(d.Bin, d.Prog), d.Conf, "start", "--foreground")
+	}
 	d.cmd.Stdout, d.cmd.Stderr = out, out
 	if len(d.Env) > 0 {
 		d.cmd.Env = append(os.Environ(), d.Env...)
@@ -69,8 +84,12 @@ func (d *Daemon) Start() error {
 	done := make(chan struct{})
 	d.done = done
 	go func(cmd *exec.Cmd) { _ = cmd.Wait(); close(done) }(d.cmd)
-	return d.waitListening(StartTimeout)
+	return nil
 }
+
+// WaitListening waits up to limit until the daemon's port accepts
+// connections, failing early if it exits.
+func (d *Daemon) WaitListening(limit time.Duration) error { return d.waitListening(limit) }
 
 func (d *Daemon) waitListening(limit time.Duration) error {
 	deadline := time.Now().Add(limit)
@@ -157,6 +176,48 @@ func (d *Daemon) Stop(limit time.Duration) error {
 
 func (d *Daemon) outPath() string { return filepath.Join(d.Base, d.Prog+".out") }
 
+// Output is everything the daemon wrote to stdout and stderr (all its runs)
+// and then its log file: what a test greps for a log line.
+func (d *Daemon) Output() string {
+	var b strings.Builder
+	for _, p := range []string{d.outPath(), d.LogPath()} {
+		data, _ := os.ReadFile(p)
+		fmt.Fprintf(&b, "--- %s\n%s", p, data)
+	}
+	return b.String()
+}
+
+// FromConf is a daemon (not started) for a conf file written by the test:
+// its address and base_path come from the conf's bind_addr, port and
+// base_path lines. progPath is the binary.
+func FromConf(progPath, conf string) (*Daemon, error) {
+	raw, err := os.ReadFile(conf)
+	if err != nil {
+		return nil, err
+	}
+	var ip, port, base string
+	for _, line := range strings.Split(string(raw), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "bind_addr":
+			ip = strings.Trim(v, "[]")
+		case "port":
+			port = v
+		case "base_path":
+			base = v
+		}
+	}
+	if ip == "" || port == "" || base == "" {
+		return nil, fmt.Errorf("%s: bind_addr, port and base_path are needed", conf)
+	}
+	return &Daemon{Prog: filepath.Base(progPath), Bin: filepath.Dir(progPath), Conf: conf, Base: base,
+		Addr: net.JoinHostPort(ip, port)}, nil
+}
+
 // LogPath is where the daemon writes its C-format log.
 func (d *Daemon) LogPath() string {
 	name := "storaged.log"
@@ -185,6 +246,7 @@ type ProcStat struct {
 	CPU     time.Duration // utime + stime
 	RSSKiB  int64         // VmRSS
 	PeakKiB int64         // VmHWM
+	Threads int
 }
 
 // Stat reads the process's CPU time and memory from /proc.
@@ -200,7 +262,8 @@ func (d *Daemon) Stat() (ProcStat, error) {
 // the standard library; /proc's utime/stime are in these units).
 const clockTicks = 100
 
-// ReadProcStat reads utime+stime and VmRSS/VmHWM of any process.
+// ReadProcStat reads utime+stime, VmRSS/VmHWM and the thread count of any
+// process.
 func ReadProcStat(pid int) (ProcStat, error) {
 	var st ProcStat
 	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
@@ -238,6 +301,8 @@ func ReadProcStat(pid int) (ProcStat, error) {
 			st.RSSKiB = n
 		case "VmHWM":
 			st.PeakKiB = n
+		case "Threads":
+			st.Threads = int(n)
 		}
 	}
 	return st, nil

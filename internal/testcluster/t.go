@@ -112,3 +112,58 @@ func Shared(tb testing.TB, ips ...string) int {
 	}
 	return p
 }
+
+// MustBin is Builder.Bin for a test: the directory of the built progs.
+func (b *Builder) MustBin(tb testing.TB, progs ...string) string {
+	tb.Helper()
+	dir, err := b.Bin(progs...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// MustPath is Builder.Path for a test.
+func (b *Builder) MustPath(tb testing.TB, prog string) string {
+	tb.Helper()
+	p, err := b.Path(prog)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// Watch makes d tb's: killed when the test ends (SIGCONT first, in case the
+// test left it stopped), its logs printed if the test failed.
+func Watch(tb testing.TB, d *Daemon) {
+	tb.Cleanup(func() {
+		d.Kill()
+		if tb.Failed() {
+			tb.Logf("%s", d.LogTail(6000))
+		}
+	})
+}
+
+// Run starts d for tb (Watch, then Start: it waits until d listens).
+func Run(tb testing.TB, d *Daemon) *Daemon {
+	tb.Helper()
+	Watch(tb, d)
+	if err := d.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+// NeedC skips tb unless C's daemons (or the given programs) are on PATH: a
+// machine without the C reference runs everything else.
+func NeedC(tb testing.TB, progs ...string) {
+	tb.Helper()
+	if len(progs) == 0 {
+		progs = Daemons
+	}
+	for _, p := range progs {
+		if _, err := CBin(p); err != nil {
+			tb.Skipf("%v: test with the C reference skipped", err)
+		}
+	}
+}
