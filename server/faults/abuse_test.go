@@ -165,8 +165,8 @@ func TestMalformedFrames(t *testing.T) {
 	cl := c.client()
 	rng := rand.New(rand.NewPCG(5, 5))
 
-	ss := client.StorageServer{Group: "group1", Addr: st.addr}
-	probes := []*prober{{t: t, cl: cl, addr: tr.addr}, {t: t, cl: cl, addr: st.addr, storage: &ss}}
+	ss := client.StorageServer{Group: "group1", Addr: st.Addr}
+	probes := []*prober{{t: t, cl: cl, addr: tr.Addr}, {t: t, cl: cl, addr: st.Addr, storage: &ss}}
 	for _, p := range probes {
 		p.l.log = t
 	}
@@ -188,9 +188,9 @@ func TestMalformedFrames(t *testing.T) {
 			slow.Add(1)
 			go func() {
 				defer slow.Done()
-				conn, err := net.DialTimeout("tcp", d.addr, 5*time.Second)
+				conn, err := net.DialTimeout("tcp", d.Addr, 5*time.Second)
 				if err != nil {
-					t.Errorf("slowloris dial %s: %v", d.addr, err)
+					t.Errorf("slowloris dial %s: %v", d.Addr, err)
 					return
 				}
 				defer conn.Close()
@@ -229,20 +229,20 @@ func TestMalformedFrames(t *testing.T) {
 					if a.wantClosed {
 						wait = 5 * time.Second
 					}
-					reply, closed, err := exchangeRaw(target.d.addr, a.out, wait)
+					reply, closed, err := exchangeRaw(target.d.Addr, a.out, wait)
 					if round == 0 && testing.Verbose() {
-						t.Logf("%s %q: reply %x closed %v", target.d.prog, a.name, reply[:min(len(reply), 20)], closed)
+						t.Logf("%s %q: reply %x closed %v", target.d.Prog, a.name, reply[:min(len(reply), 20)], closed)
 					}
 					if err != nil {
-						t.Errorf("%s %q: %v", target.d.prog, a.name, err)
+						t.Errorf("%s %q: %v", target.d.Prog, a.name, err)
 						return
 					}
 					if a.wantClosed && !closed {
-						t.Errorf("%s %q: connection still open after 5 s (reply %x)", target.d.prog, a.name, reply)
+						t.Errorf("%s %q: connection still open after 5 s (reply %x)", target.d.Prog, a.name, reply)
 					}
 					if a.check != nil && round == 0 {
 						if err := a.check(reply); err != nil {
-							t.Errorf("%s %q: %v", target.d.prog, a.name, err)
+							t.Errorf("%s %q: %v", target.d.Prog, a.name, err)
 						}
 					}
 				}()
@@ -257,8 +257,8 @@ func TestMalformedFrames(t *testing.T) {
 		w.Wait()
 	}
 	for _, d := range []*daemon{tr, st} {
-		if !d.running() {
-			t.Fatalf("%s died under malformed frames:\n%s", d.prog, d.logTail())
+		if !d.Running() {
+			t.Fatalf("%s died under malformed frames:\n%s", d.Prog, d.LogTail(4000))
 		}
 	}
 	if n := storageCut.Load(); n < int64(slowN) {
@@ -302,8 +302,8 @@ func TestHostileFileIDs(t *testing.T) {
 
 	good := []byte("the one good file\n")
 	goodID := uploadRetry(t, cl, good)
-	canaries := []string{filepath.Join(st.base, "canary"), filepath.Join(st.base, "data", "canary"),
-		filepath.Join(filepath.Dir(st.base), "canary")}
+	canaries := []string{filepath.Join(st.Base, "canary"), filepath.Join(st.Base, "data", "canary"),
+		filepath.Join(filepath.Dir(st.Base), "canary")}
 	for _, p := range canaries {
 		writeFile(t, p, "canary")
 	}
@@ -337,7 +337,7 @@ func TestHostileFileIDs(t *testing.T) {
 		"/",
 		"",
 	}
-	ss := client.StorageServer{Group: "group1", Addr: st.addr}
+	ss := client.StorageServer{Group: "group1", Addr: st.Addr}
 	ops, accepted := 0, 0
 	for _, id := range ids {
 		group, name, _ := strings.Cut(id, "/")
@@ -349,9 +349,9 @@ func TestHostileFileIDs(t *testing.T) {
 				_, err := cl.DownloadFrom(ctx, ss, id, io.Discard, 0, 0)
 				return err
 			}},
-			{"delete", func() error { return rawStatus(st.addr, codec.CmdDeleteFile, groupAndName(group, name)) }},
-			{"file info", func() error { return rawStatus(st.addr, codec.CmdQueryFileInfo, groupAndName(group, name)) }},
-			{"get metadata", func() error { return rawStatus(st.addr, codec.CmdGetMetadata, groupAndName(group, name)) }},
+			{"delete", func() error { return rawStatus(st.Addr, codec.CmdDeleteFile, groupAndName(group, name)) }},
+			{"file info", func() error { return rawStatus(st.Addr, codec.CmdQueryFileInfo, groupAndName(group, name)) }},
+			{"get metadata", func() error { return rawStatus(st.Addr, codec.CmdGetMetadata, groupAndName(group, name)) }},
 		} {
 			ops++
 			if err := op.do(); err == nil {
@@ -370,8 +370,8 @@ func TestHostileFileIDs(t *testing.T) {
 	if _, err := cl.DownloadFrom(ctx, ss, goodID, &buf, 0, 0); err != nil || !bytes.Equal(buf.Bytes(), good) {
 		t.Errorf("good file after the hostile IDs: %q, %v", buf.Bytes(), err)
 	}
-	if !st.running() {
-		t.Fatalf("storage died:\n%s", st.logTail())
+	if !st.Running() {
+		t.Fatalf("storage died:\n%s", st.LogTail(4000))
 	}
 	lost := int64(0)
 	if buf.Len() == 0 {

@@ -55,7 +55,7 @@ func TestDiskFull(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	l := ledger{log: t}
 	target := func(path int) client.UploadOption {
-		return client.OnStorage(client.StorageServer{Group: "group1", Addr: st.addr, StorePathIndex: path})
+		return client.OnStorage(client.StorageServer{Group: "group1", Addr: st.Addr, StorePathIndex: path})
 	}
 
 	// a file larger than what is left of a path is refused up front (C

@@ -42,27 +42,27 @@ func fuzzFrames(f *testing.F, storage bool) {
 	if storage {
 		target = c.addStorage(storageSpec{ip: "127.0.10.2", extra: []string{"network_timeout = 2"}})
 	}
-	cl, err := client.New(client.Config{Trackers: []string{tr.addr}, ConnectTimeout: 2 * time.Second,
+	cl, err := client.New(client.Config{Trackers: []string{tr.Addr}, ConnectTimeout: 2 * time.Second,
 		NetworkTimeout: 5 * time.Second, MaxIdlePerServer: -1})
 	if err != nil {
 		f.Fatal(err)
 	}
 	defer cl.Close()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		conn, err := net.DialTimeout("tcp", target.addr, 2*time.Second)
+		conn, err := net.DialTimeout("tcp", target.Addr, 2*time.Second)
 		if err != nil {
-			t.Fatalf("dial %s: %v", target.addr, err)
+			t.Fatalf("dial %s: %v", target.Addr, err)
 		}
 		_ = conn.SetDeadline(time.Now().Add(20 * time.Millisecond))
 		_, _ = conn.Write(data)
 		var buf [512]byte
 		_, _ = conn.Read(buf[:])
 		conn.Close()
-		if !target.running() {
-			t.Fatalf("%s died on %x:\n%s", target.prog, data, target.logTail())
+		if !target.Running() {
+			t.Fatalf("%s died on %x:\n%s", target.Prog, data, target.LogTail(4000))
 		}
-		if err := cl.ActiveTest(context.Background(), target.addr); err != nil {
-			t.Fatalf("%s stopped answering after %x: %v", target.prog, data, err)
+		if err := cl.ActiveTest(context.Background(), target.Addr); err != nil {
+			t.Fatalf("%s stopped answering after %x: %v", target.Prog, data, err)
 		}
 	})
 }

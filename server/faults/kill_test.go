@@ -81,10 +81,10 @@ func TestStorageKill9UnderUpload(t *testing.T) {
 	var worst time.Duration
 	for range kills {
 		time.Sleep(phase)
-		st.kill()
+		st.Kill()
 		time.Sleep(300 * time.Millisecond)
 		t0 := time.Now()
-		st.start()
+		restart(t, st)
 		if d := waitUploadAfter(t, &lastOK, t0, 60*time.Second); d > worst {
 			worst = d
 		}
@@ -95,12 +95,12 @@ func TestStorageKill9UnderUpload(t *testing.T) {
 
 	files, ops, fails := l.snapshot()
 	lost, corrupt := checkAll(t, cl, nil, files)
-	scan := scanStorePath(t, st.base)
+	scan := scanStorePath(t, st.Base)
 	corrupt += int64(len(scan.bad))
 	// temp files from the killed uploads are swept at start, and the
 	// running server removes those of uploads that failed since
-	st.stop()
-	scan = scanStorePath(t, st.base)
+	stopDaemon(t, st)
+	scan = scanStorePath(t, st.Base)
 	if len(scan.temps) > 0 {
 		t.Errorf("temp files left after the restart: %v", scan.temps)
 	}

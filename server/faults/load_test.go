@@ -20,6 +20,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 // procStat is what /proc says of a daemon: resident memory, open
@@ -39,25 +40,11 @@ func (p procStat) String() string {
 
 func readProc(t testing.TB, pid int) procStat {
 	t.Helper()
-	var s procStat
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	ps, err := testcluster.ReadProcStat(pid)
 	if err != nil {
-		t.Fatalf("read /proc/%d/status: %v", pid, err)
+		t.Fatalf("read /proc of pid %d: %v", pid, err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, _ := strings.Cut(line, ":")
-		f := strings.Fields(v)
-		if len(f) == 0 {
-			continue
-		}
-		n, _ := strconv.ParseInt(f[0], 10, 64)
-		switch k {
-		case "VmRSS":
-			s.rssKiB = n
-		case "Threads":
-			s.threads = int(n)
-		}
-	}
+	s := procStat{rssKiB: ps.RSSKiB, threads: ps.Threads}
 	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	if err != nil {
 		t.Fatalf("read /proc/%d/fd: %v", pid, err)
@@ -146,10 +133,10 @@ func TestManyConnections(t *testing.T) {
 	c.waitActive("group1", 1)
 	cl := c.client()
 
-	base := map[*daemon]procStat{tr: readProc(t, tr.pid()), st: readProc(t, st.pid())}
+	base := map[*daemon]procStat{tr: readProc(t, tr.Pid()), st: readProc(t, st.Pid())}
 	var holders []*holder
 	for _, d := range []*daemon{tr, st} {
-		h := startHolder(t, d.addr, n)
+		h := startHolder(t, d.Addr, n)
 		holders = append(holders, h)
 	}
 	for _, h := range holders {
@@ -174,7 +161,7 @@ func TestManyConnections(t *testing.T) {
 	if alive != 2*n {
 		t.Errorf("%d of %d held connections answered ACTIVE_TEST", alive, 2*n)
 	}
-	held := map[*daemon]procStat{tr: readProc(t, tr.pid()), st: readProc(t, st.pid())}
+	held := map[*daemon]procStat{tr: readProc(t, tr.Pid()), st: readProc(t, st.Pid())}
 
 	// others are served while the connections are held
 	l := ledger{log: t}
@@ -194,7 +181,7 @@ func TestManyConnections(t *testing.T) {
 	// descriptors come back once the holders are gone
 	var after map[*daemon]procStat
 	for deadline := time.Now().Add(20 * time.Second); ; {
-		after = map[*daemon]procStat{tr: readProc(t, tr.pid()), st: readProc(t, st.pid())}
+		after = map[*daemon]procStat{tr: readProc(t, tr.Pid()), st: readProc(t, st.Pid())}
 		if after[tr].fds <= base[tr].fds+16 && after[st].fds <= base[st].fds+16 || time.Now().After(deadline) {
 			break
 		}
@@ -203,21 +190,21 @@ func TestManyConnections(t *testing.T) {
 	var notes []string
 	for _, d := range []*daemon{tr, st} {
 		perConn := float64(held[d].rssKiB-base[d].rssKiB) / float64(n)
-		notes = append(notes, fmt.Sprintf("%s %.1f KiB/conn", strings.TrimPrefix(d.prog, "fdfs_"), perConn))
-		t.Logf("%s: before %v; %d held %v; after %v", d.prog, base[d], n, held[d], after[d])
+		notes = append(notes, fmt.Sprintf("%s %.1f KiB/conn", strings.TrimPrefix(d.Prog, "fdfs_"), perConn))
+		t.Logf("%s: before %v; %d held %v; after %v", d.Prog, base[d], n, held[d], after[d])
 		if held[d].fds < n {
-			t.Errorf("%s: %d fds with %d connections held (from %d)", d.prog, held[d].fds, n, base[d].fds)
+			t.Errorf("%s: %d fds with %d connections held (from %d)", d.Prog, held[d].fds, n, base[d].fds)
 		}
 		if after[d].fds > base[d].fds+16 {
-			t.Errorf("%s: %d fds after the connections closed (from %d): descriptors leak", d.prog, after[d].fds, base[d].fds)
+			t.Errorf("%s: %d fds after the connections closed (from %d): descriptors leak", d.Prog, after[d].fds, base[d].fds)
 		}
 		if after[d].stored > diskio.DefaultOpenFiles {
-			t.Errorf("%s: %d stored files open, more than the open-file cache's bound %d", d.prog, after[d].stored, diskio.DefaultOpenFiles)
+			t.Errorf("%s: %d stored files open, more than the open-file cache's bound %d", d.Prog, after[d].stored, diskio.DefaultOpenFiles)
 		}
 		// bounded: an idle connection must not cost a read buffer of its
 		// own for good (64 KiB is twice gnet's default buffer)
 		if perConn > 64 {
-			t.Errorf("%s: %.1f KiB of RSS per idle connection", d.prog, perConn)
+			t.Errorf("%s: %.1f KiB of RSS per idle connection", d.Prog, perConn)
 		}
 	}
 	results.add(row{Scenario: fmt.Sprintf("%d connections held per server", n), Ops: ops + int64(2*n), Failures: fails + int64(2*n-alive),
@@ -239,7 +226,7 @@ func TestSoak(t *testing.T) {
 	st := c.addStorage(storageSpec{ip: "127.0.10.9"})
 	c.waitActive("group1", 1)
 	cl := c.client()
-	tr := c.trackers[0]
+	tr := c.Trackers[0]
 
 	var l ledger
 	l.log = t
@@ -314,10 +301,10 @@ loop:
 		case <-ctx.Done():
 			break loop
 		case <-warm:
-			atWarm = map[*daemon]procStat{tr: readProc(t, tr.pid()), st: readProc(t, st.pid())}
+			atWarm = map[*daemon]procStat{tr: readProc(t, tr.Pid()), st: readProc(t, st.Pid())}
 		case <-tick.C:
 			for _, d := range []*daemon{tr, st} {
-				s := readProc(t, d.pid())
+				s := readProc(t, d.Pid())
 				p := peak[d]
 				p.rssKiB, p.fds, p.threads = max(p.rssKiB, s.rssKiB), max(p.fds, s.fds), max(p.threads, s.threads)
 				peak[d] = p
@@ -325,7 +312,7 @@ loop:
 		}
 	}
 	wg.Wait()
-	end := map[*daemon]procStat{tr: readProc(t, tr.pid()), st: readProc(t, st.pid())}
+	end := map[*daemon]procStat{tr: readProc(t, tr.Pid()), st: readProc(t, st.Pid())}
 
 	files, ops, fails := l.snapshot()
 	var live []sent
@@ -337,21 +324,21 @@ loop:
 	lost, corrupt := checkAll(t, cl, nil, live)
 	var notes []string
 	for _, d := range []*daemon{tr, st} {
-		t.Logf("%s: warm %v, end %v, peak %v", d.prog, atWarm[d], end[d], peak[d])
-		notes = append(notes, fmt.Sprintf("%s rss %d->%d KiB fds %d->%d thr %d->%d", strings.TrimPrefix(d.prog, "fdfs_"),
+		t.Logf("%s: warm %v, end %v, peak %v", d.Prog, atWarm[d], end[d], peak[d])
+		notes = append(notes, fmt.Sprintf("%s rss %d->%d KiB fds %d->%d thr %d->%d", strings.TrimPrefix(d.Prog, "fdfs_"),
 			atWarm[d].rssKiB, end[d].rssKiB, atWarm[d].fds, end[d].fds, atWarm[d].threads, end[d].threads))
 		if !*fullRun {
 			continue // a few seconds say nothing about growth
 		}
 		w, e := atWarm[d], end[d]
 		if e.fds > w.fds+16 {
-			t.Errorf("%s: fds grew from %d to %d", d.prog, w.fds, e.fds)
+			t.Errorf("%s: fds grew from %d to %d", d.Prog, w.fds, e.fds)
 		}
 		if e.threads > w.threads+8 {
-			t.Errorf("%s: threads grew from %d to %d", d.prog, w.threads, e.threads)
+			t.Errorf("%s: threads grew from %d to %d", d.Prog, w.threads, e.threads)
 		}
 		if e.rssKiB > max(w.rssKiB*3/2, w.rssKiB+32<<10) {
-			t.Errorf("%s: RSS grew from %d KiB to %d KiB", d.prog, w.rssKiB, e.rssKiB)
+			t.Errorf("%s: RSS grew from %d KiB to %d KiB", d.Prog, w.rssKiB, e.rssKiB)
 		}
 	}
 	results.add(row{Scenario: fmt.Sprintf("soak %v mixed load", dur), Ops: ops + mixed.Load(), Failures: fails,

@@ -4,14 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"sync"
 	"testing"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 var (
@@ -20,47 +19,28 @@ var (
 	connsN   = flag.Int("faults.conns", 10000, "connections held open with -faults.full")
 )
 
-// binDir holds the daemons and the connection holder, built once by TestMain.
-var binDir string
+// builder builds the daemons and the connection holder once for the
+// package; binDir is where they are (TestMain).
+var (
+	builder testcluster.Builder
+	binDir  string
+)
 
 // results is the table printed at the end; scenarios add their row.
 var results = &table{}
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	dir, err := os.MkdirTemp("", "gofdfs-faults-bin-")
+	dir, err := builder.Bin(testcluster.Daemons[0], testcluster.Daemons[1], "server/faults/internal/connhold")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	binDir = dir
-	if err := build(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
 	code := m.Run()
 	results.print(os.Stdout)
-	os.RemoveAll(dir)
+	builder.Remove()
 	os.Exit(code)
-}
-
-// build compiles the daemons under test and the connection holder.
-func build(dir string) error {
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-	for name, pkg := range map[string]string{
-		"fdfs_trackerd": "./tools/fdfs_trackerd",
-		"fdfs_storaged": "./tools/fdfs_storaged",
-		"connhold":      "./server/faults/internal/connhold",
-	} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", name, err, out)
-		}
-	}
-	return nil
 }
 
 // row is one scenario's outcome as the issue asks for it.

@@ -72,7 +72,7 @@ func waitConverged(t *testing.T, sts []*daemon, files []sent, limit time.Duratio
 		for i, d := range sts {
 			var still []sent
 			for _, f := range pending[i] {
-				present, intact := onDisk(d.base, f)
+				present, intact := onDisk(d.Base, f)
 				switch {
 				case !present:
 					still = append(still, f)
@@ -80,7 +80,7 @@ func waitConverged(t *testing.T, sts []*daemon, files []sent, limit time.Duratio
 				case !intact:
 					corrupt++
 					if corrupt <= 5 {
-						t.Errorf("%s on %s: bytes do not match the ID", f.id, d.addr)
+						t.Errorf("%s on %s: bytes do not match the ID", f.id, d.Addr)
 					}
 				}
 			}
@@ -91,7 +91,7 @@ func waitConverged(t *testing.T, sts []*daemon, files []sent, limit time.Duratio
 				for i, d := range sts {
 					for k, f := range pending[i] {
 						if k < 3 {
-							t.Errorf("%s not on %s after %v", f.id, d.addr, limit)
+							t.Errorf("%s not on %s after %v", f.id, d.Addr, limit)
 						}
 					}
 				}
@@ -120,9 +120,9 @@ func TestReplicaKill9UnderUpload(t *testing.T) {
 	}
 	for _, victim := range []int{0, 1} {
 		time.Sleep(phase)
-		sts[victim].kill()
+		sts[victim].Kill()
 		time.Sleep(300 * time.Millisecond)
-		sts[victim].start()
+		restart(t, sts[victim])
 	}
 	time.Sleep(phase)
 	cancel()
@@ -150,7 +150,7 @@ func TestPeerStallsMidSync(t *testing.T) {
 	load := uploadLoad(ctx, cl, &l, 4, 12, nil)
 	time.Sleep(time.Second)
 	stalled := sts[1]
-	if err := syscall.Kill(stalled.pid(), syscall.SIGSTOP); err != nil {
+	if err := syscall.Kill(stalled.Pid(), syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	stall := 5 * time.Second
@@ -158,7 +158,7 @@ func TestPeerStallsMidSync(t *testing.T) {
 		stall = 20 * time.Second
 	}
 	time.Sleep(stall)
-	if err := syscall.Kill(stalled.pid(), syscall.SIGCONT); err != nil {
+	if err := syscall.Kill(stalled.Pid(), syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second)
@@ -185,13 +185,13 @@ func TestCorruptBinlogLine(t *testing.T) {
 	l := ledger{log: t}
 	// the first storage is the one damaged; its peer is stopped so that
 	// nothing has been pushed past the damage when it comes back
-	sts[1].stop()
+	stopDaemon(t, sts[1])
 	ctx := context.Background()
 	for range 20 {
 		uploadRetry(t, cl, []byte(fmt.Sprintf("before the damage %d", time.Now().UnixNano())))
 	}
-	sts[0].stop()
-	binlog := filepath.Join(sts[0].base, "data", "sync", "binlog.000")
+	stopDaemon(t, sts[0])
+	binlog := filepath.Join(sts[0].Base, "data", "sync", "binlog.000")
 	old, err := os.ReadFile(binlog)
 	if err != nil {
 		t.Fatal(err)
@@ -200,8 +200,8 @@ func TestCorruptBinlogLine(t *testing.T) {
 	if err := os.WriteFile(binlog, append(old, damage...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sts[0].start()
-	sts[1].start()
+	restart(t, sts[0])
+	restart(t, sts[1])
 	c.waitActive("group1", 2)
 	// uploads after the damage
 	rng := rand.New(rand.NewPCG(13, 13))
@@ -210,9 +210,9 @@ func TestCorruptBinlogLine(t *testing.T) {
 	}
 	files, ops, fails := l.snapshot()
 	// the ones made before the damage are on sts[0]'s disk: collect them
-	before := listFiles(t, sts[0].base)
+	before := listFiles(t, sts[0].Base)
 	took, missing, corrupt := waitConverged(t, sts, append(files, before...), 60*time.Second)
-	if !sts[0].running() || !sts[1].running() {
+	if !sts[0].Running() || !sts[1].Running() {
 		t.Fatal("a storage died on a damaged binlog")
 	}
 	results.add(row{Scenario: "corrupt binlog lines", Ops: ops + 20, Failures: fails, Lost: missing, Corrupt: corrupt,

@@ -56,7 +56,7 @@ func TestClockSkew(t *testing.T) {
 		d := c.addStorage(storageSpec{ip: ip, port: port, env: env})
 		sts = append(sts, d)
 		members = append(members, &skewMember{d: d, offset: off,
-			st: client.StorageServer{Group: "group1", Addr: d.addr, StorePathIndex: -1}})
+			st: client.StorageServer{Group: "group1", Addr: d.Addr, StorePathIndex: -1}})
 	}
 	c.waitStable("group1", len(members), 2*time.Second)
 	cl := c.client()
@@ -186,7 +186,7 @@ func checkStamp(t *testing.T, m *skewMember, id string, before, after time.Time,
 	lo, hi := before.Add(m.offset).Unix()-1, after.Add(m.offset).Unix()+1
 	if ts < lo || ts > hi {
 		if st.badStamp.Add(1) <= 3 {
-			t.Logf("%s from %s (clock %+v): name time %d outside %d..%d", id, m.d.addr, m.offset, ts, lo, hi)
+			t.Logf("%s from %s (clock %+v): name time %d outside %d..%d", id, m.d.Addr, m.offset, ts, lo, hi)
 		}
 	}
 }
@@ -221,7 +221,7 @@ func checkFetch(ctx context.Context, t *testing.T, cl *client.Client, f sent, st
 // lists in another state than ACTIVE.
 func watchActive(ctx context.Context, t *testing.T, c *cluster, n int, st *skewStats) {
 	for ctx.Err() == nil {
-		one, err := client.New(client.Config{Trackers: []string{c.trackers[0].addr}, ConnectTimeout: time.Second,
+		one, err := client.New(client.Config{Trackers: []string{c.Trackers[0].Addr}, ConnectTimeout: time.Second,
 			NetworkTimeout: 2 * time.Second, MaxIdlePerServer: -1})
 		if err != nil {
 			t.Error(err)

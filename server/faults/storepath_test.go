@@ -32,7 +32,7 @@ func TestStorePathVanishes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	l := ledger{log: t}
 	target := func(path int) client.UploadOption {
-		return client.OnStorage(client.StorageServer{Group: "group1", Addr: st.addr, StorePathIndex: path})
+		return client.OnStorage(client.StorageServer{Group: "group1", Addr: st.Addr, StorePathIndex: path})
 	}
 	for i := range 40 {
 		if _, err := uploadOne(ctx, cl, &l, payload(rng, rng.IntN(200<<10)), target(i%2)); err != nil {
@@ -89,8 +89,8 @@ func TestStorePathVanishes(t *testing.T) {
 		}
 	}
 	lost, corrupt := checkAll(t, cl, nil, onP0)
-	if !st.running() {
-		t.Fatalf("storage died when a store path vanished:\n%s", st.logTail())
+	if !st.Running() {
+		t.Fatalf("storage died when a store path vanished:\n%s", st.LogTail(4000))
 	}
 
 	// back again: its files are served as before

@@ -32,14 +32,14 @@ func TestTrackerKill9OneOfTwo(t *testing.T) {
 	var worst time.Duration
 	for _, victim := range []int{0, 1} {
 		time.Sleep(phase)
-		t.Logf("%s kill tracker %s", time.Now().Format("15:04:05.000"), c.trackers[victim].addr)
-		c.trackers[victim].kill()
+		t.Logf("%s kill tracker %s", time.Now().Format("15:04:05.000"), c.Trackers[victim].Addr)
+		c.Trackers[victim].Kill()
 		if d := waitUploadAfter(t, &lastOK, time.Now(), 30*time.Second); d > worst {
 			worst = d
 		}
 		time.Sleep(phase)
-		c.trackers[victim].start()
-		t.Logf("%s restarted tracker %s", time.Now().Format("15:04:05.000"), c.trackers[victim].addr)
+		restart(t, c.Trackers[victim])
+		t.Logf("%s restarted tracker %s", time.Now().Format("15:04:05.000"), c.Trackers[victim].Addr)
 		// the storage must be ACTIVE on the restarted tracker before the
 		// other one goes, or no tracker could route uploads
 		c.waitActive("group1", 1)
@@ -53,9 +53,9 @@ func TestTrackerKill9OneOfTwo(t *testing.T) {
 	t.Logf("%s load stopped", time.Now().Format("15:04:05.000"))
 	lost, corrupt := checkAll(t, cl, nil, files)
 	t.Logf("%s checked", time.Now().Format("15:04:05.000"))
-	st.stop()
+	stopDaemon(t, st)
 	t.Logf("%s stopped", time.Now().Format("15:04:05.000"))
-	scan := scanStorePath(t, st.base)
+	scan := scanStorePath(t, st.Base)
 	corrupt += int64(len(scan.bad))
 	results.add(row{Scenario: "tracker SIGKILL, 1 of 2", Ops: ops, Failures: fails, Lost: lost,
 		Corrupt: corrupt, Converge: worst, Note: l.kinds()})
