@@ -1,7 +1,6 @@
 package clustertest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,12 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -23,49 +19,26 @@ import (
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 	"github.com/gofdfs/gofdfs/server/storage"
 	"github.com/gofdfs/gofdfs/server/tracker"
 )
 
-// binDir holds the daemons built once for the whole package (TestMain).
-var (
-	binDir    string
-	buildOnce sync.Once
-	buildErr  error
-)
+// builder builds the daemons once for the whole package, on first use, so
+// that a run of only the in-process tests does not pay for the build.
+var builder testcluster.Builder
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gofdfs-clustertest-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	binDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	builder.Remove()
 	os.Exit(code)
 }
 
-// daemon returns the path of a built daemon, building both on first use so
-// that a run of only the in-process tests does not pay for the build.
+// daemon returns the path of a built daemon (fdfs_trackerd, fdfs_storaged).
 func daemon(t testing.TB, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
-		root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-		for _, d := range []string{"fdfs_storaged", "fdfs_trackerd"} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, d), "./tools/"+d)
-			cmd.Dir = root
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("build %s: %v\n%s", d, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(binDir, name)
+	builder.MustBin(t, testcluster.Daemons...)
+	return builder.MustPath(t, name)
 }
 
 // block hands every cluster its own ten addresses of 127.0.6.0/24, so that
@@ -89,36 +62,11 @@ func newBlock(t testing.TB) block {
 func (b block) storageIP(i int) string { return "127.0.6." + strconv.Itoa(b.base+1+i) }
 func (b block) trackerIP(i int) string { return "127.0.6." + strconv.Itoa(b.base+6+i) }
 
-// sharedPort finds a port free on every given address: bound with ":0" on
-// the first and checked on the others.
+// sharedPort finds a port free on every given address (a group's storages
+// share one port).
 func sharedPort(t testing.TB, ips ...string) int {
 	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", ips[0]+":0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ok := true
-		var held []net.Listener
-		for _, ip := range ips[1:] {
-			l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, l)
-		}
-		ln.Close()
-		for _, l := range held {
-			l.Close()
-		}
-		if ok {
-			return port
-		}
-	}
-	t.Fatal("no port free on all of", ips)
-	return 0
+	return testcluster.Shared(t, ips...)
 }
 
 func logger() *slog.Logger {
@@ -198,27 +146,18 @@ func (n *trackerNode) stop() {
 type trackerProc struct {
 	addr string
 	base string
-	cmd  *exec.Cmd
+	d    *testcluster.Daemon
 }
 
 func startTrackerProc(t testing.TB, ip string, lines ...string) *trackerProc {
 	t.Helper()
 	base := t.TempDir()
 	port := sharedPort(t, ip)
-	p := &trackerProc{addr: net.JoinHostPort(ip, strconv.Itoa(port)), base: base}
 	text := fmt.Sprintf("base_path = %s\nbind_addr = %s\nport = %d\nconnect_timeout = 2\nnetwork_timeout = 5\n%s\n",
 		base, ip, port, strings.Join(lines, "\n"))
 	path := writeFile(t, filepath.Join(base, "tracker.conf"), text)
-	p.cmd = startProc(t, daemon(t, "fdfs_trackerd"), path)
-	waitUntil(t, "tracker "+p.addr+" listening", func() (bool, string) {
-		c, err := net.DialTimeout("tcp", p.addr, time.Second)
-		if err != nil {
-			return false, err.Error()
-		}
-		c.Close()
-		return true, ""
-	})
-	return p
+	d := startProc(t, daemon(t, "fdfs_trackerd"), path)
+	return &trackerProc{addr: d.Addr, base: base, d: d}
 }
 
 // --- storages -------------------------------------------------------------
@@ -368,7 +307,7 @@ func (n *storageNode) reconfigure(trackers ...string) {
 // kill -9 and SIGSTOP.
 type storageProc struct {
 	spec storageSpec
-	cmd  *exec.Cmd
+	cmd  *testcluster.Daemon
 }
 
 func startStorageProc(t testing.TB, sp storageSpec) *storageProc {
@@ -381,32 +320,21 @@ func startStorageProc(t testing.TB, sp storageSpec) *storageProc {
 
 func (p *storageProc) signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatalf("signal %v to storage %s (pid %d): %v", sig, p.spec.ip, p.cmd.Process.Pid, err)
+	if err := p.cmd.Signal(sig); err != nil {
+		t.Fatalf("signal %v to storage %s: %v", sig, p.spec.ip, err)
 	}
 }
 
-// startProc starts a daemon in the foreground and kills it when the test
-// ends (SIGCONT first, in case the test left it stopped).
-func startProc(t testing.TB, bin, confPath string) *exec.Cmd {
+// startProc starts the daemon bin on the conf the test wrote, waits until it
+// listens, and kills it when the test ends (SIGCONT first, in case the test
+// left it stopped), printing its logs if the test failed.
+func startProc(t testing.TB, bin, confPath string) *testcluster.Daemon {
 	t.Helper()
-	cmd := exec.Command(bin, confPath, "--foreground")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
+	d, err := testcluster.FromConf(bin, confPath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGCONT)
-		cmd.Process.Kill()
-		<-done
-		if t.Failed() && out.Len() > 0 {
-			t.Logf("%s output:\n%s", filepath.Base(bin), out.String())
-		}
-	})
-	return cmd
+	return testcluster.Run(t, d)
 }
 
 // mountTmpfs mounts a tmpfs of sizeMB on dir, so that a store path has a
@@ -525,5 +453,7 @@ func ipOf(s client.StorageServer) string {
 // restart starts the killed storage again on the same conf and base_path.
 func (p *storageProc) restart(t testing.TB) {
 	t.Helper()
-	p.cmd = startProc(t, p.cmd.Path, p.cmd.Args[1])
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -156,7 +155,7 @@ func TestLeaderKilledOtherElected(t *testing.T) {
 	both := newClient(t, dead.addr, other.addr) // the one to die first, as a client would have it
 	ids := uploadSome(t, both, 4)
 
-	dead.cmd.Process.Signal(syscall.SIGKILL)
+	dead.d.Kill()
 	waitUntil(t, "the survivor leads", func() (bool, string) {
 		l, err := newClient(t, other.addr).Leader(ctx(t))
 		return err == nil && l == other.addr, fmt.Sprintf("leader %q err %v", l, err)
@@ -176,7 +175,9 @@ func TestLeaderKilledOtherElected(t *testing.T) {
 	}
 
 	// the old leader restarted from its files follows the new one
-	dead.cmd = startProc(t, dead.cmd.Path, dead.cmd.Args[1])
+	if err := dead.d.Start(); err != nil {
+		t.Fatal(err)
+	}
 	waitUntil(t, "the restarted tracker follows", func() (bool, string) {
 		l, err := newClient(t, dead.addr).Leader(ctx(t))
 		return err == nil && l == other.addr, fmt.Sprintf("leader %q err %v", l, err)
