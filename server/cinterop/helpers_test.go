@@ -1,111 +1,53 @@
 package cinterop
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
-var (
-	binDir   string
-	buildMu  sync.Mutex
-	buildErr error
-	built    bool
-)
+// builder builds our daemons and fdfs_monitor once for the package. In the
+// network namespace child (netns_test.go) GOFDFS_BIN names the parent's
+// build, so the child builds nothing.
+var builder testcluster.Builder
+
+// ourProgs are what the package runs of ours.
+var ourProgs = []string{"fdfs_storaged", "fdfs_trackerd", "fdfs_monitor"}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gofdfs-cinterop-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	binDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	builder.Remove()
 	os.Exit(code)
 }
 
-// ours returns the path of our daemon, building both on first use.
+// ours returns the path of our program name, building all of ourProgs on
+// first use.
 func ours(t testing.TB, name string) string {
 	t.Helper()
-	if dir := os.Getenv(binEnv); dir != "" { // built by the parent (netns re-exec)
-		return filepath.Join(dir, name)
-	}
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	if !built {
-		built = true
-		_, file, _, _ := runtime.Caller(0)
-		root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-		for _, d := range []string{"fdfs_storaged", "fdfs_trackerd", "fdfs_monitor"} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, d), "./tools/"+d)
-			cmd.Dir = root
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("build %s: %v\n%s", d, err, out)
-				break
-			}
-		}
-	}
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(binDir, name)
+	return filepath.Join(builder.MustBin(t, ourProgs...), name)
 }
 
 // needC skips the test when the C daemons are not installed.
 func needC(t testing.TB) {
 	t.Helper()
-	for _, p := range []string{"fdfs_trackerd", "fdfs_storaged"} {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("C FastDFS %s not in PATH (%v): mixed-cluster test skipped", p, err)
-		}
-	}
+	testcluster.NeedC(t)
 }
 
 // freePort finds a port free on every given address (a group's storages
 // share one port).
 func freePort(t testing.TB, ips ...string) int {
 	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", net.JoinHostPort(ips[0], "0"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ok := true
-		var held []net.Listener
-		for _, ip := range ips[1:] {
-			l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, l)
-		}
-		ln.Close()
-		for _, l := range held {
-			l.Close()
-		}
-		if ok {
-			return port
-		}
-	}
-	t.Fatal("no port free on all of", ips)
-	return 0
+	return testcluster.Shared(t, ips...)
 }
 
 func writeFile(t testing.TB, path, body string) string {
@@ -119,15 +61,13 @@ func writeFile(t testing.TB, path, body string) string {
 	return path
 }
 
-// proc is one daemon process (C or ours) in the foreground.
+// proc is one daemon process (C or ours) in the foreground, on a conf the
+// test wrote (two store paths apart from base_path, IPv6 binds).
 type proc struct {
 	t     testing.TB
 	name  string
-	bin   string
-	args  []string
-	cmd   *exec.Cmd
-	out   *lockedBuffer
-	done  chan struct{}
+	prog  string // fdfs_trackerd or fdfs_storaged
+	d     *testcluster.Daemon
 	isC   bool
 	base  string
 	conf  string
@@ -135,65 +75,38 @@ type proc struct {
 	paths []string
 }
 
+// start runs the daemon without waiting for it to listen (a storage may
+// first recover from its peers).
 func (p *proc) start() {
 	p.t.Helper()
-	p.cmd = exec.Command(p.bin, p.args...)
-	p.out = &lockedBuffer{}
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
+	bin := ""
+	if p.isC {
+		dir, err := testcluster.CBin(p.prog)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		bin = dir
+	} else {
+		bin = filepath.Dir(ours(p.t, p.prog))
+	}
+	p.d = &testcluster.Daemon{Prog: p.prog, Bin: bin, Conf: p.conf, Base: p.base, Addr: p.addr, C: p.isC}
+	if err := p.d.Launch(); err != nil {
 		p.t.Fatalf("start %s: %v", p.name, err)
 	}
-	done := make(chan struct{})
-	p.done = done
-	cmd := p.cmd
-	go func() { _ = cmd.Wait(); close(done) }()
-}
-
-// lockedBuffer is a process's output, read by the test while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // stop sends SIGTERM and waits for the exit (SIGKILL after 20 s).
 func (p *proc) stop() {
-	if p.cmd == nil {
+	if p.d == nil {
 		return
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-	p.cmd = nil
+	_ = p.d.Stop(20 * time.Second)
+	p.d = nil
 }
 
-// logs is the daemon's output and, for C, its log file.
+// logs is the daemon's output (every run) and its log file.
 func (p *proc) logs() string {
-	s := ""
-	if p.out != nil {
-		s = p.out.String()
-	}
-	for _, f := range []string{"storaged.log", "trackerd.log"} {
-		if b, err := os.ReadFile(filepath.Join(p.base, "logs", f)); err == nil {
-			s += "\n--- " + f + "\n" + string(b)
-		}
-	}
-	return s
+	return (&testcluster.Daemon{Prog: p.prog, Base: p.base}).Output()
 }
 
 type cluster struct {
@@ -233,21 +146,15 @@ func tracker(c *cluster, isC bool, ip string, extra ...string) *proc {
 		"check_active_interval = 10\nthread_stack_size = 512KB\n%s\n", base, bind, port, strings.Join(extra, "\n"))
 	conf := writeFile(t, filepath.Join(base, "tracker.conf"), text)
 	p := &proc{t: t, name: "tracker", isC: isC, base: base, conf: conf, addr: net.JoinHostPort(ip, strconv.Itoa(port))}
+	p.prog, p.name = "fdfs_trackerd", "Go tracker"
 	if isC {
-		p.name, p.bin, p.args = "C tracker", "fdfs_trackerd", []string{conf, "-N"}
-	} else {
-		p.name, p.bin, p.args = "Go tracker", ours(t, "fdfs_trackerd"), []string{conf, "--foreground"}
+		p.name = "C tracker"
 	}
 	c.procs = append(c.procs, p)
 	p.start()
-	waitUntil(t, 20*time.Second, p.name+" listening", func() (bool, string) {
-		cn, err := net.DialTimeout("tcp", p.addr, time.Second)
-		if err != nil {
-			return false, err.Error()
-		}
-		cn.Close()
-		return true, ""
-	})
+	if err := p.d.WaitListening(20 * time.Second); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -292,11 +199,11 @@ func storage(c *cluster, isC bool, ip string, port int, trackers []*proc, extra 
 
 // setKind makes p run C's daemon or ours on the same conf (a takeover).
 func (p *proc) setKind(isC bool) {
-	p.isC = isC
+	p.isC, p.prog = isC, "fdfs_storaged"
 	if isC {
-		p.name, p.bin, p.args = "C storage "+p.addr, "fdfs_storaged", []string{p.conf, "-N"}
+		p.name = "C storage " + p.addr
 	} else {
-		p.name, p.bin, p.args = "Go storage "+p.addr, ours(p.t, "fdfs_storaged"), []string{p.conf, "--foreground"}
+		p.name = "Go storage " + p.addr
 	}
 }
 

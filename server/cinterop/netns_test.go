@@ -3,6 +3,7 @@ package cinterop
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ import (
 
 const (
 	netnsEnv = "GOFDFS_CINTEROP_NETNS" // set inside the namespace
-	binEnv   = "GOFDFS_CINTEROP_BIN"   // our daemons, built by the parent
+	binEnv   = "GOFDFS_BIN"            // our daemons, built by the parent (testcluster.Builder)
 )
 
 // inNetns runs the calling test inside a new network namespace: in the
@@ -43,7 +44,7 @@ func inNetns(t *testing.T) bool {
 		t.Skipf("cannot make a network namespace (%v %s): IPv6 multi-address test skipped", err, strings.TrimSpace(string(out)))
 	}
 	// our daemons are built here, where the module cache and network are
-	ours(t, "fdfs_trackerd")
+	binDir := filepath.Dir(ours(t, "fdfs_trackerd"))
 	cmd := exec.Command(unshare, "-n", os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), netnsEnv+"=1", binEnv+"="+binDir)
 	out, err := cmd.CombinedOutput()
