@@ -5,59 +5,38 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
-// binDir holds every tools/fdfs_* binary, built once for the package.
-var binDir string
+// binDir holds every tools/fdfs_* binary, built once for the package (one
+// go build: the binaries a user runs).
+var (
+	builder testcluster.Builder
+	binDir  string
+)
 
 func TestMain(m *testing.M) {
-	os.Exit(runWithTools(m))
-}
-
-// runWithTools builds every tool in one go build (the binaries a user runs)
-// into a temp dir, runs the tests and removes the dir.
-func runWithTools(m *testing.M) int {
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-	dirs, _ := filepath.Glob(filepath.Join(root, "tools", "fdfs_*"))
-	dir, err := os.MkdirTemp("", "gofdfs-e2e-bin-")
+	dir, err := builder.Bin(testcluster.AllTools()...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	args := []string{"build", "-o", dir + "/"}
-	for _, d := range dirs {
-		args = append(args, "./tools/"+filepath.Base(d))
-	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build tools: %v\n%s", err, out)
-		return 1
+		os.Exit(1)
 	}
 	binDir = dir
-	return m.Run()
+	code := m.Run()
+	builder.Remove()
+	os.Exit(code)
 }
 
-func freePort(t *testing.T, ip string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", ip+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+// freePort is a free port on ip (127.0.7.0/24 is this package's).
+func freePort(t *testing.T, ip string) int { return testcluster.Port(t, ip) }
 
 type cluster struct {
 	t                                    *testing.T
@@ -68,10 +47,7 @@ type cluster struct {
 
 func write(t *testing.T, path, body string) string {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+	if err := testcluster.WriteFile(path, body); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -100,13 +76,11 @@ func startClusterWith(t *testing.T, storageLines, trackerLines []string) *cluste
 	c := &cluster{t: t, bin: bin, dir: dir, trackerAddr: fmt.Sprintf("127.0.7.21:%d", tport)}
 	os.MkdirAll(filepath.Join(dir, "tracker"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "storage"), 0o755)
-	c.trackerConf = write(t, filepath.Join(dir, "tracker.conf"), fmt.Sprintf(
-		"base_path = %s/tracker\nbind_addr = 127.0.7.21\nport = %d\nreserved_storage_space = 1%%\n%s", dir, tport,
-		extraLines(trackerLines)))
-	c.storageConf = write(t, filepath.Join(dir, "storage.conf"), fmt.Sprintf(
-		"group_name = group1\nbase_path = %s/storage\nstore_path0 = %s/storage\nbind_addr = 127.0.7.22\nport = %d\n"+
-			"tracker_server = 127.0.7.21:%d\nheart_beat_interval = 1\nstat_report_interval = 1\n%s", dir, dir, sport, tport,
-		extraLines(storageLines)))
+	c.trackerConf = write(t, filepath.Join(dir, "tracker.conf"), testcluster.TrackerConf(filepath.Join(dir, "tracker"),
+		testcluster.TrackerSpec{IP: "127.0.7.21", Port: tport, Extra: trackerLines}))
+	c.storageConf = write(t, filepath.Join(dir, "storage.conf"), testcluster.StorageConf(filepath.Join(dir, "storage"),
+		testcluster.StorageSpec{Group: "group1", IP: "127.0.7.22", Port: sport, StorePaths: []string{filepath.Join(dir, "storage")},
+			Trackers: []string{c.trackerAddr}, Extra: storageLines, FullTree: true}))
 	c.clientConf = write(t, filepath.Join(dir, "client.conf"), fmt.Sprintf(
 		"base_path = %s\ntracker_server = 127.0.7.21:%d\nnetwork_timeout = 10\n", dir, tport))
 	for _, d := range []struct{ name, conf string }{{"fdfs_trackerd", c.trackerConf}, {"fdfs_storaged", c.storageConf}} {
@@ -122,14 +96,7 @@ func startClusterWith(t *testing.T, storageLines, trackerLines []string) *cluste
 	return c
 }
 
-func extraLines(lines []string) string {
-	var b strings.Builder
-	for _, l := range lines {
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
+func extraLines(lines []string) string { return testcluster.Lines(lines) }
 
 func (c *cluster) run(name string, args ...string) (string, int) {
 	cmd := exec.Command(filepath.Join(c.bin, name), args...)
