@@ -13,29 +13,25 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 	"github.com/gofdfs/gofdfs/tools/internal/daemon"
 )
 
-// buildTrackerd builds this command into a temp dir, as a user would run it.
-func buildTrackerd(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "fdfs_trackerd")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+// builder builds this command once for the package, as a user would run it.
+var builder testcluster.Builder
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	builder.Remove()
+	os.Exit(code)
 }
 
-func freePort(t *testing.T, ip string) int {
+func buildTrackerd(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", ip+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return builder.MustPath(t, "fdfs_trackerd")
 }
+
+func freePort(t *testing.T, ip string) int { return testcluster.Port(t, ip) }
 
 func writeConf(t *testing.T, base, ip string, port int) string {
 	t.Helper()
