@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 // readMark reads a C mark file's binlog_index and binlog_offset.
@@ -47,7 +48,7 @@ func TestTakeoverCompressedBinlog(t *testing.T) {
 	}
 	c := newCluster(t)
 	tr := tracker(c, true, "127.0.17.22")
-	port := freePort(t, "127.0.17.23", "127.0.17.24")
+	port := testcluster.Shared(t, "127.0.17.23", "127.0.17.24")
 	a := storage(c, true, "127.0.17.23", port, []*proc{tr}, "compress_binlog = true", "compress_binlog_time = 01:30")
 	cl := newClient(t, tr)
 	waitUntil(t, 60*time.Second, "A ACTIVE", allActive(t, cl, a))

@@ -43,13 +43,6 @@ func needC(t testing.TB) {
 	testcluster.NeedC(t)
 }
 
-// freePort finds a port free on every given address (a group's storages
-// share one port).
-func freePort(t testing.TB, ips ...string) int {
-	t.Helper()
-	return testcluster.Shared(t, ips...)
-}
-
 func writeFile(t testing.TB, path, body string) string {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -141,7 +134,7 @@ func tracker(c *cluster, isC bool, ip string, extra ...string) *proc {
 	base := t.TempDir()
 	bind := ip // as written in the conf: IPv6 may come in brackets
 	ip = strings.Trim(ip, "[]")
-	port := freePort(t, ip)
+	port := testcluster.Shared(t, ip)
 	text := fmt.Sprintf("base_path = %s\nbind_addr = %s\nport = %d\nconnect_timeout = 2\nnetwork_timeout = 5\n"+
 		"check_active_interval = 10\nthread_stack_size = 512KB\n%s\n", base, bind, port, strings.Join(extra, "\n"))
 	conf := writeFile(t, filepath.Join(base, "tracker.conf"), text)

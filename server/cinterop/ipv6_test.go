@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 // storageIDs writes a storage_ids.conf for group1 with bracketed IPv6
@@ -97,7 +98,7 @@ func TestIPv6ClusterOurs(t *testing.T) {
 	}
 	addIPv6(t, "fd00:17::1", "fd00:17::2", "fd00:17::3")
 	c := newCluster(t)
-	port := freePort(t, "fd00:17::2", "fd00:17::3")
+	port := testcluster.Shared(t, "fd00:17::2", "fd00:17::3")
 	tr := tracker(c, false, "[fd00:17::1]", storageIDs(t, port, "fd00:17::2", "fd00:17::3")...)
 	a := storage(c, false, "fd00:17::2", port, []*proc{tr})
 	b := storage(c, false, "[fd00:17::3]", port, []*proc{tr}) // bind_addr in brackets
@@ -128,7 +129,7 @@ func TestIPv6ClusterMixed(t *testing.T) {
 	}
 	addIPv6(t, "fd00:17::1", "fd00:17::2")
 	c := newCluster(t)
-	port := freePort(t, "fd00:17::2")
+	port := testcluster.Shared(t, "fd00:17::2")
 	tr := tracker(c, true, "fd00:17::1", storageIDs(t, port, "fd00:17::2", "fd00:17::3")...)
 	cs := storage(c, true, "fd00:17::2", port, []*proc{tr})
 	cl := newClient(t, tr)

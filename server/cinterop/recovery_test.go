@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 // uploadSpread uploads n files to each storage on each store path and
@@ -113,7 +114,7 @@ func TestDiskRecoveryMixed(t *testing.T) {
 	needC(t)
 	c := newCluster(t)
 	tr := tracker(c, true, "127.0.17.2")
-	port := freePort(t, "127.0.17.3", "127.0.17.4")
+	port := testcluster.Shared(t, "127.0.17.3", "127.0.17.4")
 	cs := storage(c, true, "127.0.17.3", port, []*proc{tr})
 	cl := newClient(t, tr)
 	waitUntil(t, 60*time.Second, "C storage ACTIVE", allActive(t, cl, cs))
@@ -143,7 +144,7 @@ func TestDiskRecoveryMixed(t *testing.T) {
 func TestDiskRecoveryOurs(t *testing.T) {
 	c := newCluster(t)
 	tr := tracker(c, false, "127.0.17.12")
-	port := freePort(t, "127.0.17.13", "127.0.17.14")
+	port := testcluster.Shared(t, "127.0.17.13", "127.0.17.14")
 	a := storage(c, false, "127.0.17.13", port, []*proc{tr})
 	cl := newClient(t, tr)
 	waitUntil(t, 60*time.Second, "first storage ACTIVE", allActive(t, cl, a))

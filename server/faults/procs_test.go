@@ -72,9 +72,6 @@ func restart(t testing.TB, d *daemon) {
 	}
 }
 
-// freePort is a free port on ip (one of ours).
-func freePort(t testing.TB, ip string) int { return testcluster.Port(t, ip) }
-
 // client is an SDK client on every tracker of the cluster.
 func (c *cluster) client(opts ...func(*client.Config)) *client.Client {
 	c.t.Helper()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 // needReplication skips a replica scenario when the storage has no
@@ -34,10 +35,13 @@ func needReplication(t *testing.T) {
 func replicaGroup(t *testing.T, n int, extra ...string) (*cluster, []*daemon) {
 	c := newCluster(t)
 	c.addTracker("127.0.10.1")
-	port := freePort(t, "127.0.10.2")
-	var sts []*daemon
+	var ips []string
 	for i := range n {
-		ip := net.IPv4(127, 0, 10, byte(2+i)).String()
+		ips = append(ips, net.IPv4(127, 0, 10, byte(2+i)).String())
+	}
+	port := testcluster.Shared(t, ips...) // free on every member's address
+	var sts []*daemon
+	for _, ip := range ips {
 		sts = append(sts, c.addStorage(storageSpec{ip: ip, port: port, extra: extra}))
 	}
 	c.waitActive("group1", n)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 // skewMember is one storage of TestClockSkew and the clock offset it runs
@@ -43,7 +44,7 @@ func TestClockSkew(t *testing.T) {
 	parallelWhenShort(t)
 	c := newCluster(t)
 	c.addTracker("127.0.14.1")
-	port := freePort(t, "127.0.14.2")
+	port := testcluster.Shared(t, "127.0.14.2", "127.0.14.3", "127.0.14.4") // free on every member's address
 	offsets := []time.Duration{0, 90 * time.Second, -90 * time.Second}
 	var members []*skewMember
 	var sts []*daemon

@@ -31,8 +31,6 @@ func buildTrackerd(t *testing.T) string {
 	return builder.MustPath(t, "fdfs_trackerd")
 }
 
-func freePort(t *testing.T, ip string) int { return testcluster.Port(t, ip) }
-
 func writeConf(t *testing.T, base, ip string, port int) string {
 	t.Helper()
 	path := filepath.Join(base, "tracker.conf")
@@ -71,7 +69,7 @@ func TestStartServeStop(t *testing.T) {
 	bin := buildTrackerd(t)
 	base := t.TempDir()
 	ip := "127.0.7.9"
-	port := freePort(t, ip)
+	port := testcluster.Port(t, ip)
 	cf := writeConf(t, base, ip, port)
 	pidPath := filepath.Join(base, "data", "fdfs_trackerd.pid")
 
