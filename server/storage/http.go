@@ -1,90 +1,31 @@
 package storage
 
 import (
-	"context"
 	"errors"
-	"fmt"
+	"io"
 	"net"
-	"os"
+	"net/netip"
 	"strconv"
-	"sync"
-	"sync/atomic"
+	"strings"
 	"time"
+	"unsafe"
 
-	"github.com/panjf2000/gnet/v2"
-	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
-	"github.com/prometheus/client_golang/prometheus"
-
+	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
-	"github.com/gofdfs/gofdfs/server/httpd"
+	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/web"
 )
 
-// The built-in HTTP download server (issue 9): a second gnet engine on
-// http.server_port that serves GET and HEAD of stored files from the same
-// store paths and disk workers as the binary protocol, the way the binary
-// download does: small answers from the page cache on the event loop,
-// larger ones by sendfile on the store path's disk worker from a dup of
-// the socket while the loop reads no further request of that connection.
+// The built-in HTTP download server lives in server/storage/web; this file
+// is the storage's side of it: its settings from storage.conf, its life
+// within the storage's, and httpCore, what it may ask of the storage.
 
 // WithHTTPListenAddr overrides http.bind_addr:http.server_port, e.g.
 // "127.0.0.1:0" in tests. HTTP still runs only when http.server_port is set.
 func WithHTTPListenAddr(addr string) Option { return func(s *Server) { s.httpListen = addr } }
 
-// httpServer is the HTTP engine of one storage.
-type httpServer struct {
-	s      *Server
-	cfg    conf.StorageHTTP
-	listen string
-	mime   *httpd.MimeTypes
-	secret string
-	ttl    int64
-
-	// failBody is http.anti_steal.token_check_fail's file, sent with 200
-	// when a token is refused (as the nginx module); nil: 400.
-	failBody []byte
-	failType string
-
-	access *accessLog // nil when http.access_log is off
-	// metrics is what GET /metrics answers: the storage's registry when
-	// metrics_port is set (metrics on); nil: /metrics is a file path.
-	metrics *prometheus.Registry
-	stats   httpStats
-
-	conns    sync.Map // *httpConn -> struct{}, for the keep-alive sweep
-	seq      atomic.Uint64
-	dates    httpd.DateCache
-	proxying atomic.Int32 // fetch-through requests running
-
-	readPool sync.Pool // *[]byte of smallReadMax + head room
-
-	handler  *httpHandler
-	booted   chan struct{}
-	done     chan struct{}
-	mu       sync.Mutex
-	engine   gnet.Engine
-	addr     net.Addr
-	serveErr error
-}
-
-// httpStats are the HTTP counters of /status.
-type httpStats struct {
-	requests    atomic.Int64
-	byClass     [6]atomic.Int64 // 1xx..5xx by status/100
-	bodyBytes   atomic.Int64
-	loopReads   atomic.Int64 // bodies read from the page cache on the loop
-	workerSends atomic.Int64 // bodies sent by a disk worker with sendfile
-	redirects   atomic.Int64
-	proxied     atomic.Int64
-	tokenFails  atomic.Int64
-	connCur     atomic.Int64
-}
-
-// maxProxying bounds concurrent fetch-through requests: each holds a
-// goroutine and an outgoing connection (rare: only replicas behind).
-const maxProxying = 64
-
 // newHTTP prepares the HTTP server when http.server_port is set (called
-// from New): the MIME table, the token_check_fail file, the access log.
+// from New).
 func (s *Server) newHTTP() error {
 	h := s.cfg.HTTP
 	if !h.Enabled() && s.httpListen == "" {
@@ -93,129 +34,49 @@ func (s *Server) newHTTP() error {
 	if !h.Enabled() {
 		return errors.New("storage: WithHTTPListenAddr without http.server_port")
 	}
-	hs := &httpServer{s: s, cfg: h, secret: h.AntiStealSecretKey, ttl: int64(h.AntiStealTokenTTL / time.Second),
-		booted: make(chan struct{}), done: make(chan struct{})}
-	hs.listen = s.httpListen
-	if hs.listen == "" {
-		hs.listen = net.JoinHostPort(h.BindAddr, strconv.Itoa(h.ServerPort))
-	}
-	var types []byte
-	if h.MimeTypesFilename != "" {
-		b, err := os.ReadFile(h.MimeTypesFilename)
-		if err != nil {
-			return fmt.Errorf("storage: http.mime_types_filename (%s): %w", s.cfg.Where("http.mime_types_filename"), err)
+	c := web.Config{HTTP: h, Listen: s.httpListen, Where: s.cfg.Where, Multicore: s.multicore,
+		NetworkTimeout: s.cfg.NetworkTimeout, ConnectTimeout: s.cfg.ConnectTimeout,
+		SmallReadMax: smallReadMax, Log: s.log, Gnet: gnetLogger{s.log}}
+	// fetch-through connections bind to bind_addr with client_bind, as the
+	// reporters' connections
+	if b := s.cfg.BindAddr; b != "" && s.cfg.ClientBind {
+		if ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(b, ",")[0])); err == nil {
+			c.LocalIP = ip
 		}
-		types = b
 	}
-	m, err := httpd.NewMimeTypes(types, h.DefaultContentType)
-	if err != nil {
-		return fmt.Errorf("storage: http.mime_types_filename %s: %w", h.MimeTypesFilename, err)
-	}
-	hs.mime = m
-	if h.AntiStealCheckToken && h.AntiStealTokenCheckFail != "" {
-		b, err := os.ReadFile(h.AntiStealTokenCheckFail)
-		if err != nil {
-			return fmt.Errorf("storage: http.anti_steal.token_check_fail (%s): %w",
-				s.cfg.Where("http.anti_steal.token_check_fail"), err)
-		}
-		hs.failBody, hs.failType = b, m.ByName([]byte(h.AntiStealTokenCheckFail))
-	}
-	if h.AccessLog {
-		al, err := openAccessLog(h.AccessLogFilename)
-		if err != nil {
-			return fmt.Errorf("storage: http.access_log_filename: %w", err)
-		}
-		hs.access = al
-	}
+	// GET /metrics answers the storage's registry when metrics_port is set
 	if mc, err := conf.MetricsOf(s.cfg.Origin, s.cfg.BindAddr); err == nil && mc.Port != 0 {
-		hs.metrics = s.MetricsRegistry()
+		reg := s.MetricsRegistry()
+		c.Metrics = func(w io.Writer) error { return WriteMetrics(w, reg) }
 	}
-	hs.readPool.New = func() any { b := make([]byte, 0, 1024+smallReadMax); return &b }
-	hs.handler = &httpHandler{hs: hs}
+	hs, err := web.New(httpCore{s}, c)
+	if err != nil {
+		return err
+	}
 	s.http = hs
 	return nil
 }
 
 // startHTTP runs the HTTP engine in the background (called by Serve).
 func (s *Server) startHTTP() {
-	hs := s.http
-	if hs == nil {
-		return
+	if s.http != nil {
+		s.http.Run()
 	}
-	go func() {
-		err := gnet.Run(hs.handler, "tcp://"+hs.listen,
-			gnet.WithMulticore(s.multicore),
-			gnet.WithTicker(true),
-			gnet.WithReuseAddr(true),
-			gnet.WithTCPKeepAlive(time.Minute),
-			gnet.WithLogger(gnetLogger{s.log}),
-		)
-		hs.mu.Lock()
-		hs.serveErr = err
-		failed := hs.addr == nil
-		hs.mu.Unlock()
-		if failed { // Start reports it too; Serve alone would not
-			s.log.Error("storage http server did not start", "addr", hs.listen, "err", err)
-		}
-		select {
-		case <-hs.booted:
-		default:
-			close(hs.booted)
-		}
-		close(hs.done)
-	}()
 }
 
 // waitHTTP waits until the HTTP engine listens (called by Start).
 func (s *Server) waitHTTP() error {
-	hs := s.http
-	if hs == nil {
+	if s.http == nil {
 		return nil
 	}
-	<-hs.booted
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	if hs.addr == nil {
-		return fmt.Errorf("storage: http listen on %s: %v", hs.listen, hs.serveErr)
-	}
-	return nil
+	return s.http.Wait()
 }
 
 // stopHTTP stops the HTTP engine and waits for it (called by Serve once
 // the binary engine has stopped, before the disk workers close).
 func (s *Server) stopHTTP() {
-	hs := s.http
-	if hs == nil {
-		return
-	}
-	select {
-	case <-hs.booted:
-	case <-hs.done:
-	}
-	hs.mu.Lock()
-	eng := hs.engine
-	hs.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := eng.Stop(ctx); err != nil && !errors.Is(err, gerrors.ErrEmptyEngine) &&
-		!errors.Is(err, gerrors.ErrEngineInShutdown) {
-		s.log.Warn("stop http engine", "err", err)
-	}
-	select {
-	case <-hs.done:
-	case <-ctx.Done():
-		s.log.Warn("http engine did not stop in time")
-	}
-	// Fetch-through requests still running end on their own (their
-	// sockets are closed by the engine); wait briefly so they do not
-	// outlive the server's disks.
-	for deadline := time.Now().Add(5 * time.Second); hs.proxying.Load() > 0 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if hs.access != nil {
-		if err := hs.access.close(); err != nil {
-			s.log.Warn("close http access log", "err", err)
-		}
+	if s.http != nil {
+		s.http.Stop()
 	}
 }
 
@@ -225,86 +86,114 @@ func (s *Server) HTTPAddr() net.Addr {
 	if s.http == nil {
 		return nil
 	}
-	s.http.mu.Lock()
-	defer s.http.mu.Unlock()
-	return s.http.addr
+	return s.http.Addr()
 }
 
-// httpHandler is the gnet side of the HTTP engine.
-type httpHandler struct {
-	gnet.BuiltinEventEngine
-	hs *httpServer
+// httpCore is the storage as its HTTP server sees it (web.Core).
+type httpCore struct{ s *Server }
+
+func (c httpCore) Group() []byte { return c.s.group }
+
+func (c httpCore) Now() time.Time { return c.s.now() }
+
+func (c httpCore) CountStatus(status int) { c.s.stats.CountHTTPStatus(status) }
+
+// ParseName validates a name as the binary download does.
+func (c httpCore) ParseName(remote []byte) (codec.RemoteFilename, web.Path, error) {
+	var op pendingOp
+	if err := c.s.parseNameView(&op, remote); err != nil {
+		return op.rf, nil, err
+	}
+	return op.rf, op.path, nil
 }
 
-func (h *httpHandler) OnBoot(eng gnet.Engine) gnet.Action {
-	hs := h.hs
-	hs.mu.Lock()
-	hs.engine = eng
-	if fd, err := eng.Dup(); err == nil {
-		if f := os.NewFile(uintptr(fd), "listener"); f != nil {
-			if ln, err := net.FileListener(f); err == nil {
-				hs.addr = ln.Addr()
-				ln.Close()
+// SourceOf finds the storage a file was uploaded to in the group's member
+// list, by storage id or IPv4 address. An address not in a member list (no
+// tracker yet) is taken on this storage's port: the group's storages
+// listen on one port.
+func (c httpCore) SourceOf(f codec.NameFields) (netip.Addr, int, bool) {
+	s := c.s
+	members, _ := s.Members()
+	if f.SourceIsID() {
+		id := strconv.FormatUint(uint64(f.Source), 10)
+		for _, m := range members {
+			if m.ID == id {
+				ip, err := netip.ParseAddr(m.IP)
+				return ip, m.Port, err == nil
 			}
-			f.Close()
+		}
+		return netip.Addr{}, 0, false
+	}
+	ip := netip.AddrFrom4(f.SourceIPv4())
+	for _, m := range members {
+		if m.IP == ip.String() && m.Port > 0 {
+			return ip, m.Port, true
 		}
 	}
-	hs.mu.Unlock()
-	close(hs.booted)
-	hs.s.log.Info("storage http listening", "addr", hs.addr, "url_have_group_name", hs.cfg.URLHaveGroupName,
-		"response_mode", hs.cfg.ResponseMode, "check_token", hs.cfg.AntiStealCheckToken)
-	return gnet.None
-}
-
-func (h *httpHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	hc := h.hs.newConn(c)
-	c.SetContext(hc)
-	h.hs.conns.Store(hc, struct{}{})
-	h.hs.stats.connCur.Add(1)
-	return nil, gnet.None
-}
-
-// OnClose forgets the connection. A send that was waiting for gnet's
-// buffer to drain never started: its file is closed here. (A running one
-// belongs to its worker or goroutine, which closes what it holds.)
-func (h *httpHandler) OnClose(c gnet.Conn, _ error) gnet.Action {
-	if hc, ok := c.Context().(*httpConn); ok {
-		if _, ok := h.hs.conns.LoadAndDelete(hc); ok {
-			h.hs.stats.connCur.Add(-1)
-		}
-		if !hc.busy.Load() {
-			hc.closeSend()
-		}
+	port := s.cfg.Port
+	if a, ok := s.Addr().(*net.TCPAddr); ok {
+		port = a.Port
 	}
-	return gnet.None
+	return ip, port, true
 }
 
-func (h *httpHandler) OnTraffic(c gnet.Conn) gnet.Action {
-	hc, ok := c.Context().(*httpConn)
-	if !ok {
-		return gnet.Close
-	}
-	return h.hs.serve(hc, c)
-}
-
-// OnTick closes keep-alive connections idle for http.keepalive_timeout and
-// requests whose head has not come in completely in that time; it also
-// writes out the access log.
-func (h *httpHandler) OnTick() (time.Duration, gnet.Action) {
-	hs := h.hs
-	now := time.Now().UnixNano()
-	limit := int64(hs.cfg.KeepAliveTimeout)
-	hs.conns.Range(func(k, _ any) bool {
-		hc := k.(*httpConn)
-		if !hc.busy.Load() && now-hc.lastActive.Load() > limit {
-			_ = hc.conn.Close()
-		}
+// IsMe: the address in this storage's new file names, or the one the
+// trackers see.
+func (c httpCore) IsMe(ip netip.Addr) bool {
+	if c.s.sourceIP.IsValid() && c.s.sourceIP == ip {
 		return true
-	})
-	if hs.access != nil {
-		if err := hs.access.flush(); err != nil {
-			hs.s.log.Warn("http access log", "err", err)
-		}
 	}
-	return time.Second, gnet.None
+	my, ok := c.s.MyIP()
+	return ok && my == ip
 }
+
+// AppendStatus is the storage's part of /status: the binary protocol's
+// stat block, which the trackers get in BEATs.
+func (c httpCore) AppendStatus(b []byte) []byte {
+	s := c.s
+	b = append(b, "\"group\":"...)
+	b = strconv.AppendQuote(b, string(s.group))
+	b = append(b, ",\"up_since\":"...)
+	b = strconv.AppendInt(b, s.upTime.Unix(), 10)
+	b = append(b, ",\"store_paths\":"...)
+	b = strconv.AppendInt(b, int64(len(s.paths)), 10)
+	st := &s.stats
+	b = append(b, ",\"storage\":{"...)
+	for i, name := range statNames {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, name)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, st.c[i].Load(), 10)
+	}
+	b = append(b, ",\"current_connections\":"...)
+	b = strconv.AppendInt(b, int64(st.connCur.Load()), 10)
+	b = append(b, ",\"max_connections\":"...)
+	b = strconv.AppendInt(b, int64(st.connMax.Load()), 10)
+	b = append(b, ",\"last_source_update\":"...)
+	b = strconv.AppendInt(b, st.lastSourceUpdate.Load(), 10)
+	return append(b, '}')
+}
+
+// statNames are the stat block counters' names, in stTotalUpload.. order
+// (C's fdfs_monitor names, lower case).
+var statNames = [stCount]string{
+	"total_upload_count", "success_upload_count", "total_append_count", "success_append_count",
+	"total_modify_count", "success_modify_count", "total_truncate_count", "success_truncate_count",
+	"total_set_meta_count", "success_set_meta_count", "total_delete_count", "success_delete_count",
+	"total_download_count", "success_download_count", "total_get_meta_count", "success_get_meta_count",
+	"total_create_link_count", "success_create_link_count", "total_delete_link_count", "success_delete_link_count",
+	"total_upload_bytes", "success_upload_bytes", "total_append_bytes", "success_append_bytes",
+	"total_modify_bytes", "success_modify_bytes", "total_download_bytes", "success_download_bytes",
+}
+
+// OpenRead opens a file of the path for reading, through the path's
+// open-file cache (web.Path).
+func (p *storePath) OpenRead(rf *codec.RemoteFilename) (diskio.ReadFd, diskio.FileStat, error) {
+	return p.disk.OpenReadFd(diskio.FileRef{High: int(rf.High), Low: int(rf.Low),
+		Name: unsafe.String(unsafe.SliceData(rf.Name), len(rf.Name))})
+}
+
+// Send queues a sendfile job on one of the path's disk workers (web.Path).
+func (p *storePath) Send(job diskio.SendJob) error { return p.workers.Pick().Send(job) }

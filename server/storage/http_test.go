@@ -123,8 +123,8 @@ func TestHTTPGetHeadKeepAlive(t *testing.T) {
 		}
 	}
 	hs := h.srv.http
-	if hs.stats.workerSends.Load() == 0 || hs.stats.loopReads.Load() == 0 {
-		t.Errorf("worker sends %d, loop reads %d: want both paths taken", hs.stats.workerSends.Load(), hs.stats.loopReads.Load())
+	if hs.Counters().WorkerSends == 0 || hs.Counters().LoopReads == 0 {
+		t.Errorf("worker sends %d, loop reads %d: want both paths taken", hs.Counters().WorkerSends, hs.Counters().LoopReads)
 	}
 
 	// ?filename= names the download, as with the nginx module.
@@ -513,7 +513,7 @@ func TestHTTPAntiStealToken(t *testing.T) {
 		if withFail && haveCurl() {
 			want += 4 // the curl requests
 		}
-		if n := h.srv.http.stats.tokenFails.Load(); n != want {
+		if n := h.srv.http.Counters().TokenFails; n != want {
 			t.Errorf("token fails counted %d, want %d", n, want)
 		}
 	}
@@ -601,7 +601,7 @@ func TestHTTPRedirectAndProxy(t *testing.T) {
 		resp, _ = h.do("GET", missing)
 		wantStatus(t, resp, 404)
 	}
-	if proxy.http.stats.proxied.Load() == 0 || redir.http.stats.redirects.Load() == 0 {
+	if proxy.http.Counters().Proxied == 0 || redir.http.Counters().Redirects == 0 {
 		t.Error("counters: no proxied or redirected request counted")
 	}
 

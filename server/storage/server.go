@@ -27,6 +27,7 @@ import (
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/web"
 )
 
 // Params are what a C storage learns from its tracker (STORAGE_PARAMETER_REQ).
@@ -171,7 +172,7 @@ type Server struct {
 	statKept    map[string]int64     // storage_stat.dat values we do not count ourselves
 	lastStats   time.Time            // last storage_stat.dat write (ticker goroutine only)
 
-	http       *httpServer // the HTTP download server (http.go); nil when off
+	http       *web.Server // the HTTP download server (web, wired in http.go); nil when off
 	trunk      trunkSide   // trunk-resident files (trunk_side.go)
 	httpListen string      // WithHTTPListenAddr
 

@@ -1,4 +1,4 @@
-package storage
+package web
 
 import (
 	"net"
@@ -9,14 +9,25 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/server/httpd"
 )
 
-// httpConn is one HTTP connection. The event loop owns it except while
+// step is what answering a request tells the connection's loop.
+type step uint8
+
+const (
+	stepNext  step = iota + 1 // answered: look at the next request
+	stepWait                  // a worker or goroutine owns the answer: input waits
+	stepClose                 // close the connection (after what was written)
+	stepNone  step = 255      // a check passed: go on
+)
+
+// conn is one HTTP connection. The event loop owns it except while
 // busy is set: then a disk worker (sendfile) or a fetch-through goroutine
 // owns it until finish, which clears busy and wakes the loop.
-type httpConn struct {
-	hs     *httpServer
+type conn struct {
+	hs     *Server
 	conn   gnet.Conn
 	peerIP string
 	local  net.Addr
@@ -24,9 +35,11 @@ type httpConn struct {
 	busy       atomic.Bool
 	lastActive atomic.Int64 // unix ns of the last request or answer
 
-	req []byte        // copy of the current request head
-	r   httpd.Request // parsed from req
-	op  pendingOp     // the file, validated as for the binary protocol
+	req  []byte               // copy of the current request head
+	r    httpd.Request        // parsed from req
+	rf   codec.RemoteFilename // the file, validated as for the binary protocol
+	path Path                 // the store path holding it
+	etag []byte               // validators' buffer
 
 	// The answer being built or sent.
 	head      []byte // response head, then a multipart part head
@@ -59,8 +72,8 @@ type httpConn struct {
 	proxyName    []byte
 }
 
-func (hs *httpServer) newConn(c gnet.Conn) *httpConn {
-	hc := &httpConn{hs: hs, conn: c, dup: -1, local: c.LocalAddr(),
+func (hs *Server) newConn(c gnet.Conn) *conn {
+	hc := &conn{hs: hs, conn: c, dup: -1, local: c.LocalAddr(),
 		req: make([]byte, 0, 512), head: make([]byte, 0, 512), boundary: make([]byte, 0, 32)}
 	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		hc.peerIP = a.IP.String()
@@ -72,7 +85,7 @@ func (hs *httpServer) newConn(c gnet.Conn) *httpConn {
 
 // serve answers the complete requests in c's inbound buffer in order,
 // until one needs a worker or more bytes.
-func (hs *httpServer) serve(hc *httpConn, c gnet.Conn) gnet.Action {
+func (hs *Server) serve(hc *conn, c gnet.Conn) gnet.Action {
 	if hc.busy.Load() {
 		// A client may pipeline requests behind the one being sent; more
 		// than a few heads' worth is not a client, it is a flood.
@@ -136,9 +149,9 @@ func (hs *httpServer) serve(hc *httpConn, c gnet.Conn) gnet.Action {
 }
 
 // respondSimple answers status with a short text body (or none for HEAD).
-func (hs *httpServer) respondSimple(hc *httpConn, c gnet.Conn, status int, allow string) step {
+func (hs *Server) respondSimple(hc *conn, c gnet.Conn, status int, allow string) step {
 	body := httpd.StatusText(status)
-	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()),
+	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(hs.core.Now()),
 		ContentType: "text/plain; charset=utf-8", ContentLength: int64(len(body) + 1),
 		KeepAlive: hc.keepAlive, Allow: allow}
 	hc.head = h.Append(hc.head[:0])
@@ -152,14 +165,14 @@ func (hs *httpServer) respondSimple(hc *httpConn, c gnet.Conn, status int, allow
 }
 
 // answered counts and logs an answered request.
-func (hs *httpServer) answered(hc *httpConn, status int, body int64) {
+func (hs *Server) answered(hc *conn, status int, body int64) {
 	st := &hs.stats
 	st.requests.Add(1)
 	if k := status / 100; k > 0 && k < len(st.byClass) {
 		st.byClass[k].Add(1)
 	}
 	st.bodyBytes.Add(body)
-	hs.s.stats.CountHTTPStatus(status) // /metrics' gofdfs_storage_http_requests_total
+	hs.core.CountStatus(status) // /metrics' gofdfs_storage_http_requests_total
 	if hs.access != nil {
 		hs.access.write(hc.peerIP, hc.started, &hc.r, status, body)
 	}
@@ -168,7 +181,7 @@ func (hs *httpServer) answered(hc *httpConn, status int, body int64) {
 
 // finish ends work done off the loop (worker or fetch-through goroutine)
 // and wakes the loop for the next request.
-func (hc *httpConn) finish(status int, body int64, closeConn bool) {
+func (hc *conn) finish(status int, body int64, closeConn bool) {
 	hc.hs.answered(hc, status, body)
 	hc.closeAfter = closeConn || !hc.keepAlive
 	hc.resumed = true

@@ -1,4 +1,4 @@
-package storage
+package web
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 )
 
 // handle answers the request in hc.r.
-func (hs *httpServer) handle(hc *httpConn, c gnet.Conn) step {
+func (hs *Server) handle(hc *conn, c gnet.Conn) step {
 	r := &hc.r
 	hc.started = time.Now()
 	hc.keepAlive = r.KeepAlive
@@ -26,15 +26,15 @@ func (hs *httpServer) handle(hc *httpConn, c gnet.Conn) step {
 	if string(r.Path) == "/status" {
 		return hs.respondStatus(hc, c)
 	}
-	if hs.metrics != nil && string(r.Path) == "/metrics" {
+	if hs.conf.Metrics != nil && string(r.Path) == "/metrics" {
 		return hs.respondMetrics(hc, c)
 	}
 	group, remote, ok := httpd.FilePath(r.Path, hs.cfg.URLHaveGroupName)
 	if !ok {
 		return hs.respondSimple(hc, c, 404, "")
 	}
-	s := hs.s
-	sameGroup := group == nil || bytes.Equal(group, s.group)
+	core := hs.core
+	sameGroup := group == nil || bytes.Equal(group, core.Group())
 	if hs.cfg.AntiStealCheckToken {
 		if st := hs.checkToken(hc, c, group, remote); st != stepNone {
 			return st
@@ -43,56 +43,53 @@ func (hs *httpServer) handle(hc *httpConn, c gnet.Conn) step {
 	if !sameGroup {
 		return hs.notHere(hc, c, group, remote, false)
 	}
-	op := &hc.op
-	*op = pendingOp{cmd: codec.CmdDownloadFile, nameBuf: op.nameBuf, auxBuf: op.auxBuf, logicBuf: op.logicBuf}
-	if err := s.parseName(op, remote); err != nil {
-		s.log.Debug("http: bad file name", "peer", hc.peerIP, "path", string(r.Path), "err", err)
+	rf, path, err := core.ParseName(remote)
+	if err != nil {
+		hs.log.Debug("http: bad file name", "peer", hc.peerIP, "path", string(r.Path), "err", err)
 		return hs.respondSimple(hc, c, 400, "")
 	}
+	hc.rf, hc.path = rf, path
 	// A plain descriptor, no *os.File: its poller registration (fcntls, a
 	// failing epoll_ctl, allocations) would be paid on every small answer;
 	// a worker send turns it into a File.
-	f, st, err := op.path.disk.OpenReadFd(op.ref)
+	f, st, err := path.OpenRead(&hc.rf)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return hs.notHere(hc, c, s.group, remote, true)
+			return hs.notHere(hc, c, core.Group(), remote, true)
 		}
 		if errors.Is(err, diskio.ErrNotRegular) {
 			return hs.respondSimple(hc, c, 404, "")
 		}
-		s.log.Warn("http: open failed", "peer", hc.peerIP, "group", string(s.group), "file", string(remote), "err", err)
+		hs.log.Warn("http: open failed", "peer", hc.peerIP, "group", string(core.Group()), "file", string(remote), "err", err)
 		return hs.respondSimple(hc, c, 500, "")
 	}
 	lastMod, etag := hs.validators(hc, st)
 	return hs.serveFile(hc, c, f, st.Size, lastMod, etag)
 }
 
-// stepNone: the check passed, go on.
-const stepNone step = 255
-
 // checkToken applies http.anti_steal: a missing token or ts is answered
 // 400; a refused one with the token_check_fail file (200, as the nginx
 // module) or 400 without one (also as the module).
-func (hs *httpServer) checkToken(hc *httpConn, c gnet.Conn, group, remote []byte) step {
+func (hs *Server) checkToken(hc *conn, c gnet.Conn, group, remote []byte) step {
 	id := hc.idBuf[:0]
 	if group != nil {
 		id = append(id, group...)
 	} else {
-		id = append(id, hs.s.group...)
+		id = append(id, hs.core.Group()...)
 	}
 	id = append(id, '/')
 	id = append(id, remote...)
 	hc.idBuf = id
-	err := httpd.CheckToken(hc.r.Query, id, remote, hs.secret, hs.ttl, hs.s.now().Unix())
+	err := httpd.CheckToken(hc.r.Query, id, remote, hs.secret, hs.ttl, hs.core.Now().Unix())
 	if err == nil {
 		return stepNone
 	}
 	hs.stats.tokenFails.Add(1)
-	hs.s.log.Info("http: token check failed", "peer", hc.peerIP, "file", string(id), "err", err)
+	hs.log.Info("http: token check failed", "peer", hc.peerIP, "file", string(id), "err", err)
 	if errors.Is(err, httpd.ErrTokenMissing) || hs.failBody == nil {
 		return hs.respondSimple(hc, c, 400, "")
 	}
-	h := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()), ContentType: hs.failType,
+	h := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(hs.core.Now()), ContentType: hs.failType,
 		ContentLength: int64(len(hs.failBody)), KeepAlive: hc.keepAlive}
 	hc.head = h.Append(hc.head[:0])
 	_, _ = c.Write(hc.head)
@@ -110,25 +107,25 @@ func (hs *httpServer) checkToken(hc *httpConn, c gnet.Conn, group, remote []byte
 // creation time (what the nginx module sends) and a tag of creation time,
 // size and CRC32. Appender and slave files take mtime and size, the tag
 // nginx itself would send for them.
-func (hs *httpServer) validators(hc *httpConn, st diskio.FileStat) (int64, []byte) {
-	op := &hc.op
-	buf := op.auxBuf[:0]
-	if fields, err := op.rf.Fields(); err == nil && op.rf.Kind(fields) == codec.KindNormal &&
+func (hs *Server) validators(hc *conn, st diskio.FileStat) (int64, []byte) {
+	rf := &hc.rf
+	buf := hc.etag[:0]
+	if fields, err := rf.Fields(); err == nil && rf.Kind(fields) == codec.KindNormal &&
 		!fields.IsTrunk() && fields.Timestamp > 0 {
 		buf = httpd.AppendETag(buf, uint64(fields.Timestamp), uint64(st.Size), uint64(fields.CRC32))
-		op.auxBuf = buf
+		hc.etag = buf
 		return int64(fields.Timestamp), buf
 	}
 	mt := st.ModTime.Unix()
 	buf = httpd.AppendETag(buf, uint64(mt), uint64(st.Size))
-	op.auxBuf = buf
+	hc.etag = buf
 	return mt, buf
 }
 
 // plan decides the answer for a file of size bytes: it builds the head in
 // hc.head and the ranges to send in hc.ranges, and reports the status and
 // the body length (-1: the answer is complete with the head).
-func (hs *httpServer) plan(hc *httpConn, size, lastMod int64, etag []byte, contentType string) (int, int64) {
+func (hs *Server) plan(hc *conn, size, lastMod int64, etag []byte, contentType string) (int, int64) {
 	r := &hc.r
 	h := httpd.Head{Status: 200, Minor: r.Minor, Date: hs.dates.Get(hc.started), ContentType: contentType,
 		LastModified: lastMod, ETag: etag, AcceptRanges: true, KeepAlive: hc.keepAlive}
@@ -181,10 +178,10 @@ func (hs *httpServer) plan(hc *httpConn, size, lastMod int64, etag []byte, conte
 }
 
 // serveFile answers from an open local file: HEAD, 304 and 416 with the
-// head alone, bodies up to smallReadMax from the page cache right here,
+// head alone, bodies up to Config.SmallReadMax from the page cache right here,
 // anything else by sendfile on the store path's worker.
-func (hs *httpServer) serveFile(hc *httpConn, c gnet.Conn, f diskio.ReadFd, size, lastMod int64, etag []byte) step {
-	status, bodyLen := hs.plan(hc, size, lastMod, etag, hs.mime.ByName(hc.op.rf.Name))
+func (hs *Server) serveFile(hc *conn, c gnet.Conn, f diskio.ReadFd, size, lastMod int64, etag []byte) step {
+	status, bodyLen := hs.plan(hc, size, lastMod, etag, hs.mime.ByName(hc.rf.Name))
 	hc.status = status
 	if bodyLen < 0 || hc.r.IsHead() || bodyLen == 0 {
 		_ = f.Close()
@@ -192,7 +189,7 @@ func (hs *httpServer) serveFile(hc *httpConn, c gnet.Conn, f diskio.ReadFd, size
 		hs.answered(hc, status, 0)
 		return stepNext
 	}
-	if bodyLen <= smallReadMax {
+	if bodyLen <= hs.conf.SmallReadMax {
 		if hs.writeSmall(hc, c, f, bodyLen) {
 			_ = f.Close()
 			hs.stats.loopReads.Add(1)
@@ -207,7 +204,7 @@ func (hs *httpServer) serveFile(hc *httpConn, c gnet.Conn, f diskio.ReadFd, size
 
 // writeSmall writes head and body from the page cache if all of it is
 // cached (diskio.ReadSmall), and reports whether it did.
-func (hs *httpServer) writeSmall(hc *httpConn, c gnet.Conn, f diskio.ReadFd, bodyLen int64) bool {
+func (hs *Server) writeSmall(hc *conn, c gnet.Conn, f diskio.ReadFd, bodyLen int64) bool {
 	bp := hs.readPool.Get().(*[]byte)
 	defer hs.readPool.Put(bp)
 	buf := append((*bp)[:0], hc.head...)
@@ -221,7 +218,7 @@ func (hs *httpServer) writeSmall(hc *httpConn, c gnet.Conn, f diskio.ReadFd, bod
 		n, err := f.ReadSmall(rg.Start, buf[at:])
 		if err != nil || int64(n) != rg.Length {
 			if err != nil && !errors.Is(err, diskio.ErrWouldBlock) {
-				hs.s.log.Warn("http: read failed", "file", string(hc.op.rf.Logic), "err", err)
+				hs.log.Warn("http: read failed", "file", string(hc.rf.Logic), "err", err)
 			}
 			*bp = buf[:0]
 			return false
@@ -238,7 +235,7 @@ func (hs *httpServer) writeSmall(hc *httpConn, c gnet.Conn, f diskio.ReadFd, bod
 
 // startSend hands the answer to a disk worker once gnet has nothing
 // queued for the socket (the worker writes to it directly).
-func (hs *httpServer) startSend(hc *httpConn, c gnet.Conn) step {
+func (hs *Server) startSend(hc *conn, c gnet.Conn) step {
 	if c.OutboundBuffered() > 0 {
 		_ = c.Flush()
 		if c.OutboundBuffered() > 0 {
@@ -251,7 +248,7 @@ func (hs *httpServer) startSend(hc *httpConn, c gnet.Conn) step {
 	if err != nil {
 		hc.closeSend()
 		hc.proxyPending = false
-		hs.s.log.Error("http: dup socket", "peer", hc.peerIP, "err", err)
+		hs.log.Error("http: dup socket", "peer", hc.peerIP, "err", err)
 		return stepClose
 	}
 	hc.dup = fd
@@ -273,14 +270,14 @@ func (hs *httpServer) startSend(hc *httpConn, c gnet.Conn) step {
 
 // sendNext queues the next piece: range next with its part head (the
 // response head before the first), or the multipart tail.
-func (hc *httpConn) sendNext() error {
+func (hc *conn) sendNext() error {
 	var hdr []byte
 	if hc.next == 0 {
 		hdr = hc.head // head already built; part head appended below
 	} else {
 		hdr = hc.head[:0]
 	}
-	job := diskio.SendJob{Sock: hc.dup, Timeout: hc.hs.s.cfg.NetworkTimeout, Done: hc.sentFn}
+	job := diskio.SendJob{Sock: hc.dup, Timeout: hc.hs.conf.NetworkTimeout, Done: hc.sentFn}
 	if hc.next < hc.nRanges {
 		rg := hc.ranges[hc.next]
 		if hc.multipart {
@@ -293,12 +290,12 @@ func (hc *httpConn) sendNext() error {
 	hc.head = hdr
 	job.Header = hdr
 	hc.next++
-	return hc.op.path.workers.Pick().Send(job)
+	return hc.path.Send(job)
 }
 
 // sentRange ends one worker send (worker thread): on to the next range,
 // or done.
-func (hc *httpConn) sentRange(n int64, err error) {
+func (hc *conn) sentRange(n int64, err error) {
 	hc.sent += n
 	if err == nil && hc.multipart && hc.next <= hc.nRanges {
 		if err = hc.sendNext(); err == nil {
@@ -307,13 +304,13 @@ func (hc *httpConn) sentRange(n int64, err error) {
 	}
 	hc.closeSend()
 	if err != nil {
-		hc.hs.s.log.Info("http: send failed", "peer", hc.peerIP, "file", string(hc.op.rf.Logic),
+		hc.hs.log.Info("http: send failed", "peer", hc.peerIP, "file", string(hc.rf.Logic),
 			"sent", hc.sent, "err", err)
 	}
 	hc.finish(hc.status, hc.sent, err != nil)
 }
 
-func (hc *httpConn) closeSend() {
+func (hc *conn) closeSend() {
 	if hc.file != nil {
 		_ = hc.file.Close()
 		hc.file = nil

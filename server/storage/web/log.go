@@ -1,4 +1,4 @@
-package storage
+package web
 
 import (
 	"bytes"
@@ -74,33 +74,12 @@ func (l *accessLog) close() error {
 // respondStatus serves /status: the storage's counters as JSON (the
 // binary protocol's stat block, which the trackers get in BEATs, and the
 // HTTP server's own).
-func (hs *httpServer) respondStatus(hc *httpConn, c gnet.Conn) step {
-	s := hs.s
+func (hs *Server) respondStatus(hc *conn, c gnet.Conn) step {
 	b := hc.req[len(hc.req):] // build after the request copy, in the same buffer
-	b = append(b, "{\"group\":"...)
-	b = strconv.AppendQuote(b, string(s.group))
-	b = append(b, ",\"up_since\":"...)
-	b = strconv.AppendInt(b, s.upTime.Unix(), 10)
-	b = append(b, ",\"store_paths\":"...)
-	b = strconv.AppendInt(b, int64(len(s.paths)), 10)
-	st := &s.stats
-	b = append(b, ",\"storage\":{"...)
-	for i, name := range statNames {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendQuote(b, name)
-		b = append(b, ':')
-		b = strconv.AppendInt(b, st.c[i].Load(), 10)
-	}
-	b = append(b, ",\"current_connections\":"...)
-	b = strconv.AppendInt(b, int64(st.connCur.Load()), 10)
-	b = append(b, ",\"max_connections\":"...)
-	b = strconv.AppendInt(b, int64(st.connMax.Load()), 10)
-	b = append(b, ",\"last_source_update\":"...)
-	b = strconv.AppendInt(b, st.lastSourceUpdate.Load(), 10)
+	b = append(b, '{')
+	b = hs.core.AppendStatus(b)
 	h := &hs.stats
-	b = append(b, "},\"http\":{\"requests\":"...)
+	b = append(b, ",\"http\":{\"requests\":"...)
 	b = strconv.AppendInt(b, h.requests.Load(), 10)
 	for k := 1; k < len(h.byClass); k++ {
 		b = append(b, ",\"status_"...)
@@ -122,7 +101,7 @@ func (hs *httpServer) respondStatus(hc *httpConn, c gnet.Conn) step {
 	}
 	b = append(b, "}}\n"...)
 	body := b
-	hd := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()), ContentType: "application/json",
+	hd := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(hs.core.Now()), ContentType: "application/json",
 		ContentLength: int64(len(body)), KeepAlive: hc.keepAlive}
 	hc.head = hd.Append(hc.head[:0])
 	if !hc.r.IsHead() {
@@ -136,15 +115,15 @@ func (hs *httpServer) respondStatus(hc *httpConn, c gnet.Conn) step {
 // respondMetrics serves /metrics (metrics on): the Prometheus text
 // exposition of the storage's registry, the same as on metrics_port.
 // Scrapes are rare; gathering runs on the loop like /status.
-func (hs *httpServer) respondMetrics(hc *httpConn, c gnet.Conn) step {
+func (hs *Server) respondMetrics(hc *conn, c gnet.Conn) step {
 	var body bytes.Buffer
-	if err := WriteMetrics(&body, hs.metrics); err != nil {
-		hs.s.log.Warn("http: /metrics", "peer", hc.peerIP, "err", err)
+	if err := hs.conf.Metrics(&body); err != nil {
+		hs.log.Warn("http: /metrics", "peer", hc.peerIP, "err", err)
 		if body.Len() == 0 {
 			return hs.respondSimple(hc, c, 500, "")
 		}
 	}
-	hd := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()),
+	hd := httpd.Head{Status: 200, Minor: hc.r.Minor, Date: hs.dates.Get(hs.core.Now()),
 		ContentType: string(expfmt.NewFormat(expfmt.TypeTextPlain)), ContentLength: int64(body.Len()),
 		KeepAlive: hc.keepAlive}
 	hc.head = hd.Append(hc.head[:0])
@@ -154,16 +133,4 @@ func (hs *httpServer) respondMetrics(hc *httpConn, c gnet.Conn) step {
 	_, _ = c.Write(hc.head)
 	hs.answered(hc, 200, int64(body.Len()))
 	return stepNext
-}
-
-// statNames are the stat block counters' names, in stTotalUpload.. order
-// (C's fdfs_monitor names, lower case).
-var statNames = [stCount]string{
-	"total_upload_count", "success_upload_count", "total_append_count", "success_append_count",
-	"total_modify_count", "success_modify_count", "total_truncate_count", "success_truncate_count",
-	"total_set_meta_count", "success_set_meta_count", "total_delete_count", "success_delete_count",
-	"total_download_count", "success_download_count", "total_get_meta_count", "success_get_meta_count",
-	"total_create_link_count", "success_create_link_count", "total_delete_link_count", "success_delete_link_count",
-	"total_upload_bytes", "success_upload_bytes", "total_append_bytes", "success_append_bytes",
-	"total_modify_bytes", "success_modify_bytes", "total_download_bytes", "success_download_bytes",
 }

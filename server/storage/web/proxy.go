@@ -1,4 +1,4 @@
-package storage
+package web
 
 import (
 	"fmt"
@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -26,9 +25,8 @@ import (
 // with "redirect=1" added (a request that already carries it is not
 // bounced again: 404), or the file fetched from the source over the
 // binary protocol and passed through.
-func (hs *httpServer) notHere(hc *httpConn, c gnet.Conn, group, remote []byte, sameGroup bool) step {
+func (hs *Server) notHere(hc *conn, c gnet.Conn, group, remote []byte, sameGroup bool) step {
 	r := &hc.r
-	s := hs.s
 	if _, again := httpd.QueryParam(r.Query, "redirect"); again {
 		return hs.respondSimple(hc, c, 404, "")
 	}
@@ -40,12 +38,12 @@ func (hs *httpServer) notHere(hc *httpConn, c gnet.Conn, group, remote []byte, s
 	if err != nil {
 		return hs.respondSimple(hc, c, 404, "")
 	}
-	ip, port, known := hs.source(fields)
+	ip, port, known := hs.core.SourceOf(fields)
 	if !known {
-		s.log.Info("http: source storage of a missing file unknown", "file", string(remote))
+		hs.log.Info("http: source storage of a missing file unknown", "file", string(remote))
 		return hs.respondSimple(hc, c, 404, "")
 	}
-	age := s.now().Sub(time.Unix(int64(fields.Timestamp), 0))
+	age := hs.core.Now().Sub(time.Unix(int64(fields.Timestamp), 0))
 	if sameGroup && (hs.isLocal(hc, ip) || fields.Timestamp > 0 && age > hs.cfg.SyncFileMaxDelay) {
 		return hs.respondSimple(hc, c, 404, "")
 	}
@@ -55,8 +53,7 @@ func (hs *httpServer) notHere(hc *httpConn, c gnet.Conn, group, remote []byte, s
 	if hs.proxying.Load() >= maxProxying {
 		return hs.respondSimple(hc, c, 503, "")
 	}
-	hc.op = pendingOp{cmd: codec.CmdDownloadFile, nameBuf: hc.op.nameBuf, auxBuf: hc.op.auxBuf, logicBuf: hc.op.logicBuf}
-	hc.op.rf = rf
+	hc.rf, hc.path = rf, nil
 	hc.proxyAddr = net.JoinHostPort(ip.String(), strconv.Itoa(port))
 	hc.proxyGroup = append(hc.proxyGroup[:0], group...)
 	hc.proxyName = append(hc.proxyName[:0], remote...)
@@ -64,44 +61,10 @@ func (hs *httpServer) notHere(hc *httpConn, c gnet.Conn, group, remote []byte, s
 	return hs.startSend(hc, c)
 }
 
-// source is the address and binary port of the storage a file was
-// uploaded to.
-func (hs *httpServer) source(f codec.NameFields) (netip.Addr, int, bool) {
-	s := hs.s
-	members, _ := s.Members()
-	if f.SourceIsID() {
-		id := strconv.FormatUint(uint64(f.Source), 10)
-		for _, m := range members {
-			if m.ID == id {
-				ip, err := netip.ParseAddr(m.IP)
-				return ip, m.Port, err == nil
-			}
-		}
-		return netip.Addr{}, 0, false
-	}
-	ip := netip.AddrFrom4(f.SourceIPv4())
-	for _, m := range members {
-		if m.IP == ip.String() && m.Port > 0 {
-			return ip, m.Port, true
-		}
-	}
-	// Not in a member list (no tracker yet): the group's storages listen
-	// on one port, ours.
-	port := s.cfg.Port
-	if a, ok := s.Addr().(*net.TCPAddr); ok {
-		port = a.Port
-	}
-	return ip, port, true
-}
-
 // isLocal reports whether ip is this storage: the address in its new file
 // names, the one the trackers see, or the one the client reached.
-func (hs *httpServer) isLocal(hc *httpConn, ip netip.Addr) bool {
-	s := hs.s
-	if s.sourceIP.IsValid() && s.sourceIP == ip {
-		return true
-	}
-	if my, ok := s.MyIP(); ok && my == ip {
+func (hs *Server) isLocal(hc *conn, ip netip.Addr) bool {
+	if hs.core.IsMe(ip) {
 		return true
 	}
 	if a, ok := hc.local.(*net.TCPAddr); ok {
@@ -115,7 +78,7 @@ func (hs *httpServer) isLocal(hc *httpConn, ip netip.Addr) bool {
 // redirect answers 302 to the request's URL on the source storage's HTTP
 // server (this server's port: the group's storages share their conf),
 // with "redirect=1" added, as the nginx module.
-func (hs *httpServer) redirect(hc *httpConn, c gnet.Conn, ip netip.Addr) step {
+func (hs *Server) redirect(hc *conn, c gnet.Conn, ip netip.Addr) step {
 	r := &hc.r
 	loc := hc.idBuf[:0]
 	loc = append(loc, "http://"...)
@@ -134,7 +97,7 @@ func (hs *httpServer) redirect(hc *httpConn, c gnet.Conn, ip netip.Addr) step {
 	}
 	loc = append(loc, "redirect=1"...)
 	hc.idBuf = loc
-	h := httpd.Head{Status: 302, Minor: r.Minor, Date: hs.dates.Get(hs.s.now()), Location: loc,
+	h := httpd.Head{Status: 302, Minor: r.Minor, Date: hs.dates.Get(hs.core.Now()), Location: loc,
 		ContentLength: 0, KeepAlive: hc.keepAlive}
 	hc.head = h.Append(hc.head[:0])
 	_, _ = c.Write(hc.head)
@@ -146,7 +109,7 @@ func (hs *httpServer) redirect(hc *httpConn, c gnet.Conn, ip netip.Addr) step {
 // startProxy hands the socket to a fetch-through goroutine (socket dup in
 // hc.dup, busy set). Such requests are rare (a replica behind), so a
 // goroutine each is fine; their number is bounded.
-func (hs *httpServer) startProxy(hc *httpConn) {
+func (hs *Server) startProxy(hc *conn) {
 	hs.proxying.Add(1)
 	hs.stats.proxied.Add(1)
 	go func() {
@@ -162,7 +125,7 @@ func (hs *httpServer) startProxy(hc *httpConn) {
 		status, n, err := hs.fetchThrough(hc, client)
 		_ = client.Close()
 		if err != nil {
-			hs.s.log.Warn("http: fetch-through failed", "source", hc.proxyAddr,
+			hs.log.Warn("http: fetch-through failed", "source", hc.proxyAddr,
 				"file", string(hc.proxyName), "status", status, "sent", n, "err", err)
 		}
 		hc.finish(status, n, err != nil)
@@ -173,21 +136,18 @@ func (hs *httpServer) startProxy(hc *httpConn) {
 // answers with the same rules as for a local file, and passes each range
 // through from DOWNLOAD_FILE replies. An error after the head went out
 // means a truncated answer: the connection is closed.
-func (hs *httpServer) fetchThrough(hc *httpConn, client net.Conn) (int, int64, error) {
-	s := hs.s
-	timeout := s.cfg.NetworkTimeout
+func (hs *Server) fetchThrough(hc *conn, client net.Conn) (int, int64, error) {
+	timeout := hs.conf.NetworkTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	d := net.Dialer{Timeout: s.cfg.ConnectTimeout}
+	d := net.Dialer{Timeout: hs.conf.ConnectTimeout}
 	if d.Timeout <= 0 {
 		d.Timeout = 10 * time.Second
 	}
 	// bound to bind_addr with client_bind, as the reporters' connections
-	if b := s.cfg.BindAddr; b != "" && s.cfg.ClientBind {
-		if ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(b, ",")[0])); err == nil {
-			d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
-		}
+	if hs.conf.LocalIP.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: hs.conf.LocalIP.AsSlice()}
 	}
 	src, err := d.Dial("tcp", hc.proxyAddr)
 	if err != nil {
@@ -196,7 +156,7 @@ func (hs *httpServer) fetchThrough(hc *httpConn, client net.Conn) (int, int64, e
 	defer src.Close()
 	group := hc.proxyGroup
 	if len(group) == 0 {
-		group = s.group
+		group = hs.core.Group()
 	}
 	info := codec.QueryFileInfoRequest{Flags: codec.QueryFlagNoCRC, Group: group, Name: hc.proxyName}
 	buf := codec.Request(codec.CmdQueryFileInfo, info.Size()).Append(nil)
@@ -268,24 +228,24 @@ func (hs *httpServer) fetchThrough(hc *httpConn, client net.Conn) (int, int64, e
 }
 
 // proxyValidators are validators() for a file known from QUERY_FILE_INFO.
-func (hs *httpServer) proxyValidators(hc *httpConn, fi codec.FileInfoReply) (int64, []byte) {
-	rf := &hc.op.rf
-	buf := hc.op.auxBuf[:0]
+func (hs *Server) proxyValidators(hc *conn, fi codec.FileInfoReply) (int64, []byte) {
+	rf := &hc.rf
+	buf := hc.etag[:0]
 	if fields, err := rf.Fields(); err == nil && rf.Kind(fields) == codec.KindNormal &&
 		!fields.IsTrunk() && fields.Timestamp > 0 {
 		buf = httpd.AppendETag(buf, uint64(fields.Timestamp), uint64(fi.FileSize), uint64(fields.CRC32))
-		hc.op.auxBuf = buf
+		hc.etag = buf
 		return int64(fields.Timestamp), buf
 	}
 	buf = httpd.AppendETag(buf, uint64(fi.CreateTime), uint64(fi.FileSize))
-	hc.op.auxBuf = buf
+	hc.etag = buf
 	return fi.CreateTime, buf
 }
 
 // proxyFail answers status before any head went out.
-func (hs *httpServer) proxyFail(hc *httpConn, client net.Conn, status int, cause error) (int, int64, error) {
+func (hs *Server) proxyFail(hc *conn, client net.Conn, status int, cause error) (int, int64, error) {
 	body := httpd.StatusText(status)
-	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(hs.s.now()),
+	h := httpd.Head{Status: status, Minor: hc.r.Minor, Date: hs.dates.Get(hs.core.Now()),
 		ContentType: "text/plain; charset=utf-8", ContentLength: int64(len(body) + 1), KeepAlive: hc.keepAlive}
 	out := h.Append(hc.head[:0])
 	if !hc.r.IsHead() {
@@ -298,7 +258,7 @@ func (hs *httpServer) proxyFail(hc *httpConn, client net.Conn, status int, cause
 		cause = err
 	}
 	if cause != nil {
-		hs.s.log.Info("http: fetch-through", "source", hc.proxyAddr, "file", string(hc.proxyName), "err", cause)
+		hs.log.Info("http: fetch-through", "source", hc.proxyAddr, "file", string(hc.proxyName), "err", cause)
 	}
 	return status, 0, nil
 }
