@@ -9,7 +9,7 @@ FUZZTIME  ?= 20s
 RACE_PKGS := ./client/... ./server/... ./diskio/...
 TOOLS     := $(notdir $(wildcard tools/fdfs_*))
 
-.PHONY: all build test lint vet fmt-check fuzz bench run install clean faults
+.PHONY: all build test lint vet fmt-check portable fuzz bench run install clean faults
 
 all: build
 
@@ -27,10 +27,20 @@ fmt-check:
 
 lint: vet fmt-check
 
+# The SDK (client, codec, conf) builds for the systems its users run on, not
+# only for the Linux the servers need.
+PORTABLE_OS  := windows darwin
+PORTABLE_PKG := ./client/ ./codec/ ./conf/
+portable:
+	@for os in $(PORTABLE_OS); do \
+		echo "GOOS=$$os $(GO) build $(PORTABLE_PKG)"; \
+		GOOS=$$os $(GO) build $(PORTABLE_PKG) || exit 1; \
+	done
+
 # Unit, golden, integration and fuzz-seed tests (seed corpora run as plain tests).
 # The race detector covers the packages that share state across goroutines;
 # the rest run without it to stay inside CI's time budget.
-test: lint build
+test: lint build portable
 	$(GO) test -count=1 -timeout 10m $$($(GO) list ./... | grep -v -E '/(client|server|diskio)(/|$$)')
 	@race=$$($(GO) list $(RACE_PKGS) 2>/dev/null); \
 	if [ -n "$$race" ]; then $(GO) test -race -count=1 -timeout 12m $$race; fi
