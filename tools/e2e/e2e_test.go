@@ -1,5 +1,5 @@
 // Package e2e runs the built daemons and client tools the way an operator
-// does: real processes, real confs, real files, on loopback.
+// does: real processes, real confs, real files, on loopback (127.0.7.0/24).
 package e2e
 
 import (
