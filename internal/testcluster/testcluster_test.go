@@ -133,3 +133,40 @@ func TestReadProcStatOfSelf(t *testing.T) {
 		t.Fatalf("own /proc stat: %+v (%d)", st, x)
 	}
 }
+
+// FromConf takes address and base_path from a conf a test wrote, in either
+// spelling of the ini dialect, IPv6 in brackets or not.
+func TestFromConf(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ text, addr string }{
+		{"base_path = " + dir + "\nbind_addr = 127.0.21.40\nport = 23001\n", "127.0.21.40:23001"},
+		{"bind_addr=[fd00:17::2]\nport=22122\nbase_path=" + dir + "\n", "[fd00:17::2]:22122"},
+	} {
+		p := dir + "/x.conf"
+		if err := WriteFile(p, c.text); err != nil {
+			t.Fatal(err)
+		}
+		d, err := FromConf("/opt/bin/fdfs_storaged", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Addr != c.addr || d.Base != dir || d.Prog != "fdfs_storaged" || d.Bin != "/opt/bin" || d.Conf != p {
+			t.Fatalf("FromConf(%q) = %+v", c.text, d)
+		}
+	}
+	if err := WriteFile(dir+"/bad.conf", "port = 1\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FromConf("fdfs_trackerd", dir+"/bad.conf"); err == nil {
+		t.Fatal("a conf without bind_addr and base_path accepted")
+	}
+}
+
+func TestPkgOf(t *testing.T) {
+	for in, want := range map[string]string{"fdfs_storaged": "./tools/fdfs_storaged",
+		"server/faults/internal/connhold": "./server/faults/internal/connhold"} {
+		if got := pkgOf(in); got != want {
+			t.Errorf("pkgOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
