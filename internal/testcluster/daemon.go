@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -77,13 +78,30 @@ func (d *Daemon) Launch() error {
 		d.cmd.Env = append(os.Environ(), d.Env...)
 	}
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := d.cmd.Start(); err != nil {
+	// Pdeathsig fires when the thread that forked the child exits, not the
+	// process. A test binary that also runs in-process servers has threads
+	// that end (a goroutine that exits locked to its thread takes the thread
+	// with it: diskio's workers), and one of them may be the thread that
+	// forked a daemon, which would then die of a SIGKILL nobody sent. So the
+	// fork happens on a thread locked for the daemon's life: the goroutine
+	// that starts the process waits for it and only then lets its thread go.
+	started := make(chan error, 1)
+	done := make(chan struct{})
+	go func(cmd *exec.Cmd) {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine, after the daemon
+		err := cmd.Start()
+		started <- err
+		if err != nil {
+			return
+		}
+		_ = cmd.Wait()
+		close(done)
+	}(d.cmd)
+	if err := <-started; err != nil {
 		out.Close()
 		return fmt.Errorf("%s %s: %w", d.Prog, d.Conf, err)
 	}
-	done := make(chan struct{})
 	d.done = done
-	go func(cmd *exec.Cmd) { _ = cmd.Wait(); close(done) }(d.cmd)
 	return nil
 }
 
