@@ -16,7 +16,9 @@
 // node_exporter does in its checkmetrics.sh:
 //
 //	curl -s http://HOST:PORT/metrics | promtool check metrics 2>&1 |
-//	    grep -vE '^fastdfs_(group|storage)_[a-z_]+(_mb|_count) '
+//	    grep -vE '^fastdfs_(group|storage)_[a-z_]+(_mb metric names should not
+//	    contain abbreviated units|_count non-histogram and non-summary metrics
+//	    should not have "_count" suffix)$'   (one line; conf/grafana/README.md)
 //
 // Anything left (a parse error, a note on any other name) is a real fault.
 // Exceptions lists each excused name with the lint note it draws and why.
