@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,7 +23,7 @@ type Result uint8
 const (
 	OK           Result = iota // size and CRC32 match the ID
 	Bad                        // they do not
-	Unverifiable               // the ID does not describe the content: appender (maybe modified), slave, trunk slot
+	Unverifiable               // the ID does not describe the content: appender (maybe modified), slave, trunk link slot
 )
 
 func (r Result) String() string {
@@ -40,15 +39,26 @@ func (r Result) String() string {
 // Finding is one checked file.
 type Finding struct {
 	FileID string // group/Mxx/HH/HH/name
-	Path   string // on disk
+	Path   string // on disk (a trunk-resident file's: its container)
 	Result Result
-	Why    string // for Bad: what differs
+	Why    string     // for Bad: what differs
+	Trunk  *TrunkInfo // a trunk-resident file's slot; nil for a file of its own
 }
 
 // Summary counts a pass.
 type Summary struct {
 	OK, Bad, Unverifiable int64
 	Bytes                 int64
+	Trunk                 int64 // of the files counted, those in trunk slots
+}
+
+// Add adds o's counts to s.
+func (s *Summary) Add(o Summary) {
+	s.OK += o.OK
+	s.Bad += o.Bad
+	s.Unverifiable += o.Unverifiable
+	s.Bytes += o.Bytes
+	s.Trunk += o.Trunk
 }
 
 // Limiter paces reads to a rate in bytes per second.
@@ -120,23 +130,9 @@ func CheckFile(ctx context.Context, path, logic string, lim *Limiter) (Result, s
 	}
 	defer f.Close()
 	h := crc32.NewIEEE()
-	buf := make([]byte, 256<<10)
-	var n int64
-	for {
-		k, rerr := f.Read(buf)
-		if k > 0 {
-			h.Write(buf[:k])
-			n += int64(k)
-			if err := lim.Wait(ctx, int64(k)); err != nil {
-				return Bad, "", n, err
-			}
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return Bad, "", n, rerr
-		}
+	n, err := copyPaced(ctx, h, f, lim)
+	if err != nil {
+		return Bad, "", n, err
 	}
 	switch {
 	case n != size:

@@ -60,7 +60,7 @@ var (
 	mQueue = prometheus.NewDesc("gofdfs_storage_disk_queue_depth",
 		"Jobs accepted by the store path's disk workers and not yet completed", []string{"path"}, nil)
 	mBusy = prometheus.NewDesc("gofdfs_storage_disk_busy_seconds_total",
-		"Time the store path's disk workers had at least one job (sampled every 10 ms from the first scrape on)",
+		"Time the store path's disk workers had at least one job (sampled every 50 ms from the first scrape on)",
 		[]string{"path"}, nil)
 	mHTTP = prometheus.NewDesc("gofdfs_storage_http_requests_total",
 		"HTTP requests answered, by status code", []string{"code"}, nil)
@@ -250,7 +250,14 @@ func (s *Server) selfIP() string {
 }
 
 // busySample is how often the busy sampler looks at the disk queues.
-const busySample = 10 * time.Millisecond
+// Sampling at a fixed period estimates the busy fraction without bias; at
+// 50 ms a 1-minute rate() rests on 1200 samples (standard error at most
+// 1.5 points of %util). Each tick wakes the idle process: measured on the
+// 2-core test machine, about 90 us of CPU per tick, so 10 ms ticks cost an
+// idle storage ~0.9% of a core for as long as it lives, 50 ms ~0.2%. An
+// exact measure would need the disk workers to time their 0 <-> 1 active
+// transitions themselves (diskio), which they do not.
+const busySample = 50 * time.Millisecond
 
 // startBusySampler starts, once, the goroutine that adds busySample to a
 // store path's busy time whenever its workers have a job in flight (the

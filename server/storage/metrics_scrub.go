@@ -33,29 +33,45 @@ func (s *Server) RunScrub(ctx context.Context, cfg conf.Scrub) {
 	}
 }
 
-// scrubPass checks every store path once.
+// scrubPass checks every store path once, then the trunk-resident files
+// the binlog names.
 func (s *Server) scrubPass(ctx context.Context, rate int64) {
 	o := &s.stats.obs
 	lim := scrub.NewLimiter(rate)
 	var bad int64
 	start := time.Now()
+	found := func(f scrub.Finding) {
+		switch f.Result {
+		case scrub.OK:
+			o.scrubOK.Add(1)
+		case scrub.Bad:
+			o.scrubBad.Add(1)
+			s.log.Error("scrub: file does not match its ID; repair it with fdfs_scrub -repair",
+				"file", f.FileID, "path", f.Path, "why", f.Why)
+		default:
+			o.scrubUnverifiable.Add(1)
+		}
+	}
+	roots := make([]string, len(s.cfg.StorePaths))
 	for i, p := range s.cfg.StorePaths {
-		sum, err := scrub.StorePath(ctx, s.cfg.GroupName, i, p.Path, lim, func(f scrub.Finding) {
-			switch f.Result {
-			case scrub.OK:
-				o.scrubOK.Add(1)
-			case scrub.Bad:
-				o.scrubBad.Add(1)
-				s.log.Error("scrub: file does not match its ID; repair it with fdfs_scrub -repair",
-					"file", f.FileID, "path", f.Path, "why", f.Why)
-			default:
-				o.scrubUnverifiable.Add(1)
-			}
-		})
+		roots[i] = p.Path
+	}
+	for i, root := range roots {
+		sum, err := scrub.StorePath(ctx, s.cfg.GroupName, i, root, lim, found)
 		bad += sum.Bad
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("scrub: store path not finished", "path", p.Path, "err", err)
+				s.log.Warn("scrub: store path not finished", "path", root, "err", err)
+			}
+			return
+		}
+	}
+	if s.binlog != nil {
+		sum, err := scrub.TrunkStore(ctx, s.cfg.GroupName, s.binlog.Dir(), roots, -1, lim, found)
+		bad += sum.Bad
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("scrub: trunk slots not finished", "err", err)
 			}
 			return
 		}

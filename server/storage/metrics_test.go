@@ -3,14 +3,15 @@ package storage
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/metrics/lint"
 )
 
 // TestStorageMetricsAndScrubPass: the storage's /metrics text carries the
@@ -64,28 +65,25 @@ func TestStorageMetricsAndScrubPass(t *testing.T) {
 	CheckPromtool(t, text)
 }
 
-// CheckPromtool runs `promtool check metrics` on text: a parse error fails,
-// and so does any lint note other than those on the names the upstream
-// fdfs_exporter chose (abbreviated unit _mb, a _count suffix on gauges),
-// which we keep so that its dashboard works.
+// CheckPromtool checks text as an operator's CI would (lint.Check: it
+// parses, no series twice, only our name families, promlint clean but for
+// the upstream exporter's excused names) and, when installed, with
+// `promtool check metrics` under the same exceptions.
 func CheckPromtool(t *testing.T, text string) {
 	t.Helper()
-	if _, err := exec.LookPath("promtool"); err != nil {
-		t.Log("promtool not installed (Debian package prometheus): exposition not linted")
+	for _, f := range lint.Check([]byte(text)) {
+		t.Errorf("lint: %s", f)
+	}
+	faults, err := lint.Promtool([]byte(text))
+	if errors.Is(err, lint.ErrNoPromtool) {
+		t.Log(err, ": exposition checked by promlint only")
 		return
 	}
-	cmd := exec.Command("promtool", "check", "metrics")
-	cmd.Stdin = strings.NewReader(text)
-	out, _ := cmd.CombinedOutput()
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if l == "" {
-			continue
-		}
-		if strings.HasPrefix(l, "fastdfs_") && (strings.HasSuffix(l, "should not contain abbreviated units") ||
-			strings.HasSuffix(l, `should not have "_count" suffix`)) {
-			continue
-		}
-		t.Errorf("promtool: %s", l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range faults {
+		t.Errorf("promtool: %s", f)
 	}
 }
 

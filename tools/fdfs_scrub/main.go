@@ -1,11 +1,13 @@
 // fdfs_scrub checks a storage's files against the size and CRC32 their IDs
 // carry: `fdfs_scrub STORAGE_CONF [-repair] [-rate MB/s] [-path N]`. It reads
 // at a bounded rate next to a running storage, prints each bad file ID and
-// exits 1 if there is any. Appender and slave files, whose IDs do not
-// describe their content, are counted as not verifiable. With -repair a bad
-// file is replaced (atomically) by a copy from an ACTIVE group peer whose
-// size and CRC32 match its ID; where no peer has one, it says so and leaves
-// the file.
+// exits 1 if there is any. Trunk-resident files (use_trunk_file) are
+// found through the binlog and checked in their slots. Appender and slave
+// files, and trunk link slots, whose IDs do not describe their content, are
+// counted as not verifiable. With -repair a bad file is replaced
+// (atomically; a trunk slot is rewritten in place behind an invalidated
+// header) by a copy from an ACTIVE group peer whose size and CRC32 match its
+// ID; where no peer has one, it says so and leaves the file.
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -121,41 +124,52 @@ func run(ctx context.Context, args []string, out, errw io.Writer) int {
 	lim := scrub.NewLimiter(int64(o.rate * (1 << 20)))
 	var total scrub.Summary
 	unrepaired := 0
+	found := func(f scrub.Finding) {
+		if f.Result != scrub.Bad {
+			return
+		}
+		fmt.Fprintf(out, "bad: %s: %s\n", f.FileID, f.Why)
+		if !o.repair {
+			unrepaired++
+			return
+		}
+		from, err := scrub.Repair(ctx, f, peers(), fetch)
+		switch {
+		case errors.Is(err, scrub.ErrGone):
+			fmt.Fprintf(out, "gone: %v\n", err)
+		case err != nil:
+			unrepaired++
+			fmt.Fprintf(out, "not repaired: %v\n", err)
+		case from == "":
+			fmt.Fprintf(out, "good again, left alone: %s\n", f.FileID)
+		default:
+			fmt.Fprintf(out, "repaired: %s from %s\n", f.FileID, from)
+		}
+	}
+	roots := make([]string, len(cfg.StorePaths))
 	for i, root := range cfg.StorePaths {
+		roots[i] = root.Path
+	}
+	for i, root := range roots {
 		if o.path >= 0 && i != o.path {
 			continue
 		}
-		sum, err := scrub.StorePath(ctx, cfg.GroupName, i, root.Path, lim, func(f scrub.Finding) {
-			if f.Result != scrub.Bad {
-				return
-			}
-			fmt.Fprintf(out, "bad: %s: %s\n", f.FileID, f.Why)
-			if !o.repair {
-				unrepaired++
-				return
-			}
-			from, err := scrub.Repair(ctx, f, peers(), fetch)
-			switch {
-			case err != nil:
-				unrepaired++
-				fmt.Fprintf(out, "not repaired: %v\n", err)
-			case from == "":
-				fmt.Fprintf(out, "good again, left alone: %s\n", f.FileID)
-			default:
-				fmt.Fprintf(out, "repaired: %s from %s\n", f.FileID, from)
-			}
-		})
-		total.OK += sum.OK
-		total.Bad += sum.Bad
-		total.Unverifiable += sum.Unverifiable
-		total.Bytes += sum.Bytes
+		sum, err := scrub.StorePath(ctx, cfg.GroupName, i, root, lim, found)
+		total.Add(sum)
 		if err != nil {
-			fmt.Fprintf(errw, "fdfs_scrub: store path %d (%s): %v\n", i, root.Path, err)
+			fmt.Fprintf(errw, "fdfs_scrub: store path %d (%s): %v\n", i, root, err)
 			return 2
 		}
 	}
-	fmt.Fprintf(out, "checked %d files (%d bytes): ok %d, bad %d, not verifiable %d",
-		total.OK+total.Bad+total.Unverifiable, total.Bytes, total.OK, total.Bad, total.Unverifiable)
+	// trunk-resident files (use_trunk_file): the binlog names them
+	sum, err := scrub.TrunkStore(ctx, cfg.GroupName, filepath.Join(cfg.BasePath, "data", "sync"), roots, o.path, lim, found)
+	total.Add(sum)
+	if err != nil {
+		fmt.Fprintf(errw, "fdfs_scrub: trunk slots: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(out, "checked %d files (%d bytes, %d in trunk slots): ok %d, bad %d, not verifiable %d",
+		total.OK+total.Bad+total.Unverifiable, total.Bytes, total.Trunk, total.OK, total.Bad, total.Unverifiable)
 	if o.repair && total.Bad > 0 {
 		fmt.Fprintf(out, ", repaired %d", total.Bad-int64(unrepaired))
 	}
