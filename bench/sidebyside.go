@@ -405,6 +405,12 @@ func (s *SideBySide) Markdown() string {
 		cr, or := f.of("C", func(r SBSRun) float64 { return r.StorageRSS }), f.of("ours", func(r SBSRun) float64 { return r.StorageRSS })
 		fmt.Fprintf(&b, "| %s | storage peak RSS MiB | %.1f | %.1f | %.2f |\n", f.Name, cr, or, or/max(cr, 1e-9))
 	}
+	if on, off := s.figure("upload-4K-c16-trunk"), s.figure("upload-4K-c16"); on != nil && off != nil {
+		ours := func(f *SBSFigure, m string) float64 { return f.of("ours", metricOf(m)) }
+		fmt.Fprintf(&b, "\nTrunk files on vs off, ours (same run): storage %.1f vs %.1f us per 4 KiB upload (%.2fx), %.0f vs %.0f uploads/s (%.2fx).\n",
+			ours(on, "storage"), ours(off, "storage"), ours(on, "storage")/max(ours(off, "storage"), 1e-9),
+			ours(on, "ops"), ours(off, "ops"), ours(on, "ops")/max(ours(off, "ops"), 1e-9))
+	}
 	b.WriteString("\n| target | ours/C | limit | met |\n|---|--:|--:|---|\n")
 	for _, t := range s.targets() {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t[0], t[1], t[2], t[3])
@@ -413,15 +419,20 @@ func (s *SideBySide) Markdown() string {
 	return b.String()
 }
 
+// figure is the scenario called name, nil when it did not run.
+func (s *SideBySide) figure(name string) *SBSFigure {
+	for i := range s.Figures {
+		if s.Figures[i].Name == name {
+			return &s.Figures[i]
+		}
+	}
+	return nil
+}
+
 func (s *SideBySide) targets() [][4]string {
 	var out [][4]string
 	for _, t := range sbsTargets {
-		var f *SBSFigure
-		for i := range s.Figures {
-			if s.Figures[i].Name == t.figure {
-				f = &s.Figures[i]
-			}
-		}
+		f := s.figure(t.figure)
 		op, lim := ">=", t.limit
 		if t.le {
 			op = "<="
