@@ -13,7 +13,9 @@
 // parking again, and sysmon itself polling every 20 us instead of backing
 // off to 10 ms. With SO_REUSEPORT every loop accepts on a listener of its
 // own (no acceptor goroutine), and with GOMAXPROCS-1 loops one P stays idle
-// while they wait, so sysmon has nothing to take.
+// while they wait, so sysmon has nothing to take. What remains is gnet's
+// runtime.Gosched after a poll round that found nothing: with a P idle it
+// wakes a spinning thread (BENCHMARKS.md, "Where the time goes").
 package engine
 
 import (
