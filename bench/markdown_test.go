@@ -68,6 +68,7 @@ func TestSideBySideMarkdown(t *testing.T) {
 		{Name: "upload-4K-c16", Runs: []SBSRun{run("C", 7000, 40, 150), run("ours", 9000, 30, 100),
 			run("ours", 9500, 34, 60), run("C", 7200, 40, 130)}},
 		{Name: "upload-after-delete-4K-c16", Runs: []SBSRun{run("C", 6000, 40, 200), run("ours", 9000, 40, 150)}},
+		{Name: "upload-4K-c16-trunk", Trunk: true, Runs: []SBSRun{run("C", 8000, 40, 90), run("ours", 6000, 40, 120)}},
 	}}
 	md := s.Markdown()
 	for _, want := range []string{
@@ -77,6 +78,8 @@ func TestSideBySideMarkdown(t *testing.T) {
 		"| tracker CPU per QUERY_STORE (upload) | 0.80 | <= 0.80 | yes |",
 		"| uploads/s right after a delete wave | 1.50 | >= 1.00 | yes |",
 		"| storage CPU per 4 KiB download | - | <= 0.50 | not measured |",
+		"| upload-4K-c16-trunk | storage us/op | 90.0 | 120.0 | 1.33 |",
+		"storage 120.0 vs 80.0 us per 4 KiB upload (1.50x), 6000 vs 9250 uploads/s (0.65x)",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("missing %q in:\n%s", want, md)

@@ -64,7 +64,7 @@ func writeLines(path string, lines ...string) error {
 	return os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
-func startSBS(ctx context.Context, name, bin, dir, tip, sip string) (*sbsCluster, error) {
+func startSBS(ctx context.Context, name, bin, dir, tip, sip string, trackerExtra ...string) (*sbsCluster, error) {
 	c := &sbsCluster{name: name, bin: bin, dir: dir}
 	td, sd := filepath.Join(dir, "t"), filepath.Join(dir, "s")
 	for _, d := range []string{td, sd} {
@@ -73,8 +73,8 @@ func startSBS(ctx context.Context, name, bin, dir, tip, sip string) (*sbsCluster
 		}
 	}
 	tconf, sconf := filepath.Join(td, "tracker.conf"), filepath.Join(sd, "storage.conf")
-	if err := writeLines(tconf, "bind_addr = "+tip, "port = 22122", "base_path = "+td, "store_lookup = 0",
-		"store_server = 0", "reserved_storage_space = 1%", "max_connections = 10240", "log_level = warn"); err != nil {
+	if err := writeLines(tconf, append([]string{"bind_addr = " + tip, "port = 22122", "base_path = " + td, "store_lookup = 0",
+		"store_server = 0", "reserved_storage_space = 1%", "max_connections = 10240", "log_level = warn"}, trackerExtra...)...); err != nil {
 		return nil, err
 	}
 	if err := writeLines(sconf, "group_name = group1", "bind_addr = "+sip, "client_bind = true", "port = 23000",
@@ -173,6 +173,9 @@ type SBSFigure struct {
 	Name string   `json:"name"`
 	Args []string `json:"args"`
 	Runs []SBSRun `json:"runs"`
+	// Trunk: the scenario runs against the pair of clusters whose
+	// trackers have use_trunk_file = true (small files in trunk files).
+	Trunk bool `json:"trunk,omitempty"`
 }
 
 func median(v []float64) float64 {
@@ -211,8 +214,15 @@ func sbsScenarios() []SBSFigure {
 		{Name: "download-4K-c16", Args: small("download", "-cleanup=false")},
 		{Name: "query-c16", Args: small("query")},
 		{Name: "upload-after-delete-4K-c16", Args: small("upload")},
+		{Name: "upload-4K-c16-trunk", Args: small("upload", "-cleanup=false"), Trunk: true},
 	}
 }
+
+// trunkTrackerConf turns trunk files on for a side-by-side pair: C's
+// defaults otherwise (64 MiB trunk files, 256-byte slots), so 4 KiB
+// uploads land in trunk slots on both sides.
+var trunkTrackerConf = []string{"use_trunk_file = true", "slot_min_size = 256", "slot_max_size = 1MB",
+	"trunk_file_size = 64MB", "trunk_create_file_advance = false"}
 
 // runSBS runs one side once.
 func runSBS(ctx context.Context, self string, c *sbsCluster, args []string) (SBSRun, error) {
@@ -247,27 +257,80 @@ type SideBySide struct {
 	Note    string // why there is none
 }
 
-// runSideBySide starts both clusters under work and runs every scenario
-// rounds times in the order C, ours, ours, C.
-func runSideBySide(ctx context.Context, self, oursBin, cBin, work, net string, rounds int, log io.Writer) (*SideBySide, error) {
-	sbs := &SideBySide{CBin: cBin, Rounds: rounds}
-	oursBin, _ = filepath.Abs(oursBin)
-	cc, err := startSBS(ctx, "C", cBin, filepath.Join(work, "sbs-c"), net+".60", net+".61")
-	if err != nil {
+// sbsPair is a C cluster and one of ours with the same conf.
+type sbsPair struct{ c, ours *sbsCluster }
+
+func (p *sbsPair) stop() {
+	for _, c := range []*sbsCluster{p.c, p.ours} {
+		if c != nil {
+			c.stop()
+		}
+	}
+}
+
+// startPair starts both sides; cHost and oursHost are the tracker's last
+// address byte, the storage gets the next one.
+func startPair(ctx context.Context, self, oursBin, cBin, dir, net string, cHost, oursHost int, trackerExtra []string) (*sbsPair, error) {
+	p := &sbsPair{}
+	var err error
+	ip := func(h int) string { return net + "." + strconv.Itoa(h) }
+	if p.c, err = startSBS(ctx, "C", cBin, filepath.Join(dir, "c"), ip(cHost), ip(cHost+1), trackerExtra...); err != nil {
 		return nil, err
 	}
-	defer cc.stop()
-	oc, err := startSBS(ctx, "ours", oursBin, filepath.Join(work, "sbs-ours"), net+".70", net+".71")
-	if err != nil {
+	if p.ours, err = startSBS(ctx, "ours", oursBin, filepath.Join(dir, "ours"), ip(oursHost), ip(oursHost+1), trackerExtra...); err != nil {
+		p.stop()
 		return nil, err
 	}
-	defer oc.stop()
-	for _, c := range []*sbsCluster{cc, oc} {
+	for _, c := range []*sbsCluster{p.c, p.ours} {
 		if err := c.waitUpload(ctx, self); err != nil {
+			p.stop()
 			return nil, err
 		}
 	}
+	return p, nil
+}
+
+// runSideBySide starts both clusters under work and runs every scenario
+// named in only (all when empty) rounds times in the order C, ours, ours,
+// C. The trunk scenarios get a pair of their own (trackers with
+// use_trunk_file), started when the first of them runs.
+func runSideBySide(ctx context.Context, self, oursBin, cBin, work, net string, rounds int, only string, log io.Writer) (*SideBySide, error) {
+	sbs := &SideBySide{CBin: cBin, Rounds: rounds}
+	oursBin, _ = filepath.Abs(oursBin)
+	want := map[string]bool{}
+	for n := range strings.SplitSeq(only, ",") {
+		if n != "" {
+			want[n] = true
+		}
+	}
+	var plain, trunk *sbsPair
+	defer func() {
+		for _, p := range []*sbsPair{plain, trunk} {
+			if p != nil {
+				p.stop()
+			}
+		}
+	}()
 	for _, f := range sbsScenarios() {
+		if len(want) > 0 && !want[f.Name] {
+			continue
+		}
+		var err error
+		pair := &plain
+		if f.Trunk {
+			pair = &trunk
+		}
+		if *pair == nil {
+			if f.Trunk {
+				*pair, err = startPair(ctx, self, oursBin, cBin, filepath.Join(work, "sbs-trunk"), net, 62, 72, trunkTrackerConf)
+			} else {
+				*pair, err = startPair(ctx, self, oursBin, cBin, filepath.Join(work, "sbs"), net, 60, 70, nil)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		cc, oc := (*pair).c, (*pair).ours
 		for range rounds {
 			for _, c := range []*sbsCluster{cc, oc, oc, cc} {
 				r, err := runSBS(ctx, self, c, f.Args)
@@ -342,6 +405,12 @@ func (s *SideBySide) Markdown() string {
 		cr, or := f.of("C", func(r SBSRun) float64 { return r.StorageRSS }), f.of("ours", func(r SBSRun) float64 { return r.StorageRSS })
 		fmt.Fprintf(&b, "| %s | storage peak RSS MiB | %.1f | %.1f | %.2f |\n", f.Name, cr, or, or/max(cr, 1e-9))
 	}
+	if on, off := s.figure("upload-4K-c16-trunk"), s.figure("upload-4K-c16"); on != nil && off != nil {
+		ours := func(f *SBSFigure, m string) float64 { return f.of("ours", metricOf(m)) }
+		fmt.Fprintf(&b, "\nTrunk files on vs off, ours (same run): storage %.1f vs %.1f us per 4 KiB upload (%.2fx), %.0f vs %.0f uploads/s (%.2fx).\n",
+			ours(on, "storage"), ours(off, "storage"), ours(on, "storage")/max(ours(off, "storage"), 1e-9),
+			ours(on, "ops"), ours(off, "ops"), ours(on, "ops")/max(ours(off, "ops"), 1e-9))
+	}
 	b.WriteString("\n| target | ours/C | limit | met |\n|---|--:|--:|---|\n")
 	for _, t := range s.targets() {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t[0], t[1], t[2], t[3])
@@ -350,15 +419,20 @@ func (s *SideBySide) Markdown() string {
 	return b.String()
 }
 
+// figure is the scenario called name, nil when it did not run.
+func (s *SideBySide) figure(name string) *SBSFigure {
+	for i := range s.Figures {
+		if s.Figures[i].Name == name {
+			return &s.Figures[i]
+		}
+	}
+	return nil
+}
+
 func (s *SideBySide) targets() [][4]string {
 	var out [][4]string
 	for _, t := range sbsTargets {
-		var f *SBSFigure
-		for i := range s.Figures {
-			if s.Figures[i].Name == t.figure {
-				f = &s.Figures[i]
-			}
-		}
+		f := s.figure(t.figure)
 		op, lim := ">=", t.limit
 		if t.le {
 			op = "<="

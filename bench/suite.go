@@ -100,12 +100,13 @@ func SuiteMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	provisional := fs.String("provisional", "", "a note that marks the figures provisional (e.g. why the machine was busy)")
 	sbs := fs.String("sbs", "auto", "side by side with C FastDFS: auto (when found: FDFS_C_BIN or fdfs_trackerd on PATH), off, only (skip the standard set)")
 	sbsRounds := fs.Int("sbs-rounds", 2, "side by side: rounds of (C, ours, ours, C) per scenario")
-	sbsNet := fs.String("sbs-net", "127.0.9", "side by side: loopback /24 (C .60/.61, ours .70/.71)")
+	sbsNet := fs.String("sbs-net", "127.0.9", "side by side: loopback /24 (C .60/.61, ours .70/.71; trunk pair C .62/.63, ours .72/.73)")
+	sbsOnly := fs.String("sbs-only", "", "side by side: comma-separated scenario names to run (default all)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	rep, err := runSuite(ctx, suiteOptions{bin: *bin, work: *work, net: *netp, only: *only, micro: *micro,
-		provisional: *provisional, log: stderr, sbs: *sbs, sbsRounds: *sbsRounds, sbsNet: *sbsNet})
+		provisional: *provisional, log: stderr, sbs: *sbs, sbsRounds: *sbsRounds, sbsNet: *sbsNet, sbsOnly: *sbsOnly})
 	if err != nil {
 		fmt.Fprintf(stderr, "fdfs_bench suite: %v\n", err)
 		return 1
@@ -134,7 +135,7 @@ func SuiteMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 type suiteOptions struct {
 	bin, work, net, only, micro, provisional string
 	log                                      io.Writer
-	sbs, sbsNet                              string
+	sbs, sbsNet, sbsOnly                     string
 	sbsRounds                                int
 }
 
@@ -168,7 +169,7 @@ func runSuite(ctx context.Context, o suiteOptions) (*SuiteReport, error) {
 			rep.SideBySide = &SideBySide{}
 		} else {
 			fmt.Fprintf(o.log, "side by side with C from %s\n", cBin)
-			sbs, err := runSideBySide(ctx, self, o.bin, cBin, work, o.sbsNet, max(o.sbsRounds, 1), o.log)
+			sbs, err := runSideBySide(ctx, self, o.bin, cBin, work, o.sbsNet, max(o.sbsRounds, 1), o.sbsOnly, o.log)
 			if err != nil {
 				fmt.Fprintf(o.log, "side by side: %v\n", err)
 				sbs = &SideBySide{Note: "the side-by-side run failed: " + err.Error()}

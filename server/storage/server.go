@@ -22,11 +22,11 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/internal/engine"
 	"github.com/gofdfs/gofdfs/server/storage/web"
 )
 
@@ -86,7 +86,7 @@ func WithSourceIP(ip netip.Addr) Option { return func(s *Server) { s.sourceIP = 
 // parameters of WithParams and never talks to a tracker.
 func WithReporting(on bool) Option { return func(s *Server) { s.reporting = on } }
 
-// WithMulticore runs one event loop per CPU (default true).
+// WithMulticore runs engine.Loops() event loops (default true), else one.
 func WithMulticore(on bool) Option { return func(s *Server) { s.multicore = on } }
 
 // WithSmallBody sets the largest body that is buffered by the event loop and
@@ -301,13 +301,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	})
 	defer stop()
 	s.startHTTP()
-	err := gnet.Run(s.handler, "tcp://"+s.listen,
-		gnet.WithMulticore(s.multicore),
-		gnet.WithTicker(true),
-		gnet.WithReuseAddr(true),
-		gnet.WithTCPKeepAlive(time.Minute),
-		gnet.WithLogger(gnetLogger{s.log}),
-	)
+	err := engine.Run(s.handler, engine.Config{Addr: s.listen, Multicore: s.multicore, Ticker: true,
+		KeepAlive: time.Minute, Logger: s.log})
 	s.stopReporting()
 	s.stopHTTP()
 	s.mu.Lock()
@@ -377,8 +372,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	eng := s.engine
 	s.mu.Unlock()
-	if err := eng.Stop(ctx); err != nil &&
-		!errors.Is(err, gerrors.ErrEmptyEngine) && !errors.Is(err, gerrors.ErrEngineInShutdown) {
+	if err := engine.Stop(ctx, eng); err != nil {
 		return err
 	}
 	select {
@@ -459,14 +453,15 @@ type counters struct {
 	loopWrites     atomic.Int64 // small bodies written on the loop
 }
 
-// gnetLogger routes gnet's own messages to slog.
+// gnetLogger routes gnet's own messages to slog (the HTTP engine's, until
+// it runs through engine.Run and its engine.Logger).
 type gnetLogger struct{ l *slog.Logger }
 
-func (g gnetLogger) Debugf(f string, a ...any) { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
-func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
-func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...), "src", "gnet") }
-func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
-func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
+func (g gnetLogger) Debugf(f string, a ...any) { engine.Logger{L: g.l}.Debugf(f, a...) }
+func (g gnetLogger) Infof(f string, a ...any)  { engine.Logger{L: g.l}.Infof(f, a...) }
+func (g gnetLogger) Warnf(f string, a ...any)  { engine.Logger{L: g.l}.Warnf(f, a...) }
+func (g gnetLogger) Errorf(f string, a ...any) { engine.Logger{L: g.l}.Errorf(f, a...) }
+func (g gnetLogger) Fatalf(f string, a ...any) { engine.Logger{L: g.l}.Fatalf(f, a...) }
 
 // prm returns the parameters in force (never nil after New).
 func (s *Server) prm() *Params { return s.live.Load() }

@@ -17,11 +17,10 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
-	"golang.org/x/sys/unix"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/internal/engine"
 	"github.com/gofdfs/gofdfs/server/metrics"
 )
 
@@ -38,7 +37,7 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // 0 picks a free port (see Server.Addr).
 func WithListenAddr(addr string) Option { return func(s *Server) { s.listen = addr } }
 
-// WithMulticore runs one event loop per CPU (default true).
+// WithMulticore runs engine.Loops() event loops (default true), else one.
 func WithMulticore(on bool) Option { return func(s *Server) { s.multicore = on } }
 
 // Server is one tracker.
@@ -170,16 +169,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.restartInterval = (s.startedAt.Unix() - s.prevCheck) / statusRounding * statusRounding
 	}
 	s.mu.Unlock()
-	// No SO_REUSEPORT: gnet would then give every loop its own listener,
-	// and with port 0 each would bind a different port. One listener with
-	// round-robin hand-off to the loops is plenty for a tracker.
-	err := gnet.Run(s.handler, "tcp://"+s.listen,
-		gnet.WithMulticore(s.multicore),
-		gnet.WithTicker(true),
-		gnet.WithReuseAddr(true),
-		gnet.WithTCPKeepAlive(time.Minute),
-		gnet.WithLogger(gnetLogger{s.log}),
-	)
+	err := engine.Run(s.handler, engine.Config{Addr: s.listen, Multicore: s.multicore, Ticker: true,
+		KeepAlive: time.Minute, Logger: s.log})
 	s.mu.Lock()
 	s.serveErr = err
 	s.mu.Unlock()
@@ -230,7 +221,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Unlock()
 	// a JOIN pulling state files holds an event loop: cut its connection
 	s.peers.stop()
-	if err := eng.Stop(ctx); err != nil && !isEngineGone(err) {
+	if err := engine.Stop(ctx, eng); err != nil {
 		return err
 	}
 	select {
@@ -258,7 +249,7 @@ func (s *Server) port() int {
 // boot records the engine and the bound address (port 0 picks one).
 func (s *Server) boot(eng gnet.Engine) {
 	defer close(s.booted)
-	addr, err := boundAddr(eng)
+	addr, err := engine.BoundAddr(eng)
 	if err != nil {
 		s.log.Error("cannot read the listening address", "err", err)
 	}
@@ -270,37 +261,3 @@ func (s *Server) boot(eng gnet.Engine) {
 	}
 	s.log.Info("tracker listening", "addr", addr.String(), "multicore", s.multicore)
 }
-
-// boundAddr asks the kernel which address the listener got.
-func boundAddr(eng gnet.Engine) (netip.AddrPort, error) {
-	fd, err := eng.Dup()
-	if err != nil {
-		return netip.AddrPort{}, err
-	}
-	defer unix.Close(fd)
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return netip.AddrPort{}, err
-	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)), nil
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port)), nil
-	}
-	return netip.AddrPort{}, fmt.Errorf("unexpected socket address %T", sa)
-}
-
-// isEngineGone: Stop after the engine already ended is not an error.
-func isEngineGone(err error) bool {
-	return errors.Is(err, gerrors.ErrEmptyEngine) || errors.Is(err, gerrors.ErrEngineInShutdown)
-}
-
-// gnetLogger routes gnet's own messages to slog.
-type gnetLogger struct{ l *slog.Logger }
-
-func (g gnetLogger) Debugf(f string, a ...any) { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
-func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...), "src", "gnet") }
-func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...), "src", "gnet") }
-func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }
-func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "src", "gnet") }

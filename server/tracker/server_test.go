@@ -2,9 +2,11 @@ package tracker
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/internal/engine"
 )
 
 func TestJoinBeatAndQueryStore(t *testing.T) {
@@ -41,5 +43,21 @@ func TestJoinBeatAndQueryStore(t *testing.T) {
 	}
 	if got.Addr != "127.0.0.2:23000" || got.Group != "group1" {
 		t.Fatalf("QueryStore = %+v", got)
+	}
+}
+
+// A second tracker on the address of a running one fails to start, as a C
+// tracker does ("address in use"), although the loops listen with
+// SO_REUSEPORT (which would let it share the port).
+func TestSecondTrackerOnSameAddressFails(t *testing.T) {
+	first := startTracker(t, testConf(t, t.TempDir()), WithMulticore(true))
+	second, err := New(testConf(t, t.TempDir()), WithListenAddr(first.Addr()), WithLogger(testLogger(t)),
+		WithMulticore(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = second.Start()
+	if !errors.Is(err, engine.ErrAddrInUse) {
+		t.Fatalf("second tracker on %s: %v, want address in use", first.Addr(), err)
 	}
 }
