@@ -15,13 +15,13 @@ import (
 // EOF or an error means it is gone, and a byte means the stream is out of
 // step (that connection is dropped, so the byte read does not matter).
 func (c *conn) alive() bool {
-	if err := c.nc.SetReadDeadline(time.Now().Add(time.Millisecond)); err != nil {
+	if err := c.NC.SetReadDeadline(time.Now().Add(time.Millisecond)); err != nil {
 		return false
 	}
 	var one [1]byte
-	n, err := c.nc.Read(one[:])
+	n, err := c.NC.Read(one[:])
 	if n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
 		return false
 	}
-	return c.nc.SetReadDeadline(time.Time{}) == nil
+	return c.NC.SetReadDeadline(time.Time{}) == nil
 }

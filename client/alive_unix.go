@@ -13,7 +13,7 @@ import (
 // It peeks without blocking: a FIN reads as 0 bytes, unsolicited bytes mean
 // the stream is out of step, EAGAIN means all is well.
 func (c *conn) alive() bool {
-	sc, ok := c.nc.(syscall.Conn)
+	sc, ok := c.NC.(syscall.Conn)
 	if !ok {
 		return true
 	}

@@ -143,10 +143,10 @@ func (c *Client) on(ctx context.Context, addr string, fn func(*conn) error) erro
 	if err != nil {
 		return err
 	}
-	stop := cn.watch(ctx)
+	stop := cn.Watch(ctx)
 	err = fn(cn)
 	if !stop() {
-		cn.broken = true // cancel fired: the deadline was poisoned
+		cn.Broken = true // cancel fired: the deadline was poisoned
 	}
 	c.pool.put(cn)
 	return err

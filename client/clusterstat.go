@@ -83,7 +83,7 @@ func (c *Client) SetTrunkServer(ctx context.Context, group, storageID string) (s
 	for _, addr := range c.trackers {
 		err := c.on(ctx, addr, func(cn *conn) error {
 			req := codec.SetTrunkServerRequest{GroupName: []byte(group), StorageID: []byte(storageID)}
-			b, err := cn.exchange(ctx, codec.CmdServerSetTrunkServer, 0, req.Append(cn.buf[:0]), "", 64)
+			b, err := cn.exchange(ctx, codec.CmdServerSetTrunkServer, 0, req.Append(cn.Buf[:0]), "", 64)
 			if err != nil {
 				return err
 			}

@@ -13,19 +13,19 @@ func (c *Client) ActiveTest(ctx context.Context, addr string) error {
 
 func (cn *conn) activeTest(ctx context.Context) error {
 	const op = "ACTIVE_TEST"
-	if err := cn.send(ctx, codec.CmdActiveTest, 0, nil, nil, 0); err != nil {
+	if err := cn.Send(ctx, codec.CmdActiveTest, 0, nil, nil, 0); err != nil {
 		return err
 	}
-	h, err := cn.recvHeader(ctx, op)
+	h, err := cn.RecvHeader(ctx, op)
 	if err != nil {
 		return err
 	}
 	if h.Status != 0 {
-		return cn.statusErr(h, op, "")
+		return cn.StatusErr(h, op, "")
 	}
 	if h.BodyLen != 0 {
-		cn.broken = true
-		return &ProtocolError{Op: op, Addr: cn.addr, Reason: "reply has a body"}
+		cn.Broken = true
+		return &ProtocolError{Op: op, Addr: cn.Peer, Reason: "reply has a body"}
 	}
 	return nil
 }

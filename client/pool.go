@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/gofdfs/gofdfs/internal/peercall"
 )
 
 // pool keeps idle connections per server address. Connections are taken for
@@ -45,7 +47,7 @@ func (p *pool) get(ctx context.Context, addr string) (*conn, error) {
 			break
 		}
 		if time.Since(c.idleAt) > p.idleTimeout || !c.alive() {
-			c.nc.Close()
+			c.NC.Close()
 			continue
 		}
 		return c, nil
@@ -57,7 +59,7 @@ func (p *pool) get(ctx context.Context, addr string) (*conn, error) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
-	return &conn{nc: nc, addr: addr, timeout: p.timeout, buf: make([]byte, 0, 512)}, nil
+	return &conn{Conn: peercall.Conn{NC: nc, Peer: addr, Timeout: p.timeout, Buf: make([]byte, 0, 512)}}, nil
 }
 
 func (p *pool) popIdle(addr string) *conn {
@@ -74,22 +76,22 @@ func (p *pool) popIdle(addr string) *conn {
 
 // put returns c to the pool, or closes it if it is broken or not wanted.
 func (p *pool) put(c *conn) {
-	if c.broken || p.maxIdle <= 0 {
-		c.nc.Close()
+	if c.Broken || p.maxIdle <= 0 {
+		c.NC.Close()
 		return
 	}
-	_ = c.nc.SetDeadline(time.Time{})
+	_ = c.NC.SetDeadline(time.Time{})
 	c.idleAt = time.Now()
-	if cap(c.buf) > maxSmallBody {
-		c.buf = make([]byte, 0, 512) // do not pin a large reply buffer
+	if cap(c.Buf) > maxSmallBody {
+		c.Buf = make([]byte, 0, 512) // do not pin a large reply buffer
 	}
 	p.mu.Lock()
-	if p.closed || len(p.idle[c.addr]) >= p.maxIdle {
+	if p.closed || len(p.idle[c.Peer]) >= p.maxIdle {
 		p.mu.Unlock()
-		c.nc.Close()
+		c.NC.Close()
 		return
 	}
-	p.idle[c.addr] = append(p.idle[c.addr], c)
+	p.idle[c.Peer] = append(p.idle[c.Peer], c)
 	p.mu.Unlock()
 }
 
@@ -102,7 +104,7 @@ func (p *pool) close() {
 	p.mu.Unlock()
 	for _, l := range all {
 		for _, c := range l {
-			c.nc.Close()
+			c.NC.Close()
 		}
 	}
 }

@@ -42,26 +42,9 @@ func WithMetadata(meta ...Meta) UploadOption {
 	return func(s *uploadSpec) { s.meta = meta }
 }
 
-// call sends a request (fixed part in body, then contentLen bytes of content)
-// and reads a small reply. A non-zero status is a *StatusError naming fileID.
-func (cn *conn) call(ctx context.Context, cmd, status byte, body []byte, content io.Reader, contentLen int64, fileID string, maxReply int) ([]byte, error) {
-	op := codec.CmdName(cmd)
-	if err := cn.send(ctx, cmd, status, body, content, contentLen); err != nil {
-		return nil, err
-	}
-	h, err := cn.recvHeader(ctx, op)
-	if err != nil {
-		return nil, err
-	}
-	if h.Status != 0 {
-		return nil, cn.statusErr(h, op, fileID)
-	}
-	return cn.recvSmall(ctx, h, op, maxReply)
-}
-
 // callEmpty is call for commands whose success reply must be empty.
 func (cn *conn) callEmpty(ctx context.Context, cmd byte, body []byte, content io.Reader, contentLen int64, fileID string) error {
-	b, err := cn.call(ctx, cmd, 0, body, content, contentLen, fileID, 0)
+	b, err := cn.Call(ctx, cmd, 0, body, content, contentLen, fileID, 0)
 	if err == nil && len(b) != 0 {
 		return cn.badReply(cmd, errString("success reply has a body"))
 	}
@@ -111,7 +94,7 @@ func (c *Client) upload(ctx context.Context, cmd byte, r io.Reader, size int64, 
 	var id string
 	err := c.on(ctx, st.Addr, func(cn *conn) error {
 		req := codec.UploadRequest{StorePathIndex: int8(st.StorePathIndex), FileSize: size, Ext: []byte(ext)}
-		b, err := cn.call(ctx, cmd, 0, req.Append(cn.buf[:0]), r, size, "", 256)
+		b, err := cn.Call(ctx, cmd, 0, req.Append(cn.Buf[:0]), r, size, "", 256)
 		if err != nil {
 			return err
 		}
@@ -143,7 +126,7 @@ func (c *Client) UploadSlave(ctx context.Context, masterID, prefix, ext string, 
 	var id string
 	err = c.on(ctx, st.Addr, func(cn *conn) error {
 		req := codec.UploadSlaveRequest{FileSize: size, Prefix: []byte(prefix), Ext: []byte(ext), Master: []byte(master)}
-		b, err := cn.call(ctx, codec.CmdUploadSlaveFile, 0, req.Append(cn.buf[:0]), r, size, masterID, 256)
+		b, err := cn.Call(ctx, codec.CmdUploadSlaveFile, 0, req.Append(cn.Buf[:0]), r, size, masterID, 256)
 		if err != nil {
 			return err
 		}
@@ -183,7 +166,7 @@ func (c *Client) onReader(ctx context.Context, fileID string, fn func(cn *conn, 
 func (c *Client) Append(ctx context.Context, fileID string, r io.Reader, size int64) error {
 	return c.onSource(ctx, fileID, func(cn *conn, _, name string) error {
 		req := codec.AppendRequest{FileSize: size, Name: []byte(name)}
-		return cn.callEmpty(ctx, codec.CmdAppendFile, req.Append(cn.buf[:0]), r, size, fileID)
+		return cn.callEmpty(ctx, codec.CmdAppendFile, req.Append(cn.Buf[:0]), r, size, fileID)
 	})
 }
 
@@ -192,7 +175,7 @@ func (c *Client) Append(ctx context.Context, fileID string, r io.Reader, size in
 func (c *Client) Modify(ctx context.Context, fileID string, offset int64, r io.Reader, size int64) error {
 	return c.onSource(ctx, fileID, func(cn *conn, _, name string) error {
 		req := codec.ModifyRequest{Offset: offset, FileSize: size, Name: []byte(name)}
-		return cn.callEmpty(ctx, codec.CmdModifyFile, req.Append(cn.buf[:0]), r, size, fileID)
+		return cn.callEmpty(ctx, codec.CmdModifyFile, req.Append(cn.Buf[:0]), r, size, fileID)
 	})
 }
 
@@ -200,7 +183,7 @@ func (c *Client) Modify(ctx context.Context, fileID string, offset int64, r io.R
 func (c *Client) Truncate(ctx context.Context, fileID string, size int64) error {
 	return c.onSource(ctx, fileID, func(cn *conn, _, name string) error {
 		req := codec.TruncateRequest{TruncatedSize: size, Name: []byte(name)}
-		return cn.callEmpty(ctx, codec.CmdTruncateFile, req.Append(cn.buf[:0]), nil, 0, fileID)
+		return cn.callEmpty(ctx, codec.CmdTruncateFile, req.Append(cn.Buf[:0]), nil, 0, fileID)
 	})
 }
 
@@ -210,7 +193,7 @@ func (c *Client) Regenerate(ctx context.Context, fileID string) (string, error) 
 	var id string
 	err := c.onSource(ctx, fileID, func(cn *conn, _, name string) error {
 		req := codec.RegenerateRequest{Name: []byte(name)}
-		b, err := cn.call(ctx, codec.CmdRegenerateAppenderFilename, 0, req.Append(cn.buf[:0]), nil, 0, fileID, 256)
+		b, err := cn.Call(ctx, codec.CmdRegenerateAppenderFilename, 0, req.Append(cn.Buf[:0]), nil, 0, fileID, 256)
 		if err != nil {
 			return err
 		}
@@ -231,7 +214,7 @@ func (cn *conn) delete(ctx context.Context, fileID string) error {
 		return err
 	}
 	req := codec.DeleteRequest{Group: []byte(group), Name: []byte(name)}
-	return cn.callEmpty(ctx, codec.CmdDeleteFile, req.Append(cn.buf[:0]), nil, 0, fileID)
+	return cn.callEmpty(ctx, codec.CmdDeleteFile, req.Append(cn.Buf[:0]), nil, 0, fileID)
 }
 
 // SetMetadata replaces fileID's metadata with meta, or with merge adds meta
@@ -251,7 +234,7 @@ func (cn *conn) setMetadata(ctx context.Context, fileID string, meta []Meta, op 
 	}
 	req := codec.SetMetadataRequest{Op: op, Group: []byte(group), Name: []byte(name),
 		Metadata: codec.AppendMetadata(nil, meta)}
-	return cn.callEmpty(ctx, codec.CmdSetMetadata, req.Append(cn.buf[:0]), nil, 0, fileID)
+	return cn.callEmpty(ctx, codec.CmdSetMetadata, req.Append(cn.Buf[:0]), nil, 0, fileID)
 }
 
 // GetMetadata returns fileID's metadata, sorted by name. A file that never
@@ -260,7 +243,7 @@ func (c *Client) GetMetadata(ctx context.Context, fileID string) ([]Meta, error)
 	var meta []Meta
 	err := c.onReader(ctx, fileID, func(cn *conn, group, name string) error {
 		req := codec.GetMetadataRequest{Group: []byte(group), Name: []byte(name)}
-		b, err := cn.call(ctx, codec.CmdGetMetadata, 0, req.Append(cn.buf[:0]), nil, 0, fileID, maxSmallBody)
+		b, err := cn.Call(ctx, codec.CmdGetMetadata, 0, req.Append(cn.Buf[:0]), nil, 0, fileID, maxSmallBody)
 		if err != nil {
 			return err
 		}
@@ -300,21 +283,21 @@ func (c *Client) DownloadFrom(ctx context.Context, st StorageServer, fileID stri
 func (cn *conn) download(ctx context.Context, fileID, group, name string, w io.Writer, offset, length int64) (int64, error) {
 	const op = "DOWNLOAD_FILE"
 	req := codec.DownloadRequest{Offset: offset, Bytes: length, Group: []byte(group), Name: []byte(name)}
-	if err := cn.send(ctx, codec.CmdDownloadFile, 0, req.Append(cn.buf[:0]), nil, 0); err != nil {
+	if err := cn.Send(ctx, codec.CmdDownloadFile, 0, req.Append(cn.Buf[:0]), nil, 0); err != nil {
 		return 0, err
 	}
-	h, err := cn.recvHeader(ctx, op)
+	h, err := cn.RecvHeader(ctx, op)
 	if err != nil {
 		return 0, err
 	}
 	if h.Status != 0 {
-		return 0, cn.statusErr(h, op, fileID)
+		return 0, cn.StatusErr(h, op, fileID)
 	}
 	if length > 0 && h.BodyLen > length {
-		cn.broken = true
-		return 0, &ProtocolError{Op: op, Addr: cn.addr, Reason: "more bytes than asked for"}
+		cn.Broken = true
+		return 0, &ProtocolError{Op: op, Addr: cn.Peer, Reason: "more bytes than asked for"}
 	}
-	return cn.recvTo(ctx, w, h.BodyLen)
+	return cn.RecvTo(ctx, w, h.BodyLen)
 }
 
 // InfoOption adjusts FileInfo.
@@ -340,7 +323,7 @@ func (c *Client) FileInfo(ctx context.Context, fileID string, opts ...InfoOption
 		for _, o := range opts {
 			o(&req)
 		}
-		b, err := cn.call(ctx, codec.CmdQueryFileInfo, req.Flags, req.Append(cn.buf[:0]), nil, 0, fileID, 256)
+		b, err := cn.Call(ctx, codec.CmdQueryFileInfo, req.Flags, req.Append(cn.Buf[:0]), nil, 0, fileID, 256)
 		if err != nil {
 			return err
 		}

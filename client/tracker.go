@@ -32,7 +32,7 @@ func splitFileID(fileID string) (group, name string, err error) {
 
 // exchange sends a request without content and reads a small reply.
 func (cn *conn) exchange(ctx context.Context, cmd, status byte, body []byte, fileID string, maxReply int) ([]byte, error) {
-	return cn.call(ctx, cmd, status, body, nil, 0, fileID, maxReply)
+	return cn.Call(ctx, cmd, status, body, nil, 0, fileID, maxReply)
 }
 
 // exchangeOwned is exchange for replies the caller keeps: the body is a fresh
@@ -46,8 +46,8 @@ func (cn *conn) exchangeOwned(ctx context.Context, cmd byte, body []byte, maxRep
 }
 
 func (cn *conn) badReply(cmd byte, err error) error {
-	cn.broken = true
-	return &ProtocolError{Op: codec.CmdName(cmd), Addr: cn.addr, Reason: err.Error()}
+	cn.Broken = true
+	return &ProtocolError{Op: codec.CmdName(cmd), Addr: cn.Peer, Reason: err.Error()}
 }
 
 // QueryStore asks a tracker where to upload: any group when group is "",
@@ -74,8 +74,8 @@ func storeRequest(cn *conn, group string, without, with byte) (byte, []byte) {
 	if group == "" {
 		return without, nil
 	}
-	cn.buf = codec.AppendFixed(cn.buf[:0], group, codec.GroupNameSize)
-	return with, cn.buf
+	cn.Buf = codec.AppendFixed(cn.Buf[:0], group, codec.GroupNameSize)
+	return with, cn.Buf
 }
 
 // QueryStoreAll returns every storage the tracker would accept an upload on
@@ -124,8 +124,8 @@ func (c *Client) queryOne(ctx context.Context, cmd byte, fileID string) (Storage
 	var s StorageServer
 	err = c.onTracker(ctx, func(cn *conn) error {
 		req := codec.QueryFetchRequest{GroupName: []byte(group), Filename: []byte(name)}
-		cn.buf = req.Append(cn.buf[:0])
-		b, err := cn.exchange(ctx, cmd, 0, cn.buf, fileID, 256)
+		cn.Buf = req.Append(cn.Buf[:0])
+		b, err := cn.exchange(ctx, cmd, 0, cn.Buf, fileID, 256)
 		if err != nil {
 			return err
 		}
@@ -149,8 +149,8 @@ func (c *Client) QueryFetchAll(ctx context.Context, fileID string) ([]StorageSer
 	var out []StorageServer
 	err = c.onTracker(ctx, func(cn *conn) error {
 		req := codec.QueryFetchRequest{GroupName: []byte(group), Filename: []byte(name)}
-		cn.buf = req.Append(cn.buf[:0])
-		b, err := cn.exchange(ctx, codec.CmdQueryFetchAll, 0, cn.buf, fileID, 64<<10)
+		cn.Buf = req.Append(cn.Buf[:0])
+		b, err := cn.exchange(ctx, codec.CmdQueryFetchAll, 0, cn.Buf, fileID, 64<<10)
 		if err != nil {
 			return err
 		}
@@ -229,7 +229,7 @@ func (c *Client) ListStorages(ctx context.Context, group, storageID string) ([]c
 func (c *Client) DeleteStorage(ctx context.Context, group, storageID string) error {
 	err := c.onEveryTracker(ctx, func(addr string, cn *conn) error {
 		req := codec.ListStorageRequest{GroupName: []byte(group), StorageID: []byte(storageID)}
-		b, err := cn.exchange(ctx, codec.CmdServerListStorage, 0, req.Append(cn.buf[:0]), "", 1<<20)
+		b, err := cn.exchange(ctx, codec.CmdServerListStorage, 0, req.Append(cn.Buf[:0]), "", 1<<20)
 		if errors.Is(err, codec.ENOENT) {
 			return nil
 		}
@@ -252,7 +252,7 @@ func (c *Client) DeleteStorage(ctx context.Context, group, storageID string) err
 	}
 	return c.onEveryTracker(ctx, func(addr string, cn *conn) error {
 		req := codec.DeleteStorageRequest{GroupName: []byte(group), StorageID: []byte(storageID)}
-		_, err := cn.exchange(ctx, codec.CmdServerDeleteStorage, 0, req.Append(cn.buf[:0]), "", 0)
+		_, err := cn.exchange(ctx, codec.CmdServerDeleteStorage, 0, req.Append(cn.Buf[:0]), "", 0)
 		if errors.Is(err, codec.ENOENT) || errors.Is(err, codec.EALREADY) {
 			return nil
 		}
@@ -263,7 +263,7 @@ func (c *Client) DeleteStorage(ctx context.Context, group, storageID string) err
 // DeleteGroup removes an empty group from every tracker (SERVER_DELETE_GROUP).
 func (c *Client) DeleteGroup(ctx context.Context, group string) error {
 	return c.onEveryTracker(ctx, func(addr string, cn *conn) error {
-		body := codec.AppendFixed(cn.buf[:0], group, codec.GroupNameSize)
+		body := codec.AppendFixed(cn.Buf[:0], group, codec.GroupNameSize)
 		_, err := cn.exchange(ctx, codec.CmdServerDeleteGroup, 0, body, "", 0)
 		if errors.Is(err, codec.ENOENT) {
 			return nil

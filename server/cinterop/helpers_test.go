@@ -200,19 +200,11 @@ func (p *proc) setKind(isC bool) {
 	}
 }
 
+// waitUntil is testcluster.Eventually polling every 200 ms: these waits
+// span C daemons that react on second-long timers.
 func waitUntil(t testing.TB, d time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		last = why
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s: %s", what, last)
+	testcluster.Eventually(t, what, d, 200*time.Millisecond, cond)
 }
 
 func newClient(t testing.TB, trackers ...*proc) *client.Client {

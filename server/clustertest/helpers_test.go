@@ -18,8 +18,8 @@ import (
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
-	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/internal/testcluster"
+	"github.com/gofdfs/gofdfs/internal/testcluster/inproc"
 	"github.com/gofdfs/gofdfs/server/storage"
 	"github.com/gofdfs/gofdfs/server/tracker"
 )
@@ -86,6 +86,7 @@ type trackerNode struct {
 	base  string
 	lines []string
 	srv   *tracker.Server
+	in    *inproc.Tracker
 }
 
 // newTracker starts a tracker on ip:<ephemeral port> with tracker.conf lines.
@@ -97,48 +98,27 @@ func newTracker(t testing.TB, ip string, lines ...string) *trackerNode {
 	return n
 }
 
-func trackerConf(t testing.TB, base string, lines []string) *conf.Tracker {
-	t.Helper()
-	text := "base_path = " + base + "\nport = 22122\nconnect_timeout = 2\nnetwork_timeout = 5\n" +
+// trackerConfText is the tracker.conf of a test tracker with more lines.
+func trackerConfText(base string, lines []string) string {
+	return "base_path = " + base + "\nport = 22122\nconnect_timeout = 2\nnetwork_timeout = 5\n" +
 		strings.Join(lines, "\n") + "\n"
-	cfg, err := conf.ParseTracker(filepath.Join(base, "tracker.conf"), []byte(text))
-	if err != nil {
-		t.Fatalf("tracker conf: %v", err)
-	}
-	return cfg
 }
 
+// start runs the tracker in this process (inproc.Tracker), on the address of
+// its first run.
 func (n *trackerNode) start() {
 	n.t.Helper()
-	s, err := tracker.New(trackerConf(n.t, n.base, n.lines), tracker.WithListenAddr(n.addr),
-		tracker.WithLogger(logger()), tracker.WithLeaderInterval(100*time.Millisecond))
-	if err != nil {
-		n.t.Fatalf("tracker New: %v", err)
-	}
-	// the address may still be held for a moment by the previous run
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err = s.Start()
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		n.t.Fatalf("tracker Start on %s: %v", n.addr, err)
-	}
-	n.srv, n.addr = s, s.Addr()
+	n.in = &inproc.Tracker{TB: n.t, Addr: n.addr, Dir: n.base, Text: trackerConfText(n.base, n.lines),
+		Opts: []tracker.Option{tracker.WithLogger(logger()), tracker.WithLeaderInterval(100 * time.Millisecond)}}
+	n.in.Start()
+	n.srv, n.addr = n.in.Srv, n.in.Addr
 }
 
 func (n *trackerNode) stop() {
-	if n.srv == nil {
+	if n.in == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := n.srv.Stop(ctx); err != nil {
-		n.t.Errorf("tracker %s Stop: %v", n.addr, err)
-	}
+	n.in.Stop()
 	n.srv = nil
 }
 
@@ -240,42 +220,25 @@ type storageNode struct {
 	base string
 	spec storageSpec
 	srv  *storage.Server
+	in   *inproc.Storage
 }
 
-// start (re)starts the storage from base/storage.conf.
+// start (re)starts the storage from base/storage.conf in this process
+// (inproc.Storage).
 func (n *storageNode) start() {
 	n.t.Helper()
-	cfg, err := conf.LoadStorage(filepath.Join(n.base, "storage.conf"))
-	if err != nil {
-		n.t.Fatalf("storage conf: %v", err)
-	}
-	s, err := storage.New(cfg, storage.WithLogger(logger()), storage.WithMulticore(false))
-	if err != nil {
-		n.t.Fatalf("storage New: %v", err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err = s.Start()
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		n.t.Fatalf("storage Start %s:%d: %v", n.spec.ip, n.spec.port, err)
-	}
-	n.srv = s
+	n.in = &inproc.Storage{TB: n.t, Addr: net.JoinHostPort(n.spec.ip, strconv.Itoa(n.spec.port)),
+		Conf: filepath.Join(n.base, "storage.conf"),
+		Opts: []storage.Option{storage.WithLogger(logger()), storage.WithMulticore(false)}}
+	n.in.Start()
+	n.srv = n.in.Srv
 }
 
 func (n *storageNode) stop() {
-	if n.srv == nil {
+	if n.in == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := n.srv.Stop(ctx); err != nil {
-		n.t.Errorf("storage %s Stop: %v", n.spec.ip, err)
-	}
+	n.in.Stop()
 	n.srv = nil
 }
 
@@ -396,22 +359,8 @@ func ctx(t testing.TB) context.Context {
 	return c
 }
 
-// waitUntil polls cond until it holds or a generous deadline passes; no
-// duration is asserted.
-func waitUntil(t testing.TB, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		last = state
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s; last state: %s", what, last)
-}
+// waitUntil is testcluster.WaitUntil: the shared poll-until-it-holds.
+var waitUntil = testcluster.WaitUntil
 
 // storages lists a group at a tracker by IP.
 func storages(c *client.Client, group string) (map[string]codec.StorageStat, string) {

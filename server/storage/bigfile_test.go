@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 const (
@@ -224,15 +225,8 @@ func buildStoraged(t *testing.T) string {
 	return bin
 }
 
-func freeTCPPort(t *testing.T, ip string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", ip+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+// freeTCPPort is testcluster.Port: a free port on ip.
+var freeTCPPort = testcluster.Port
 
 // lockedBuffer collects a child's output.
 type lockedBuffer struct {

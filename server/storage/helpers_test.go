@@ -324,3 +324,10 @@ func (r *raw) roundTrip(cmd byte) (codec.Header, []byte, error) {
 	r.send(cmd, 0, nil)
 	return r.recv()
 }
+
+// TestMain removes the tracker binary the tests built (trackerBin).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	trackerBin.Remove()
+	os.Exit(code)
+}

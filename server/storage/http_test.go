@@ -241,15 +241,6 @@ func TestHTTPRanges(t *testing.T) {
 	}
 }
 
-func TestHTTPMultiRangeDisabled(t *testing.T) {
-	h := newHTTPEnv(t, "http.multi_range.enabled=false\n")
-	id := h.upload(randBytes(5, 1000), "txt")
-	resp, _ := h.do("GET", h.base+"/"+id, "Range", "bytes=0-1,5-6")
-	wantStatus(t, resp, 416)
-	resp, _ = h.do("GET", h.base+"/"+id, "Range", "bytes=5-6")
-	wantStatus(t, resp, 206)
-}
-
 func TestHTTPConditional(t *testing.T) {
 	h := newHTTPEnv(t, "")
 	data := randBytes(6, 5000)
@@ -654,55 +645,6 @@ func TestHTTPAccessLogAndStatus(t *testing.T) {
 	if !strings.Contains(lines[1], `"HEAD /`+id+` HTTP/1.1" 200 0 "-" "Go-http-client/1.1"`) ||
 		!strings.Contains(lines[2], `"GET /nothing HTTP/1.1" 404 `) {
 		t.Errorf("lines 2-3: %q", lines[1:3])
-	}
-}
-
-// TestHTTPKeepAliveTimeout: an idle keep-alive connection and one whose
-// head trickles in are both closed after http.keepalive_timeout.
-func TestHTTPKeepAliveTimeout(t *testing.T) {
-	h := newHTTPEnv(t, "http.keepalive_timeout=1\n")
-	id := h.upload(randBytes(14, 100), "txt")
-	idle, err := net.Dial("tcp", h.srv.HTTPAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idle.Close()
-	fmt.Fprintf(idle, "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", id)
-	br := bufio.NewReader(idle)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("first request: %v", err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	slow, err := net.Dial("tcp", h.srv.HTTPAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close()
-	start := time.Now()
-	done := make(chan error, 1)
-	go func() { // a byte every 200 ms never completes the head
-		for i := 0; ; i++ {
-			if _, err := slow.Write([]byte("G")); err != nil {
-				done <- err
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-			if i > 50 {
-				done <- nil
-				return
-			}
-		}
-	}()
-	idle.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := br.ReadByte(); err != io.EOF {
-		t.Errorf("idle connection: %v, want EOF", err)
-	}
-	if err := <-done; err == nil {
-		t.Error("trickling head never cut off")
-	}
-	if d := time.Since(start); d > 6*time.Second {
-		t.Errorf("cut off after %v", d)
 	}
 }
 

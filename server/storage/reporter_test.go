@@ -17,47 +17,26 @@ import (
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/codec/capture"
 	"github.com/gofdfs/gofdfs/conf"
-	"github.com/gofdfs/gofdfs/server/tracker"
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
-// freePort finds a port free on every one of hosts.
-func freePort(t testing.TB, hosts ...string) int {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", net.JoinHostPort(hosts[0], "0"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ok := true
-		var more []net.Listener
-		for _, h := range hosts[1:] {
-			l2, err := net.Listen("tcp", net.JoinHostPort(h, strconv.Itoa(port)))
-			if err != nil {
-				ok = false
-				break
-			}
-			more = append(more, l2)
-		}
-		ln.Close()
-		for _, l := range more {
-			l.Close()
-		}
-		if ok {
-			return port
-		}
-	}
-	t.Fatal("no common free port")
-	return 0
-}
+// freePort is testcluster.Shared: a port free on every one of hosts.
+var freePort = testcluster.Shared
 
-// testTracker is one of our trackers on 127.0.0.10:port with its data in dir.
+// trackerBin builds our fdfs_trackerd once for this test binary: the
+// storage's tests talk to a real tracker process, so that storage and tracker
+// never import each other, not even in test code.
+var trackerBin testcluster.Builder
+
+// testTracker is one of our trackers (a real fdfs_trackerd process) on
+// host:port (host default 127.0.0.10) with its base_path in dir.
 type testTracker struct {
-	t    testing.TB
-	dir  string
-	host string // default 127.0.0.10
-	port int
-	srv  *tracker.Server
+	t     testing.TB
+	dir   string
+	host  string // default 127.0.0.10
+	port  int
+	extra string // more tracker.conf lines, written at every start
+	d     *testcluster.Daemon
 }
 
 func (tt *testTracker) addr() string {
@@ -68,43 +47,36 @@ func (tt *testTracker) addr() string {
 	return net.JoinHostPort(host, strconv.Itoa(tt.port))
 }
 
+// start writes the conf and runs the tracker until it listens; the first
+// start makes the process the test's (killed at its end, logs shown if it
+// failed).
 func (tt *testTracker) start() {
 	tt.t.Helper()
 	host, _, _ := net.SplitHostPort(tt.addr())
 	text := fmt.Sprintf("base_path = %s\nport = %d\nbind_addr = %s\nreserved_storage_space = 1%%\n"+
-		"check_active_interval = 30\n", tt.dir, tt.port, host)
-	cfg, err := conf.ParseTracker(filepath.Join(tt.dir, "tracker.conf"), []byte(text))
-	if err != nil {
+		"check_active_interval = 30\n%s", tt.dir, tt.port, host, tt.extra)
+	cf := filepath.Join(tt.dir, "tracker.conf")
+	if err := testcluster.WriteFile(cf, text); err != nil {
 		tt.t.Fatalf("tracker conf: %v", err)
 	}
-	var srv *tracker.Server
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		srv, err = tracker.New(cfg, tracker.WithListenAddr(tt.addr()), tracker.WithLogger(quietLogger()))
-		if err == nil {
-			err = srv.Start()
-		}
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond) // the port of a stopped tracker may linger
+	if tt.d == nil {
+		tt.d = &testcluster.Daemon{Prog: "fdfs_trackerd", Bin: trackerBin.MustBin(tt.t, "fdfs_trackerd"),
+			Conf: cf, Base: tt.dir, Addr: tt.addr()}
+		testcluster.Watch(tt.t, tt.d)
 	}
-	if err != nil {
+	if err := tt.d.Start(); err != nil {
 		tt.t.Fatalf("tracker start: %v", err)
 	}
-	tt.srv = srv
 }
 
+// stop ends the tracker with SIGTERM, as an operator would.
 func (tt *testTracker) stop() {
-	if tt.srv == nil {
+	if tt.d == nil || !tt.d.Running() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := tt.srv.Stop(ctx); err != nil {
-		tt.t.Errorf("tracker Stop: %v", err)
+	if err := tt.d.Stop(10 * time.Second); err != nil {
+		tt.t.Errorf("tracker stop: %v", err)
 	}
-	tt.srv = nil
 }
 
 func startTestTracker(t *testing.T) *testTracker {
@@ -167,21 +139,8 @@ func startReportingStorage(t testing.TB, ip string, port int, synced bool, opts 
 	return s
 }
 
-// waitUntil polls cond until it holds or a generous deadline passes.
-func waitUntil(t testing.TB, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		last = state
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s; last state: %s", what, last)
-}
+// waitUntil is testcluster.WaitUntil: the shared poll-until-it-holds.
+var waitUntil = testcluster.WaitUntil
 
 // storagesAt lists the group's storages at the tracker by IP.
 func storagesAt(cl *client.Client) (map[string]codec.StorageStat, string) {
@@ -580,43 +539,5 @@ func TestReporterChangelogChunks(t *testing.T) {
 	}
 	if len(l.changelog) != 0 {
 		t.Errorf("%q left over", l.changelog)
-	}
-}
-
-// A storage listening on a wildcard address puts "my IP" from GET_MY_IP
-// into new file names, not the address a client happened to reach.
-func TestReporterMyIPInFileNames(t *testing.T) {
-	tt := startTestTracker(t)
-	port := freePort(t, "0.0.0.0")
-	s := startReportingStorage(t, "127.0.0.5", port, false, []Option{WithListenAddr(fmt.Sprintf("0.0.0.0:%d", port))}, tt.addr())
-	waitUntil(t, "my IP from the tracker", func() (bool, string) {
-		ip, ok := s.MyIP()
-		return ok, ip.String()
-	})
-	if ip, _ := s.MyIP(); ip.String() != "127.0.0.5" {
-		t.Fatalf("my IP %s, want the bound 127.0.0.5", ip)
-	}
-	cl, err := client.New(client.Config{Trackers: []string{tt.addr()}, MaxIdlePerServer: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	st := client.StorageServer{Group: testGroup, Addr: fmt.Sprintf("127.0.0.6:%d", port)}
-	id, err := cl.Upload(ctx, strings.NewReader("wildcard"), 8, "txt", client.OnStorage(st))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rf, err := codec.ParseRemoteFilename([]byte(id[len(testGroup)+1:]), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := rf.Fields()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.Source != codec.SourceFromIPv4([4]byte{127, 0, 0, 5}) {
-		t.Errorf("file %s: source %#x, want 127.0.0.5", id, f.Source)
 	}
 }

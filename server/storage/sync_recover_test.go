@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
-	"github.com/gofdfs/gofdfs/conf"
-	"github.com/gofdfs/gofdfs/server/tracker"
 )
 
 // recoverBlock is the loopback block of the source-recovery tests (shared
@@ -228,28 +225,9 @@ func TestSyncMarkRenamedToStorageID(t *testing.T) {
 	if err := os.WriteFile(tt.dir+"/storage_ids.conf", []byte(ids), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	text := fmt.Sprintf("base_path = %s\nport = %d\nbind_addr = %s\nreserved_storage_space = 1%%\n"+
-		"check_active_interval = 30\nuse_storage_id = true\nstorage_ids_filename = %s/storage_ids.conf\n"+
-		"id_type_in_filename = id\n", tt.dir, tt.port, host, tt.dir)
-	cfg, err := conf.ParseTracker(tt.dir+"/tracker.conf", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tr *tracker.Server
-	waitUntil(t, "the tracker restarted with storage ids", func() (bool, string) {
-		tr, err = tracker.New(cfg, tracker.WithListenAddr(taddr), tracker.WithLogger(quietLogger()))
-		if err == nil {
-			if err = tr.Start(); err == nil {
-				return true, ""
-			}
-		}
-		return false, fmt.Sprint(err)
-	})
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = tr.Stop(ctx)
-	})
+	tt.extra = fmt.Sprintf("use_storage_id = true\nstorage_ids_filename = %s/storage_ids.conf\n"+
+		"id_type_in_filename = id\n", tt.dir)
+	tt.start() // the same process slot, so the test's cleanup stops it
 	a.start()
 	b.start()
 	waitUntil(t, "both ACTIVE again", statusIs(cl, statusActive, a.ip, b.ip))

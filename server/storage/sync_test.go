@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
-	"github.com/gofdfs/gofdfs/server/tracker"
 )
 
 // TestSyncChildStorage is not a test: the kill -9 tests re-execute the test
@@ -427,61 +425,4 @@ func TestSyncReplicationLag(t *testing.T) {
 	}
 	measure(n, 1024)
 	measure(n/10, 1<<20)
-}
-
-// TestSyncStorageIDs: with use_storage_id the storages learn their ids
-// from the tracker (FETCH_STORAGE_IDS), name files and mark files by id,
-// and replicate to the peers the leader lists by id.
-func TestSyncStorageIDs(t *testing.T) {
-	dir := t.TempDir()
-	host := syncBlock + "10"
-	tport := freePort(t, host)
-	port := freePort(t, syncBlock+"2", syncBlock+"3")
-	ids := fmt.Sprintf("100001 group1 %s2:%d\n100002 group1 %s3:%d\n", syncBlock, port, syncBlock, port)
-	if err := os.WriteFile(dir+"/storage_ids.conf", []byte(ids), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	text := fmt.Sprintf("base_path = %s\nport = %d\nbind_addr = %s\nreserved_storage_space = 1%%\n"+
-		"use_storage_id = true\nstorage_ids_filename = %s/storage_ids.conf\nid_type_in_filename = id\n",
-		dir, tport, host, dir)
-	cfg, err := conf.ParseTracker(dir+"/tracker.conf", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := tracker.New(cfg, tracker.WithListenAddr(fmt.Sprintf("%s:%d", host, tport)), tracker.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = tr.Stop(ctx)
-	})
-	taddr := fmt.Sprintf("%s:%d", host, tport)
-	cl := syncClient(t, taddr)
-	a := startMember(t, cl, 2, port, taddr)
-	b := startMember(t, cl, 3, port, taddr)
-	ctx := ctxT(t)
-	data := []byte("named by id")
-	id, err := cl.Upload(ctx, bytes.NewReader(data), int64(len(data)), "txt", client.OnStorage(a.storage()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, "the file on the peer", func() (bool, string) { return b.hasFile(id, data), "" })
-	rf, err := codec.ParseRemoteFilename([]byte(id[len(testGroup)+1:]), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f, err := rf.Fields(); err != nil || f.Source != 100001 {
-		t.Errorf("file %s: source field %#x (%v), want storage id 100001", id, f.Source, err)
-	}
-	waitUntil(t, "mark files named by id", func() (bool, string) {
-		_, errA := os.Stat(a.dir + "/data/sync/100002.mark")
-		_, errB := os.Stat(b.dir + "/data/sync/100001.mark")
-		_, self := os.Stat(a.dir + "/data/sync/100001.mark")
-		return errA == nil && errB == nil && self != nil, fmt.Sprint(errA, errB, self)
-	})
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/internal/peercall"
 )
 
 // Tracker membership (cluster.md §1.2 step 3, §2): trackers have no list of
@@ -229,10 +229,9 @@ func (c *cluster) setLeaderLocked(i int) {
 // peerConn is one blocking connection to another tracker, used by the
 // election loop and the state-file pull (never on an event loop's hot path).
 type peerConn struct {
-	conn    net.Conn
-	timeout time.Duration
-	hdr     [codec.HeaderSize]byte
-	set     *peerSet
+	conn net.Conn
+	pc   *peercall.Conn // the exchange: deadline, reply checks, errors naming the peer
+	set  *peerSet
 }
 
 // peerSet tracks the open tracker connections so Stop can cut them: a
@@ -305,7 +304,7 @@ func (s *Server) dialTracker(a trackerAddr) (*peerConn, error) {
 	if t <= 0 {
 		t = 30 * time.Second
 	}
-	p := &peerConn{conn: c, timeout: t, set: &s.peers}
+	p := &peerConn{conn: c, pc: peercall.New(c, addr, t), set: &s.peers}
 	if err := s.peers.add(p); err != nil {
 		_ = c.Close()
 		return nil, err
@@ -328,31 +327,11 @@ func (s *Server) bindIP() netip.Addr {
 	return netip.Addr{}
 }
 
-// call sends one request and reads the reply.
+// call sends one request and reads the reply: its status as sent and a
+// body of its own (callers keep it past the next call).
 func (p *peerConn) call(cmd byte, body []byte) (codec.Errno, []byte, error) {
-	_ = p.conn.SetDeadline(time.Now().Add(p.timeout))
-	pkt := codec.Request(cmd, len(body)).Append(make([]byte, 0, codec.HeaderSize+len(body)))
-	if _, err := p.conn.Write(append(pkt, body...)); err != nil {
-		return 0, nil, err
-	}
-	if _, err := io.ReadFull(p.conn, p.hdr[:]); err != nil {
-		return 0, nil, err
-	}
-	h, err := codec.DecodeHeader(p.hdr[:])
-	if err != nil {
-		return 0, nil, err
-	}
-	if h.Cmd != codec.CmdResp {
-		return 0, nil, fmt.Errorf("reply command %d", h.Cmd)
-	}
-	if h.BodyLen > 1<<20 {
-		return 0, nil, fmt.Errorf("reply of %d bytes", h.BodyLen)
-	}
-	reply := make([]byte, h.BodyLen)
-	if _, err := io.ReadFull(p.conn, reply); err != nil {
-		return 0, nil, err
-	}
-	return codec.Errno(h.Status), reply, nil
+	st, reply, err := p.pc.Exchange(context.Background(), cmd, 0, body, nil, 0, 1<<20)
+	return st, bytes.Clone(reply), err
 }
 
 // close says QUIT, as C's connection pool does, and closes.

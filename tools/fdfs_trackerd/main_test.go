@@ -56,13 +56,7 @@ func run(t *testing.T, bin string, args ...string) (string, int) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testcluster.Eventually(t, what, 20*time.Second, 20*time.Millisecond, func() (bool, string) { return cond(), "" })
 }
 
 func TestStartServeStop(t *testing.T) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/internal/peercall"
 	"github.com/gofdfs/gofdfs/server/httpd"
 )
 
@@ -149,30 +151,25 @@ func (hs *Server) fetchThrough(hc *conn, client net.Conn) (int, int64, error) {
 	if hs.conf.LocalIP.IsValid() {
 		d.LocalAddr = &net.TCPAddr{IP: hs.conf.LocalIP.AsSlice()}
 	}
-	src, err := d.Dial("tcp", hc.proxyAddr)
+	ctx := context.Background()
+	src, err := peercall.Dial(ctx, &d, hc.proxyAddr, timeout)
 	if err != nil {
 		return hs.proxyFail(hc, client, 502, err)
 	}
-	defer src.Close()
+	defer src.NC.Close()
 	group := hc.proxyGroup
 	if len(group) == 0 {
 		group = hs.core.Group()
 	}
+	// QUERY_FILE_INFO carries its flags in the header's status byte
 	info := codec.QueryFileInfoRequest{Flags: codec.QueryFlagNoCRC, Group: group, Name: hc.proxyName}
-	buf := codec.Request(codec.CmdQueryFileInfo, info.Size()).Append(nil)
-	buf[9] = info.Flags
-	buf = info.Append(buf)
-	_ = src.SetDeadline(time.Now().Add(timeout))
-	if _, err := src.Write(buf); err != nil {
-		return hs.proxyFail(hc, client, 502, err)
-	}
-	h, body, err := readReply(src, 256)
+	st, body, err := src.Exchange(ctx, codec.CmdQueryFileInfo, info.Flags, info.Append(nil), nil, 0, 256)
 	if err != nil {
 		return hs.proxyFail(hc, client, 502, err)
 	}
-	if h.Status != 0 {
+	if st != codec.OK {
 		status := 502
-		if codec.Errno(h.Status) == codec.ENOENT {
+		if st == codec.ENOENT {
 			status = 404
 		}
 		return hs.proxyFail(hc, client, status, nil)
@@ -200,20 +197,18 @@ func (hs *Server) fetchThrough(hc *conn, client net.Conn) (int, int64, error) {
 			}
 		}
 		req := codec.DownloadRequest{Offset: rg.Start, Bytes: rg.Length, Group: group, Name: hc.proxyName}
-		buf = codec.Request(codec.CmdDownloadFile, req.Size()).Append(buf[:0])
-		buf = req.Append(buf)
-		_ = src.SetDeadline(time.Now().Add(timeout))
-		if _, err := src.Write(buf); err != nil {
+		if err := src.Send(ctx, codec.CmdDownloadFile, 0, req.Append(src.Buf[:0]), nil, 0); err != nil {
 			return status, sent, err
 		}
-		h, err := readHeader(src)
+		h, err := src.RecvHeader(ctx, codec.CmdName(codec.CmdDownloadFile))
 		if err != nil {
 			return status, sent, err
 		}
 		if h.Status != 0 || h.BodyLen != rg.Length {
-			return status, sent, fmt.Errorf("source answered status %d with %d bytes for %d", h.Status, h.BodyLen, rg.Length)
+			return status, sent, fmt.Errorf("source %s answered status %d with %d bytes for %d", hc.proxyAddr,
+				h.Status, h.BodyLen, rg.Length)
 		}
-		n, err := copyWithDeadlines(client, src, rg.Length, timeout)
+		n, err := copyWithDeadlines(client, src.NC, rg.Length, timeout)
 		sent += n
 		if err != nil {
 			return status, sent, err
@@ -261,27 +256,6 @@ func (hs *Server) proxyFail(hc *conn, client net.Conn, status int, cause error) 
 		hs.log.Info("http: fetch-through", "source", hc.proxyAddr, "file", string(hc.proxyName), "err", cause)
 	}
 	return status, 0, nil
-}
-
-func readHeader(c net.Conn) (codec.Header, error) {
-	var hb [codec.HeaderSize]byte
-	if _, err := io.ReadFull(c, hb[:]); err != nil {
-		return codec.Header{}, err
-	}
-	return codec.DecodeHeader(hb[:])
-}
-
-func readReply(c net.Conn, limit int64) (codec.Header, []byte, error) {
-	h, err := readHeader(c)
-	if err != nil {
-		return h, nil, err
-	}
-	if h.BodyLen > limit {
-		return h, nil, fmt.Errorf("reply of %d bytes, want at most %d", h.BodyLen, limit)
-	}
-	b := make([]byte, h.BodyLen)
-	_, err = io.ReadFull(c, b)
-	return h, b, err
 }
 
 // copyWithDeadlines moves n bytes, renewing the deadlines while bytes
