@@ -38,6 +38,7 @@ type trunkSide struct {
 	on                          atomic.Bool // use_trunk_file (read on every upload)
 	slotMin, slotMax, alignment int32
 	fileSize                    int64
+	maxBackups                  int   // trunk_binlog_max_backups
 	nextID                      int32 // the last container id handed out
 }
 
@@ -94,6 +95,7 @@ func (s *Server) noteTrunkParams(p codec.Parameters) {
 	t.on.Store(num("use_trunk_file") != 0)
 	t.slotMin, t.slotMax = int32(num("slot_min_size")), int32(num("slot_max_size"))
 	t.alignment, t.fileSize = int32(num("trunk_alloc_alignment_size")), num("trunk_file_size")
+	t.maxBackups = int(num("trunk_binlog_max_backups"))
 	slotMin, alignment, fileSize := t.slotMin, t.alignment, t.fileSize
 	t.mu.Unlock()
 	if num("use_trunk_file") == 0 {
@@ -175,6 +177,16 @@ func (s *Server) trunkServerAddr() (string, error) {
 func (s *Server) isTrunkServer() bool {
 	addr, err := s.trunkServerAddr()
 	return addr == "" && err == nil
+}
+
+// isTrunkerSelf reports whether a tracker named this storage the group's
+// trunk server (C's g_if_trunker_self): the storages it pushes its trunk
+// binlog to refuse that binlog from anyone while they are it.
+func (s *Server) isTrunkerSelf() bool {
+	s.trunk.mu.Lock()
+	heard := s.trunk.heard
+	s.trunk.mu.Unlock()
+	return heard && s.isTrunkServer()
 }
 
 // isMyIP reports whether ip is this storage's address as the trackers see it.
@@ -394,19 +406,8 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 		}
 		r := codec.TrunkBinlogSize{BinlogSize: st.BinlogSize()}
 		return codec.OK, r.Append(nil)
-	case codec.CmdTrunkDeleteBinlogMarks:
-		if len(body) != 0 {
-			return codec.EINVAL, nil
-		}
-		st, err := s.trunkStore()
-		if err != nil {
-			return codec.EIO, nil
-		}
-		if err := st.DeleteBinlogMarks(); err != nil {
-			s.log.Error("TRUNK_DELETE_BINLOG_MARKS", "peer", cs.peer, "err", err)
-			return errnoOf(err), nil
-		}
-		return codec.OK, nil
+	case codec.CmdTrunkDeleteBinlogMarks, codec.CmdTrunkTruncateBinlogFile, codec.CmdTrunkSyncBinlog:
+		return s.trunkBinlogCommand(cs, hdr, body)
 	case codec.CmdTrunkAllocSpace:
 		var r codec.TrunkAllocRequest
 		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) || r.FileSize < 0 ||
@@ -467,8 +468,6 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 		}
 		return codec.OK, nil
 	}
-	// TRUNK_SYNC_BINLOG and TRUNCATE_BINLOG_FILE: the trunk binlog is not
-	// replicated to group members yet
-	s.log.Warn("trunk command not served by this storage", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd))
-	return codec.EOPNOTSUPP, nil
+	s.log.Warn("trunk command not served", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd))
+	return codec.EINVAL, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"hash/crc32"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -207,8 +208,19 @@ func TestTrunkServerCommands(t *testing.T) {
 	if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
 		t.Fatalf("FREE_SPACE other group: %d", h.Status)
 	}
+	// the trunk binlog commands need use_trunk_file, as in C
+	r = dialRaw(t, addr)
+	r.send(codec.CmdTrunkTruncateBinlogFile, 0, nil)
+	if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
+		t.Fatalf("TRUNCATE_BINLOG_FILE without use_trunk_file: status %d", h.Status)
+	}
+	trunkOn(e.srv)
 	mark := filepath.Join(e.dir, "data", "trunk", "127.0.0.5_23000.mark")
 	if err := os.WriteFile(mark, []byte("binlog_offset=0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(e.dir, "data", "storage_trunk.dat")
+	if err := os.WriteFile(snap, []byte("0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r = dialRaw(t, addr)
@@ -216,13 +228,51 @@ func TestTrunkServerCommands(t *testing.T) {
 	if h, _ := r.mustRecv(); h.Status != 0 {
 		t.Fatalf("DELETE_BINLOG_MARKS status %d", h.Status)
 	}
-	if _, err := os.Stat(mark); !os.IsNotExist(err) {
-		t.Fatalf("mark file still there: %v", err)
+	for _, p := range []string{mark, snap} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("%s still there after DELETE_BINLOG_MARKS: %v", p, err)
+		}
 	}
+	// a member (no tracker named us trunk server) takes the trunk server's
+	// binlog: a truncate, then lines appended verbatim
 	r = dialRaw(t, addr)
-	r.send(codec.CmdTrunkSyncBinlog, 0, []byte("1 A 0 0 0 1 0 256\n"))
-	if h, _ := r.mustRecv(); h.Status != byte(codec.EOPNOTSUPP) {
+	r.send(codec.CmdTrunkTruncateBinlogFile, 0, nil)
+	if h, _ := r.mustRecv(); h.Status != 0 || size() != 0 {
+		t.Fatalf("TRUNCATE_BINLOG_FILE status %d, binlog size after %d", h.Status, size())
+	}
+	lines := "1796626377 A 0 0 0 7 0 4194304\n1796626377 D 0 0 0 7 0 4194304\n"
+	r.send(codec.CmdTrunkSyncBinlog, 0, []byte(lines))
+	if h, _ := r.mustRecv(); h.Status != 0 {
 		t.Fatalf("SYNC_BINLOG status %d", h.Status)
+	}
+	if b, _ := os.ReadFile(filepath.Join(e.dir, "data", "trunk", "binlog")); string(b) != lines {
+		t.Fatalf("trunk binlog after sync %q", b)
+	}
+	// a chunk that does not end a line is refused
+	r.send(codec.CmdTrunkSyncBinlog, 0, []byte("1796626377 A 0 0"))
+	if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
+		t.Fatalf("SYNC_BINLOG of half a line: status %d", h.Status)
+	}
+	// once a tracker names this storage the trunk server, it refuses them
+	e.srv.trunk.mu.Lock()
+	e.srv.trunk.heard = true
+	e.srv.trunk.server = codec.StorageBrief{IP: []byte("127.0.0.5"), Port: int32(e.srv.cfg.Port)}
+	e.srv.trunk.mu.Unlock()
+	me := netip.MustParseAddr("127.0.0.5")
+	e.srv.myIP.Store(&me)
+	if !e.srv.isTrunkerSelf() {
+		t.Fatalf("not trunk server after the notice")
+	}
+	for _, cmd := range []byte{codec.CmdTrunkSyncBinlog, codec.CmdTrunkTruncateBinlogFile, codec.CmdTrunkDeleteBinlogMarks} {
+		var body []byte
+		if cmd == codec.CmdTrunkSyncBinlog {
+			body = []byte(lines)
+		}
+		r = dialRaw(t, addr)
+		r.send(cmd, 0, body)
+		if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
+			t.Fatalf("%s on the trunk server: status %d", codec.CmdName(cmd), h.Status)
+		}
 	}
 }
 
