@@ -146,25 +146,22 @@ func (s *Server) noteTrunkServer(n *codec.ChangeNotice) {
 	s.log.Info("trunk server", "group", string(s.group), "id", string(b.ID), "ip", string(b.IP), "port", b.Port)
 }
 
-// errNoTrunkServer: the trackers say the group has no trunk server now
-// (between a trunk server's loss and the next election).
+// errNoTrunkServer: no tracker has named the group's trunk server yet, or
+// the trackers say there is none now (between a trunk server's loss and
+// the next election). Uploads then fail EAGAIN rather than take space
+// locally: two storages must never hand out the same slot.
 var errNoTrunkServer = fmt.Errorf("the group has no trunk server now: %w", codec.EAGAIN)
 
 // trunkServerAddr is the address of the group's trunk server when it is
-// another storage; "" when it is this one, or when no tracker ever named
-// one (then this storage keeps the free space itself, as the only storage
-// of a group taken over from C does); errNoTrunkServer when the trackers
-// said there is none.
+// another storage, "" when it is this one, errNoTrunkServer when there is
+// none known.
 func (s *Server) trunkServerAddr() (string, error) {
 	t := &s.trunk
 	t.mu.Lock()
 	b, heard := t.server, t.heard
 	t.mu.Unlock()
 	ip := string(b.IP)
-	if !heard {
-		return "", nil
-	}
-	if ip == "" {
+	if !heard || ip == "" {
 		return "", errNoTrunkServer
 	}
 	if int(b.Port) == s.cfg.Port && (ip == s.cfg.BindAddr || s.isMyIP(ip)) {
@@ -173,21 +170,17 @@ func (s *Server) trunkServerAddr() (string, error) {
 	return net.JoinHostPort(ip, strconv.Itoa(int(b.Port))), nil
 }
 
-// isTrunkServer reports whether this storage keeps the group's free space.
+// isTrunkServer reports whether a tracker named this storage the group's
+// trunk server (C's g_if_trunker_self): it keeps the group's free space,
+// and the storages it pushes its trunk binlog to refuse that binlog from
+// anyone while they are it.
 func (s *Server) isTrunkServer() bool {
 	addr, err := s.trunkServerAddr()
 	return addr == "" && err == nil
 }
 
-// isTrunkerSelf reports whether a tracker named this storage the group's
-// trunk server (C's g_if_trunker_self): the storages it pushes its trunk
-// binlog to refuse that binlog from anyone while they are it.
-func (s *Server) isTrunkerSelf() bool {
-	s.trunk.mu.Lock()
-	heard := s.trunk.heard
-	s.trunk.mu.Unlock()
-	return heard && s.isTrunkServer()
-}
+// isTrunkerSelf is isTrunkServer.
+func (s *Server) isTrunkerSelf() bool { return s.isTrunkServer() }
 
 // isMyIP reports whether ip is this storage's address as the trackers see it.
 func (s *Server) isMyIP(ip string) bool {

@@ -96,3 +96,73 @@ func (s *Server) setTrunkServer(g *group, m *storage) {
 	s.cl.mu.Unlock()
 	s.reg.saveGroups()
 }
+
+// The trunk server's reports (C's tracker_service.c, commands 72-74): the
+// group's last trunk container id, which a new trunk server starts after,
+// and its free trunk space, which fdfs_monitor shows as trunk_free_mb.
+// They come on a joined connection (EACCES otherwise, C's
+// TRACKER_CHECK_LOGINED); only the group's trunk server may report.
+func init() {
+	handlers[codec.CmdStorageFetchTrunkFID] = handleFetchTrunkFID
+	handlers[codec.CmdStorageReportTrunkFID] = handleReportTrunkFID
+	handlers[codec.CmdStorageReportTrunkFree] = handleReportTrunkFree
+	for _, cmd := range []byte{codec.CmdStorageFetchTrunkFID, codec.CmdStorageReportTrunkFID, codec.CmdStorageReportTrunkFree} {
+		joinedOnly[cmd] = true
+	}
+}
+
+// handleFetchTrunkFID answers STORAGE_FETCH_TRUNK_FID (72): no body; the
+// reply is the group's current_trunk_file_id (4 bytes).
+func handleFetchTrunkFID(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
+	if len(body) != 0 {
+		return out, codec.EINVAL
+	}
+	r := s.reg
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id := codec.TrunkFileID{ID: int32(cs.storage.group.currentTrunkFileID)}
+	return id.Append(out), codec.OK
+}
+
+// handleReportTrunkFID takes STORAGE_REPORT_TRUNK_FID (73): the trunk
+// server's last container id (4 bytes); the group keeps the largest and
+// saves it (storage_groups_new.dat).
+func handleReportTrunkFID(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
+	var req codec.TrunkFileID
+	if err := req.Decode(body); err != nil {
+		return out, errnoOf(err)
+	}
+	r := s.reg
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := cs.storage
+	g := m.group
+	if g.trunkServer != m.id {
+		s.log.Warn("REPORT_TRUNK_FID from a storage that is not the trunk server", "peer", cs.peer, "storage", m.id)
+		return out, codec.EINVAL
+	}
+	if int64(req.ID) > g.currentTrunkFileID {
+		g.currentTrunkFileID = int64(req.ID)
+		r.saveGroups()
+	}
+	return out, codec.OK
+}
+
+// handleReportTrunkFree takes STORAGE_REPORT_TRUNK_FREE (74): the trunk
+// server's free trunk space in MB (8 bytes).
+func handleReportTrunkFree(s *Server, cs *connState, body, out []byte) ([]byte, codec.Errno) {
+	var req codec.TrunkFreeSpace
+	if err := req.Decode(body); err != nil {
+		return out, errnoOf(err)
+	}
+	r := s.reg
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := cs.storage
+	if m.group.trunkServer != m.id {
+		s.log.Warn("REPORT_TRUNK_FREE from a storage that is not the trunk server", "peer", cs.peer, "storage", m.id)
+		return out, codec.EINVAL
+	}
+	m.group.trunkFreeMB = req.FreeMB
+	return out, codec.OK
+}
