@@ -122,6 +122,19 @@ func runTrunkGroupSync(t *testing.T, trunkIsC, memberIsC bool) {
 	})
 
 	t.Logf("trunk binlog synced")
+
+	// the trunk server reports its last container id and free space to
+	// the tracker (fdfs_monitor's current_trunk_file_id and trunk_free_mb):
+	// one 4 MB container, a few KB of it used
+	waitUntil(t, "the trunk server's reports listed", func() (bool, string) {
+		g, err := cl.ListGroup(ctx(t), "group1")
+		return err == nil && g.CurrentTrunkFileID == 1 && g.TrunkFreeMB == 3,
+			fmt.Sprintf("current_trunk_file_id %d trunk_free_mb %d %v", g.CurrentTrunkFileID, g.TrunkFreeMB, err)
+	})
+	waitUntil(t, "current_trunk_file_id in the trunk server's .data_init_flag", func() (bool, string) {
+		b, _ := os.ReadFile(filepath.Join(trunkSrv.base, "data", ".data_init_flag"))
+		return bytes.Contains(b, []byte("\ncurrent_trunk_file_id=1\n")), string(b)
+	})
 	// deletes on the trunk server reach the member's slots
 	for i := 0; i < 6; i += 2 {
 		f := files[i]
