@@ -1,7 +1,11 @@
 package tracker
 
 import (
+	"cmp"
 	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
 	"syscall"
 
 	"github.com/gofdfs/gofdfs/codec"
@@ -89,6 +93,9 @@ func appendTrunkID(out []byte, id string) []byte {
 // it with their next PING reply (the change count moves) and the groups
 // file keeps it. Caller holds the registry lock.
 func (s *Server) setTrunkServer(g *group, m *storage) {
+	if m.id != g.lastTrunkServer {
+		s.logTrunkChange(g, g.lastTrunkServer, m)
+	}
 	g.trunkServer, g.lastTrunkServer = m.id, m.id
 	g.trunkChanges++
 	s.cl.mu.Lock()
@@ -165,4 +172,52 @@ func handleReportTrunkFree(s *Server, cs *connState, body, out []byte) ([]byte, 
 	}
 	m.group.trunkFreeMB = req.FreeMB
 	return out, codec.OK
+}
+
+// trunkChangeLogName is the tracker's record of trunk server changes,
+// <base_path>/logs/trunk_server_change.log.
+const trunkChangeLogName = "trunk_server_change.log"
+
+// logTrunkChange appends one line to logs/trunk_server_change.log, as C
+// writes it when a group's trunk server becomes another storage (local
+// time):
+//
+//	[YYYY-mm-dd HH:MM:SS] <group>  <last>  =>  <new>\n
+//
+// a server is "ip:port" ("id/ip:port" with use_storage_id), "-" for none,
+// or the bare id (id/- with storage ids) of a last one no longer known.
+// Caller holds the registry lock.
+func (s *Server) logTrunkChange(g *group, lastID string, now *storage) {
+	if s.cfg.BasePath == "" {
+		return
+	}
+	name := func(m *storage, id string) string {
+		switch {
+		case m == nil && s.cfg.UseStorageID:
+			return cmp.Or(id, "-") + "/-"
+		case m == nil:
+			return cmp.Or(id, "-")
+		case s.cfg.UseStorageID:
+			return m.id + "/" + m.ip + ":" + strconv.Itoa(m.port)
+		}
+		return m.ip + ":" + strconv.Itoa(m.port)
+	}
+	var last *storage
+	if lastID != "" {
+		last = g.find(lastID)
+	}
+	line := "[" + s.now().Local().Format("2006-01-02 15:04:05") + "] " + g.name + "  " + name(last, lastID) +
+		"  =>  " + name(now, "") + "\n"
+	path := filepath.Join(s.cfg.BasePath, "logs", trunkChangeLogName)
+	_ = os.MkdirAll(filepath.Dir(path), 0o755)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err == nil {
+		_, err = f.WriteString(line)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		s.log.Warn("trunk server change log", "file", path, "err", err)
+	}
 }

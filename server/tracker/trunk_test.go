@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -191,6 +192,12 @@ func TestSetTrunkServer(t *testing.T) {
 	if g, err := newClient(t, leader).ListGroup(context.Background(), "group1"); err != nil ||
 		g.TrunkFreeMB != 123 || g.CurrentTrunkFileID != 17 {
 		t.Errorf("group after the reports: %+v %v", g, err)
+	}
+	// C's logs/trunk_server_change.log: one line for the change
+	changes, err := os.ReadFile(filepath.Join(leader.cfg.BasePath, "logs", "trunk_server_change.log"))
+	if lines := strings.Split(strings.TrimSuffix(string(changes), "\n"), "\n"); err != nil || len(lines) != 1 ||
+		!regexp.MustCompile(`^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] group1  -  =>  127\.0\.6\.3:\d+$`).MatchString(lines[0]) {
+		t.Errorf("trunk_server_change.log %q %v", changes, err)
 	}
 	groups, err := os.ReadFile(filepath.Join(leader.cfg.BasePath, "data", "storage_groups_new.dat"))
 	if err != nil || !strings.Contains(string(groups), "trunk_server=127.0.6.3\n") ||
