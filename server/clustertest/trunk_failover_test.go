@@ -45,7 +45,8 @@ func trunkServerIs(cl *client.Client, ip string) func() (bool, string) {
 // C's ranking (TRUNK_GET_BINLOG_SIZE: the store server is asked first, a
 // strictly larger trunk binlog wins), and when the trunk server is killed
 // with SIGKILL it drops it after C's idle threshold and elects another,
-// which is told TRUNK_DELETE_BINLOG_MARKS first; uploads go on.
+// which is told TRUNK_DELETE_BINLOG_MARKS first and then sends its trunk
+// binlog to the other member; uploads go on.
 func TestTrunkServerElectionAndFailover(t *testing.T) {
 	t.Parallel()
 	blk := newBlock(t)
@@ -66,21 +67,23 @@ func TestTrunkServerElectionAndFailover(t *testing.T) {
 
 	// the store server after it (lowest id) has a smaller trunk binlog than
 	// the third storage
-	startTrunkStorageProc(t, spec(ips[1]), line(0))
+	_, secondBase := startTrunkStorageProc(t, spec(ips[1]), line(0))
 	_, thirdBase := startTrunkStorageProc(t, spec(ips[2]), line(0)+line(4096)+line(8192), "127.0.0.9_23000.mark")
 	waitUntil(t, "all ACTIVE", statusIs(cl, "group1", client.StatusActive, ips...))
 	waitUntil(t, ips[0]+" still trunk server", trunkServerIs(cl, ips[0]))
 
 	first.signal(t, syscall.SIGKILL)
 	waitUntil(t, ips[2]+" trunk server after the kill", trunkServerIs(cl, ips[2]))
-	ents, _ := os.ReadDir(filepath.Join(thirdBase, "data", "trunk"))
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
+	// TRUNK_DELETE_BINLOG_MARKS removed the new trunk server's old marks;
+	// it then sends its trunk binlog to the member from the start
+	if _, err := os.Stat(filepath.Join(thirdBase, "data", "trunk", "127.0.0.9_23000.mark")); !os.IsNotExist(err) {
+		t.Fatalf("old mark kept after TRUNK_DELETE_BINLOG_MARKS: %v", err)
 	}
-	if len(names) != 2 || !strings.HasPrefix(names[0], "127.0.0.9_23000.mark.") {
-		t.Fatalf("the new trunk server's marks after TRUNK_DELETE_BINLOG_MARKS: %v", names)
-	}
+	waitUntil(t, "the member has the new trunk server's trunk binlog", func() (bool, string) {
+		a, _ := os.ReadFile(filepath.Join(thirdBase, "data", "trunk", "binlog"))
+		b, _ := os.ReadFile(filepath.Join(secondBase, "data", "trunk", "binlog"))
+		return bytes.Equal(a, b), fmt.Sprintf("trunk server:\n%s\nmember:\n%s", a, b)
+	})
 
 	for i := range 5 {
 		data := bytes.Repeat([]byte{byte('a' + i)}, 100+i)

@@ -85,6 +85,8 @@ type link struct {
 	conn net.Conn // the report connection, for Stop
 
 	changelog []byte // an unterminated changelog line carried to the next reply
+
+	trunkRep trunkReport // what this session told the tracker as trunk server
 }
 
 // startReporting starts the reporters (called once the engine listens).
@@ -492,6 +494,7 @@ func (l *link) session() error {
 	first := true
 	var lastGen int64 = -1
 	var lastDisk time.Time
+	l.trunkRep = trunkReport{lastFree: -1}
 	for {
 		if !first && !r.sleep(r.retryDelay()) {
 			return r.ctx.Err()
@@ -529,6 +532,9 @@ func (l *link) session() error {
 			if err := l.noticeCall(c, codec.CmdStorageSyncReport, r.syncReport(c)); err != nil {
 				return err
 			}
+		}
+		if err := l.reportTrunk(c); err != nil {
+			return err
 		}
 		first = false
 		if err := l.checkStatus(c); err != nil {

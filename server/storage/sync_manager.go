@@ -25,6 +25,8 @@ type syncManager struct {
 
 	mu      sync.Mutex
 	pushers map[string]*pusher // by peer id
+
+	trunk trunkPushers // the trunk binlog's, while we are the trunk server
 }
 
 // startPushers starts the manager with the reporters (it needs their
@@ -49,9 +51,11 @@ func (m *syncManager) run() {
 	defer t.Stop()
 	var gen uint64 = 1<<64 - 1
 	for {
-		if members, g := m.s.Members(); g != gen && m.reconcile(members) {
+		members, g := m.s.Members()
+		if g != gen && m.reconcile(members) {
 			gen = g
 		}
+		m.reconcileTrunk(members)
 		select {
 		case <-m.ctx.Done():
 			return

@@ -246,6 +246,12 @@ func (s *Server) openSyncWriter(op *pendingOp, wo diskio.WriteOptions) (*diskio.
 	disk := op.path.disk
 	switch op.cmd {
 	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile:
+		if ref, isTrunk, err := trunkRefOf(op); isTrunk {
+			if err != nil {
+				return nil, err
+			}
+			return s.openTrunkSyncWriter(op, &ref, wo)
+		}
 		if op.cmd == codec.CmdSyncCreateFile {
 			if st, err := disk.Lstat(op.ref); err == nil && st.IsRegular() && st.Size == op.size {
 				// a retry, or the file came by another way: keep it (C
@@ -337,6 +343,12 @@ func (s *Server) commitSyncBody(cs *connState, w *diskio.FileWriter) codec.Errno
 	op := &cs.op
 	switch op.cmd {
 	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile:
+		if ref, isTrunk, _ := trunkRefOf(op); isTrunk {
+			if errno := s.commitTrunkSync(cs, w, &ref); errno != codec.OK {
+				return errno
+			}
+			break
+		}
 		if err := w.CommitReplace(op.ref); err != nil {
 			_ = w.Abort()
 			s.logOpError(cs, err)
@@ -372,7 +384,11 @@ func (s *Server) commitSyncBody(cs *connState, w *diskio.FileWriter) codec.Errno
 // sender found a same-size file here and sends none (cluster.md §4.5).
 func (s *Server) doSyncNoContent(cs *connState) {
 	op := &cs.op
-	st, err := op.path.disk.Lstat(op.ref)
+	lstat := op.path.disk.Lstat
+	if _, isTrunk, _ := trunkRefOf(op); isTrunk {
+		lstat = func(diskio.FileRef) (diskio.FileStat, error) { return s.statFile(op) }
+	}
+	st, err := lstat(op.ref)
 	if err != nil {
 		cs.finishError(errnoOf(syncMissing(err)))
 		return
@@ -391,7 +407,15 @@ func (s *Server) doSyncWhole(cs *connState) {
 	var errno codec.Errno
 	switch op.cmd {
 	case codec.CmdSyncDeleteFile:
-		if err := disk.Remove(op.ref); err != nil {
+		if ref, isTrunk, err := trunkRefOf(op); isTrunk {
+			if err == nil {
+				err = s.eraseTrunkFile(op, &ref)
+			}
+			if err != nil {
+				cs.finishError(errnoOf(syncMissing(err)))
+				return
+			}
+		} else if err := disk.Remove(op.ref); err != nil {
 			cs.finishError(errnoOf(syncMissing(err)))
 			return
 		}

@@ -304,6 +304,11 @@ const refusalsBeforeSkip = 3
 // sendFile sends a whole file (16 or 18) with its content by sendfile; a
 // symlink goes as SYNC_CREATE_LINK to its target.
 func (p *pusher) sendFile(cmd byte, sp *storePath, ref diskio.FileRef, logic []byte, ts int32) error {
+	if len(ref.Name) == codec.B64PartLen+codec.TrunkPartLen+codec.Ext7Len {
+		if rf, err := codec.ParseRemoteFilename(logic, len(p.s.paths)); err == nil && isTrunkName(&rf) {
+			return p.sendTrunkFile(cmd, logic, ts)
+		}
+	}
 	lst, err := sp.disk.Lstat(ref)
 	if err != nil {
 		return nil // gone here since

@@ -38,6 +38,7 @@ type trunkSide struct {
 	on                          atomic.Bool // use_trunk_file (read on every upload)
 	slotMin, slotMax, alignment int32
 	fileSize                    int64
+	maxBackups                  int   // trunk_binlog_max_backups
 	nextID                      int32 // the last container id handed out
 }
 
@@ -94,6 +95,7 @@ func (s *Server) noteTrunkParams(p codec.Parameters) {
 	t.on.Store(num("use_trunk_file") != 0)
 	t.slotMin, t.slotMax = int32(num("slot_min_size")), int32(num("slot_max_size"))
 	t.alignment, t.fileSize = int32(num("trunk_alloc_alignment_size")), num("trunk_file_size")
+	t.maxBackups = int(num("trunk_binlog_max_backups"))
 	slotMin, alignment, fileSize := t.slotMin, t.alignment, t.fileSize
 	t.mu.Unlock()
 	if num("use_trunk_file") == 0 {
@@ -144,25 +146,22 @@ func (s *Server) noteTrunkServer(n *codec.ChangeNotice) {
 	s.log.Info("trunk server", "group", string(s.group), "id", string(b.ID), "ip", string(b.IP), "port", b.Port)
 }
 
-// errNoTrunkServer: the trackers say the group has no trunk server now
-// (between a trunk server's loss and the next election).
+// errNoTrunkServer: no tracker has named the group's trunk server yet, or
+// the trackers say there is none now (between a trunk server's loss and
+// the next election). Uploads then fail EAGAIN rather than take space
+// locally: two storages must never hand out the same slot.
 var errNoTrunkServer = fmt.Errorf("the group has no trunk server now: %w", codec.EAGAIN)
 
 // trunkServerAddr is the address of the group's trunk server when it is
-// another storage; "" when it is this one, or when no tracker ever named
-// one (then this storage keeps the free space itself, as the only storage
-// of a group taken over from C does); errNoTrunkServer when the trackers
-// said there is none.
+// another storage, "" when it is this one, errNoTrunkServer when there is
+// none known.
 func (s *Server) trunkServerAddr() (string, error) {
 	t := &s.trunk
 	t.mu.Lock()
 	b, heard := t.server, t.heard
 	t.mu.Unlock()
 	ip := string(b.IP)
-	if !heard {
-		return "", nil
-	}
-	if ip == "" {
+	if !heard || ip == "" {
 		return "", errNoTrunkServer
 	}
 	if int(b.Port) == s.cfg.Port && (ip == s.cfg.BindAddr || s.isMyIP(ip)) {
@@ -171,11 +170,17 @@ func (s *Server) trunkServerAddr() (string, error) {
 	return net.JoinHostPort(ip, strconv.Itoa(int(b.Port))), nil
 }
 
-// isTrunkServer reports whether this storage keeps the group's free space.
+// isTrunkServer reports whether a tracker named this storage the group's
+// trunk server (C's g_if_trunker_self): it keeps the group's free space,
+// and the storages it pushes its trunk binlog to refuse that binlog from
+// anyone while they are it.
 func (s *Server) isTrunkServer() bool {
 	addr, err := s.trunkServerAddr()
 	return addr == "" && err == nil
 }
+
+// isTrunkerSelf is isTrunkServer.
+func (s *Server) isTrunkerSelf() bool { return s.isTrunkServer() }
 
 // isMyIP reports whether ip is this storage's address as the trackers see it.
 func (s *Server) isMyIP(ip string) bool {
@@ -394,19 +399,8 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 		}
 		r := codec.TrunkBinlogSize{BinlogSize: st.BinlogSize()}
 		return codec.OK, r.Append(nil)
-	case codec.CmdTrunkDeleteBinlogMarks:
-		if len(body) != 0 {
-			return codec.EINVAL, nil
-		}
-		st, err := s.trunkStore()
-		if err != nil {
-			return codec.EIO, nil
-		}
-		if err := st.DeleteBinlogMarks(); err != nil {
-			s.log.Error("TRUNK_DELETE_BINLOG_MARKS", "peer", cs.peer, "err", err)
-			return errnoOf(err), nil
-		}
-		return codec.OK, nil
+	case codec.CmdTrunkDeleteBinlogMarks, codec.CmdTrunkTruncateBinlogFile, codec.CmdTrunkSyncBinlog:
+		return s.trunkBinlogCommand(cs, hdr, body)
 	case codec.CmdTrunkAllocSpace:
 		var r codec.TrunkAllocRequest
 		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) || r.FileSize < 0 ||
@@ -467,8 +461,6 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 		}
 		return codec.OK, nil
 	}
-	// TRUNK_SYNC_BINLOG and TRUNCATE_BINLOG_FILE: the trunk binlog is not
-	// replicated to group members yet
-	s.log.Warn("trunk command not served by this storage", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd))
-	return codec.EOPNOTSUPP, nil
+	s.log.Warn("trunk command not served", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd))
+	return codec.EINVAL, nil
 }

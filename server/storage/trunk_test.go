@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"hash/crc32"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,7 @@ func trunkEnv(t *testing.T) *env {
 	put("trunk_binlog", filepath.Join(e.dir, "data", "trunk", "binlog"))
 	put("storage_trunk.dat", filepath.Join(e.dir, "data", "storage_trunk.dat"))
 	put("000001.head", filepath.Join(e.cfg.StorePaths[0].Path, "data", "00", "00", "000001"))
+	nameSelfTrunkServer(e.srv)
 	return e
 }
 
@@ -207,8 +209,24 @@ func TestTrunkServerCommands(t *testing.T) {
 	if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
 		t.Fatalf("FREE_SPACE other group: %d", h.Status)
 	}
+	// the trunk binlog commands need use_trunk_file, as in C
+	r = dialRaw(t, addr)
+	r.send(codec.CmdTrunkTruncateBinlogFile, 0, nil)
+	if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
+		t.Fatalf("TRUNCATE_BINLOG_FILE without use_trunk_file: status %d", h.Status)
+	}
+	trunkOn(e.srv)
+	// from here on the tracker has named another storage trunk server:
+	// this one is a member (the tracker sends TRUNK_DELETE_BINLOG_MARKS to
+	// the storage it is about to name)
+	e.srv.noteTrunkServer(&codec.ChangeNotice{Flags: codec.ChangeTrunkServer,
+		TrunkServer: codec.StorageBrief{ID: []byte("127.0.0.9"), IP: []byte("127.0.0.9"), Port: 23000}})
 	mark := filepath.Join(e.dir, "data", "trunk", "127.0.0.5_23000.mark")
 	if err := os.WriteFile(mark, []byte("binlog_offset=0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(e.dir, "data", "storage_trunk.dat")
+	if err := os.WriteFile(snap, []byte("0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r = dialRaw(t, addr)
@@ -216,13 +234,46 @@ func TestTrunkServerCommands(t *testing.T) {
 	if h, _ := r.mustRecv(); h.Status != 0 {
 		t.Fatalf("DELETE_BINLOG_MARKS status %d", h.Status)
 	}
-	if _, err := os.Stat(mark); !os.IsNotExist(err) {
-		t.Fatalf("mark file still there: %v", err)
+	for _, p := range []string{mark, snap} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("%s still there after DELETE_BINLOG_MARKS: %v", p, err)
+		}
 	}
+	// a member takes the trunk server's binlog: a truncate, then lines
+	// appended verbatim
 	r = dialRaw(t, addr)
-	r.send(codec.CmdTrunkSyncBinlog, 0, []byte("1 A 0 0 0 1 0 256\n"))
-	if h, _ := r.mustRecv(); h.Status != byte(codec.EOPNOTSUPP) {
+	r.send(codec.CmdTrunkTruncateBinlogFile, 0, nil)
+	if h, _ := r.mustRecv(); h.Status != 0 || size() != 0 {
+		t.Fatalf("TRUNCATE_BINLOG_FILE status %d, binlog size after %d", h.Status, size())
+	}
+	lines := "1796626377 A 0 0 0 7 0 4194304\n1796626377 D 0 0 0 7 0 4194304\n"
+	r.send(codec.CmdTrunkSyncBinlog, 0, []byte(lines))
+	if h, _ := r.mustRecv(); h.Status != 0 {
 		t.Fatalf("SYNC_BINLOG status %d", h.Status)
+	}
+	if b, _ := os.ReadFile(filepath.Join(e.dir, "data", "trunk", "binlog")); string(b) != lines {
+		t.Fatalf("trunk binlog after sync %q", b)
+	}
+	// a chunk that does not end a line is refused
+	r.send(codec.CmdTrunkSyncBinlog, 0, []byte("1796626377 A 0 0"))
+	if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
+		t.Fatalf("SYNC_BINLOG of half a line: status %d", h.Status)
+	}
+	// once a tracker names this storage the trunk server, it refuses them
+	nameSelfTrunkServer(e.srv)
+	if !e.srv.isTrunkerSelf() {
+		t.Fatalf("not trunk server after the notice")
+	}
+	for _, cmd := range []byte{codec.CmdTrunkSyncBinlog, codec.CmdTrunkTruncateBinlogFile, codec.CmdTrunkDeleteBinlogMarks} {
+		var body []byte
+		if cmd == codec.CmdTrunkSyncBinlog {
+			body = []byte(lines)
+		}
+		r = dialRaw(t, addr)
+		r.send(cmd, 0, body)
+		if h, _ := r.mustRecv(); h.Status != byte(codec.EINVAL) {
+			t.Fatalf("%s on the trunk server: status %d", codec.CmdName(cmd), h.Status)
+		}
 	}
 }
 
@@ -231,6 +282,7 @@ func TestTrunkServerCommands(t *testing.T) {
 // a piece, TRUNK_ALLOC_CONFIRM takes it, with C's trunk binlog lines.
 func TestTrunkAllocConfirm(t *testing.T) {
 	e := newEnv(t, 1)
+	nameSelfTrunkServer(e.srv)
 	addr := e.srv.Addr().String()
 	r := dialRaw(t, addr)
 	r.send(codec.CmdTrunkAllocSpace, 0, (&codec.TrunkAllocRequest{Group: []byte(testGroup), FileSize: 1000}).Append(nil))
@@ -282,6 +334,15 @@ func trunkOn(s *Server) {
 		{Key: "trunk_alloc_alignment_size", Value: "0"}})
 }
 
+// nameSelfTrunkServer does what a tracker's change notice naming this
+// storage the trunk server does.
+func nameSelfTrunkServer(s *Server) {
+	me := netip.MustParseAddr("127.0.0.5")
+	s.myIP.Store(&me)
+	s.noteTrunkServer(&codec.ChangeNotice{Flags: codec.ChangeTrunkServer,
+		TrunkServer: codec.StorageBrief{ID: []byte("127.0.0.5"), IP: []byte("127.0.0.5"), Port: int32(s.cfg.Port)}})
+}
+
 // With trunk files on, small uploads go into slots of 4 MB containers:
 // trunk IDs, served, described, deleted (the slot then serves the next
 // upload of its size), and still there after a restart; a file over
@@ -289,6 +350,7 @@ func trunkOn(s *Server) {
 func TestTrunkUpload(t *testing.T) {
 	e := newEnv(t, 1)
 	trunkOn(e.srv)
+	nameSelfTrunkServer(e.srv)
 	ctx := context.Background()
 	type up struct {
 		id   string
@@ -348,6 +410,7 @@ func TestTrunkUpload(t *testing.T) {
 	stopServer(t, e.srv)
 	s2 := startServer(t, e.cfg)
 	trunkOn(s2)
+	nameSelfTrunkServer(s2)
 	tr := fakeTracker(t, func() string { return s2.Addr().String() })
 	cli, err := client.New(client.Config{Trackers: []string{tr}, NetworkTimeout: 30 * time.Second})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -150,9 +151,58 @@ func TestSetTrunkServer(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	// the trunk server's reports (72-74): only it may report; the group
+	// keeps the largest container id, saves it, and lists it with the free
+	// trunk space
+	var trunkPeer *peer
+	for _, ip := range []string{"127.0.6.3"} {
+		trunkPeer = dialPeer(t, leader, ip)
+		if st := trunkPeer.clusterJoin(leader, all, "group1"); st != codec.OK {
+			t.Fatalf("JOIN %s: %s", ip, st.Name())
+		}
+	}
+	unjoined := dialPeer(t, leader, "127.0.6.3")
+	if st, _ := unjoined.call(codec.CmdStorageReportTrunkFree, codec.AppendInt64(nil, 5)); st != codec.EACCES {
+		t.Errorf("REPORT_TRUNK_FREE before JOIN: %s, want EACCES", st.Name())
+	}
+	reports := []struct {
+		name string
+		p    *peer
+		cmd  byte
+		body []byte
+		want codec.Errno
+	}{
+		{"free from a member", leaderPeer, codec.CmdStorageReportTrunkFree, codec.AppendInt64(nil, 9), codec.EINVAL},
+		{"fid from a member", leaderPeer, codec.CmdStorageReportTrunkFID, codec.AppendInt32(nil, 9), codec.EINVAL},
+		{"free, 7 bytes", trunkPeer, codec.CmdStorageReportTrunkFree, make([]byte, 7), codec.EINVAL},
+		{"negative free", trunkPeer, codec.CmdStorageReportTrunkFree, codec.AppendInt64(nil, -1), codec.EINVAL},
+		{"free", trunkPeer, codec.CmdStorageReportTrunkFree, codec.AppendInt64(nil, 123), codec.OK},
+		{"fid", trunkPeer, codec.CmdStorageReportTrunkFID, codec.AppendInt32(nil, 17), codec.OK},
+		{"a smaller fid", trunkPeer, codec.CmdStorageReportTrunkFID, codec.AppendInt32(nil, 3), codec.OK},
+		{"fetch with a body", leaderPeer, codec.CmdStorageFetchTrunkFID, []byte{0}, codec.EINVAL},
+	}
+	for _, c := range reports {
+		if st, reply := c.p.call(c.cmd, c.body); st != c.want || len(reply) != 0 {
+			t.Errorf("%s: %s %x, want %s", c.name, st.Name(), reply, c.want.Name())
+		}
+	}
+	if st, reply := leaderPeer.call(codec.CmdStorageFetchTrunkFID, nil); st != codec.OK || string(reply) != "\x00\x00\x00\x11" {
+		t.Errorf("FETCH_TRUNK_FID: %s %x, want 17", st.Name(), reply)
+	}
+	if g, err := newClient(t, leader).ListGroup(context.Background(), "group1"); err != nil ||
+		g.TrunkFreeMB != 123 || g.CurrentTrunkFileID != 17 {
+		t.Errorf("group after the reports: %+v %v", g, err)
+	}
+	// C's logs/trunk_server_change.log: one line for the change
+	changes, err := os.ReadFile(filepath.Join(leader.cfg.BasePath, "logs", "trunk_server_change.log"))
+	if lines := strings.Split(strings.TrimSuffix(string(changes), "\n"), "\n"); err != nil || len(lines) != 1 ||
+		!regexp.MustCompile(`^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] group1  -  =>  127\.0\.6\.3:\d+$`).MatchString(lines[0]) {
+		t.Errorf("trunk_server_change.log %q %v", changes, err)
+	}
 	groups, err := os.ReadFile(filepath.Join(leader.cfg.BasePath, "data", "storage_groups_new.dat"))
 	if err != nil || !strings.Contains(string(groups), "trunk_server=127.0.6.3\n") ||
-		!strings.Contains(string(groups), "last_trunk_server=127.0.6.3\n") {
+		!strings.Contains(string(groups), "last_trunk_server=127.0.6.3\n") ||
+		!strings.Contains(string(groups), "current_trunk_file_id=17\n") {
 		t.Errorf("groups file %v:\n%s", err, groups)
 	}
 }

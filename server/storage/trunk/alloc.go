@@ -173,3 +173,12 @@ func (s *Store) EnsureContainer(t codec.TrunkInfo) error {
 	}
 	return err
 }
+
+// Held reports whether the slot at t's place is allocated and awaits its
+// confirm.
+func (s *Store) Held(t codec.TrunkInfo) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.free.slots[keyOf(t)]
+	return ok && sl.hold
+}

@@ -15,7 +15,6 @@
 package trunk
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -394,29 +393,6 @@ func (s *Store) replay(from int64) error {
 			s.apply(r.Op, r.Trunk)
 		}
 		b, off = b[n:], off+int64(n)
-	}
-	return nil
-}
-
-// DeleteBinlogMarks sets aside the trunk-binlog sync marks
-// (data/trunk/*.mark) by renaming each to <name>.YYYYmmddHHMMSS, as a
-// storage does on TRUNK_DELETE_BINLOG_MARKS when it becomes the trunk
-// server: its peers then get its whole trunk binlog again.
-func (s *Store) DeleteBinlogMarks() error {
-	dir := filepath.Dir(s.BinlogPath())
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("trunk: %w", err)
-	}
-	suffix := "." + s.cfg.Now().Format("20060102150405")
-	for _, e := range ents {
-		if e.IsDir() || !bytes.HasSuffix([]byte(e.Name()), []byte(".mark")) {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
-		if err := os.Rename(p, p+suffix); err != nil {
-			return fmt.Errorf("trunk: %w", err)
-		}
 	}
 	return nil
 }

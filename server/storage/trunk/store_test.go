@@ -199,26 +199,3 @@ func TestReplayToleratesCrashTail(t *testing.T) {
 		t.Errorf("bad store path accepted")
 	}
 }
-
-func TestDeleteBinlogMarks(t *testing.T) {
-	s, cfg := cStore(t, false)
-	dir := filepath.Join(cfg.BasePath, "data", "trunk")
-	for _, n := range []string{"127.0.0.5_23000.mark", "10.0.0.1_23000.mark"} {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte("binlog_offset=10\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.DeleteBinlogMarks(); err != nil {
-		t.Fatal(err)
-	}
-	ents, _ := os.ReadDir(dir)
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
-	stamp := time.Unix(1796700000, 0).Format("20060102150405")
-	want := []string{"10.0.0.1_23000.mark." + stamp, "127.0.0.5_23000.mark." + stamp, "binlog"}
-	if len(names) != 3 || names[0] != want[0] || names[1] != want[1] || names[2] != want[2] {
-		t.Errorf("files %v", names)
-	}
-}
