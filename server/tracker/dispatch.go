@@ -62,6 +62,10 @@ func init() {
 		codec.CmdStorageSyncNotify:    handleSyncNotify,
 		codec.CmdStorageSyncDestQuery: handleSyncDestQuery,
 
+		codec.CmdStorageFetchTrunkFID:   handleFetchTrunkFID,
+		codec.CmdStorageReportTrunkFID:  handleReportTrunkFID,
+		codec.CmdStorageReportTrunkFree: handleReportTrunkFree,
+
 		codec.CmdTrackerGetStatus:            handleTrackerGetStatus,
 		codec.CmdTrackerNotifyNextLeader:     handleNotifyNextLeader,
 		codec.CmdTrackerCommitNextLeader:     handleCommitNextLeader,
@@ -76,7 +80,8 @@ func init() {
 	}
 	for _, cmd := range []byte{codec.CmdStorageBeat, codec.CmdStorageReportDiskUsage,
 		codec.CmdStorageSyncReport, codec.CmdStorageReplicaChg, codec.CmdStorageChangeStatus,
-		codec.CmdStorageSyncDestReq, codec.CmdStorageSyncNotify, codec.CmdStorageSyncDestQuery} {
+		codec.CmdStorageSyncDestReq, codec.CmdStorageSyncNotify, codec.CmdStorageSyncDestQuery,
+		codec.CmdStorageFetchTrunkFID, codec.CmdStorageReportTrunkFID, codec.CmdStorageReportTrunkFree} {
 		joinedOnly[cmd] = true
 	}
 }

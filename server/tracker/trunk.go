@@ -108,15 +108,8 @@ func (s *Server) setTrunkServer(g *group, m *storage) {
 // group's last trunk container id, which a new trunk server starts after,
 // and its free trunk space, which fdfs_monitor shows as trunk_free_mb.
 // They come on a joined connection (EACCES otherwise, C's
-// TRACKER_CHECK_LOGINED); only the group's trunk server may report.
-func init() {
-	handlers[codec.CmdStorageFetchTrunkFID] = handleFetchTrunkFID
-	handlers[codec.CmdStorageReportTrunkFID] = handleReportTrunkFID
-	handlers[codec.CmdStorageReportTrunkFree] = handleReportTrunkFree
-	for _, cmd := range []byte{codec.CmdStorageFetchTrunkFID, codec.CmdStorageReportTrunkFID, codec.CmdStorageReportTrunkFree} {
-		joinedOnly[cmd] = true
-	}
-}
+// TRACKER_CHECK_LOGINED, hence their joinedOnly entries in dispatch.go);
+// only the group's trunk server may report.
 
 // handleFetchTrunkFID answers STORAGE_FETCH_TRUNK_FID (72): no body; the
 // reply is the group's current_trunk_file_id (4 bytes).
