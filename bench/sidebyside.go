@@ -54,8 +54,9 @@ func startSBS(name, bin string, isC bool, dir, tip, sip string, trackerExtra ...
 		c.stop()
 		return nil, fmt.Errorf("%s storage: %w", name, err)
 	}
+	// connect_timeout 10 is the default, which side-by-side.sh leaves
 	var err error
-	if c.clientConf, err = c.tc.ClientConf("network_timeout = 60"); err != nil {
+	if c.clientConf, err = c.tc.ClientConf("network_timeout = 60", "connect_timeout = 10"); err != nil {
 		c.stop()
 		return nil, err
 	}
