@@ -7,52 +7,28 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 // The generator is tested the way it is used: the built fdfs_bench binary,
 // given nothing but a client.conf, against our daemons started as separate
 // processes on loopback addresses and ports no default conf uses.
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-)
+// builder builds the daemons and fdfs_bench once for the test binary.
+var builder testcluster.Builder
 
 func tools(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
-		root := filepath.Dir(filepath.Dir(file))
-		binDir, buildErr = os.MkdirTemp("", "fdfs_bench-test-bin-")
-		if buildErr != nil {
-			return
-		}
-		for _, name := range []string{"fdfs_trackerd", "fdfs_storaged", "fdfs_bench"} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, name), "./tools/"+name)
-			cmd.Dir = root
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("build %s: %v\n%s", name, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binDir
+	return builder.MustBin(t, "fdfs_trackerd", "fdfs_storaged", "fdfs_bench")
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	builder.Remove()
 	os.Exit(code)
 }
 
@@ -196,10 +172,7 @@ func TestProbes(t *testing.T) {
 // A tracker nobody listens on: the run ends after a few failures, at once,
 // with a result that says why (not after -count or -duration).
 func TestDeadClusterStopsEarly(t *testing.T) {
-	port, err := freePort("127.0.8.9")
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := testcluster.Port(t, "127.0.8.9")
 	conf := filepath.Join(t.TempDir(), "client.conf")
 	os.WriteFile(conf, []byte(fmt.Sprintf("base_path = /tmp\ntracker_server = 127.0.8.9:%d\nconnect_timeout = 2\n", port)), 0o644)
 	start := time.Now()
@@ -236,7 +209,7 @@ func TestClusterStartReportsADeadDaemon(t *testing.T) {
 		c.Stop()
 		t.Fatal("cluster started without a storage")
 	}
-	if !strings.Contains(err.Error(), "exited during start") || !strings.Contains(err.Error(), "no space left on device") ||
+	if !strings.Contains(err.Error(), "exited at start") || !strings.Contains(err.Error(), "no space left on device") ||
 		time.Since(start) > 20*time.Second {
 		t.Fatalf("after %v: %v", time.Since(start), err)
 	}

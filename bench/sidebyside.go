@@ -1,20 +1,18 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
 
 // The side-by-side part of make bench: a C FastDFS cluster and ours (a
@@ -27,135 +25,45 @@ import (
 // FindCBin is the directory of the C reference daemons: $FDFS_C_BIN, else
 // where fdfs_trackerd is on PATH, provided that one is not a Go binary
 // (ours, installed). "" when there is none.
-func FindCBin() string {
-	isC := func(dir string) bool {
-		p := filepath.Join(dir, "fdfs_trackerd")
-		if _, err := os.Stat(filepath.Join(dir, "fdfs_storaged")); err != nil {
-			return false
-		}
-		_, err := buildinfo.ReadFile(p)
-		return err != nil // not a Go binary
-	}
-	if d := os.Getenv("FDFS_C_BIN"); d != "" {
-		if isC(d) {
-			return d
-		}
-		return ""
-	}
-	p, err := exec.LookPath("fdfs_trackerd")
-	if err != nil {
-		return ""
-	}
-	if d := filepath.Dir(p); isC(d) {
-		return d
-	}
-	return ""
-}
+func FindCBin() string { return testcluster.CDaemons() }
 
 // sbsCluster is one side: a tracker and a storage started as daemons.
 type sbsCluster struct {
-	name               string
-	bin, dir           string
-	clientConf         string
-	trackerPid, stgPid int
+	name       string
+	tc         *testcluster.Cluster
+	clientConf string
 }
 
-func writeLines(path string, lines ...string) error {
-	return os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
-}
+func (c *sbsCluster) tracker() *testcluster.Daemon { return c.tc.Trackers[0] }
+func (c *sbsCluster) storage() *testcluster.Daemon { return c.tc.Storages[0] }
 
-func startSBS(ctx context.Context, name, bin, dir, tip, sip string, trackerExtra ...string) (*sbsCluster, error) {
-	c := &sbsCluster{name: name, bin: bin, dir: dir}
-	td, sd := filepath.Join(dir, "t"), filepath.Join(dir, "s")
-	for _, d := range []string{td, sd} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
-		}
-	}
-	tconf, sconf := filepath.Join(td, "tracker.conf"), filepath.Join(sd, "storage.conf")
-	if err := writeLines(tconf, append([]string{"bind_addr = " + tip, "port = 22122", "base_path = " + td, "store_lookup = 0",
-		"store_server = 0", "reserved_storage_space = 1%", "max_connections = 10240", "log_level = warn"}, trackerExtra...)...); err != nil {
-		return nil, err
-	}
-	if err := writeLines(sconf, "group_name = group1", "bind_addr = "+sip, "client_bind = true", "port = 23000",
-		"base_path = "+sd, "store_path_count = 1", "store_path0 = "+sd, "tracker_server = "+tip+":22122",
-		"heart_beat_interval = 2", "max_connections = 10240", "thread_stack_size = 512KB",
-		"sync_binlog_buff_interval = 1", "log_level = warn"); err != nil {
-		return nil, err
-	}
-	c.clientConf = filepath.Join(dir, "client.conf")
-	if err := writeLines(c.clientConf, "base_path = "+dir, "tracker_server = "+tip+":22122", "network_timeout = 60"); err != nil {
-		return nil, err
-	}
-	var err error
-	if c.trackerPid, err = startSBSDaemon(ctx, filepath.Join(bin, "fdfs_trackerd"), tconf, filepath.Join(td, "data", "fdfs_trackerd.pid")); err != nil {
+// startSBS starts one side in dir, with the conf shape of side-by-side.sh:
+// the daemons' defaults but for the lines given here. isC marks C's daemons
+// in bin.
+func startSBS(name, bin string, isC bool, dir, tip, sip string, trackerExtra ...string) (*sbsCluster, error) {
+	c := &sbsCluster{name: name, tc: testcluster.New(bin, dir)}
+	if _, err := c.tc.AddTracker(testcluster.TrackerSpec{IP: tip, Port: 22122, Base: filepath.Join(dir, "t"), Bin: bin, C: isC, Plain: true,
+		Extra: append([]string{"store_lookup = 0", "store_server = 0", "reserved_storage_space = 1%", "max_connections = 10240",
+			"log_level = warn"}, trackerExtra...)}); err != nil {
+		c.stop()
 		return nil, fmt.Errorf("%s tracker: %w", name, err)
 	}
-	if c.stgPid, err = startSBSDaemon(ctx, filepath.Join(bin, "fdfs_storaged"), sconf, filepath.Join(sd, "data", "fdfs_storaged.pid")); err != nil {
+	if _, err := c.tc.AddStorage(testcluster.StorageSpec{IP: sip, Port: 23000, Base: filepath.Join(dir, "s"), Bin: bin, C: isC, Plain: true,
+		Extra: []string{"client_bind = true", "store_path_count = 1", "heart_beat_interval = 2", "max_connections = 10240",
+			"thread_stack_size = 512KB", "sync_binlog_buff_interval = 1", "log_level = warn"}}); err != nil {
 		c.stop()
 		return nil, fmt.Errorf("%s storage: %w", name, err)
+	}
+	// connect_timeout 10 is the default, which side-by-side.sh leaves
+	var err error
+	if c.clientConf, err = c.tc.ClientConf("network_timeout = 60", "connect_timeout = 10"); err != nil {
+		c.stop()
+		return nil, err
 	}
 	return c, nil
 }
 
-// startSBSDaemon runs `prog conf start` (both ours and C's go to the
-// background) and returns the pid from the pid file.
-func startSBSDaemon(ctx context.Context, prog, conf, pidFile string) (int, error) {
-	cmd := exec.CommandContext(ctx, prog, conf, "start")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("%s: %v %s", prog, err, bytes.TrimSpace(out))
-	}
-	for range 100 {
-		if b, err := os.ReadFile(pidFile); err == nil {
-			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
-				if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
-					return pid, nil
-				}
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return 0, fmt.Errorf("%s: no live pid in %s", prog, pidFile)
-}
-
-func (c *sbsCluster) stop() {
-	for _, pid := range []int{c.stgPid, c.trackerPid} {
-		if p, err := os.FindProcess(pid); pid > 0 && err == nil {
-			_ = p.Signal(syscall.SIGTERM)
-		}
-	}
-	for range 100 {
-		alive := false
-		for _, pid := range []int{c.stgPid, c.trackerPid} {
-			if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); pid > 0 && err == nil {
-				alive = true
-			}
-		}
-		if !alive {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// waitUpload waits until an upload through the tracker works (the storage
-// is ACTIVE).
-func (c *sbsCluster) waitUpload(ctx context.Context, self string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		out, err := exec.CommandContext(ctx, self, "-conf", c.clientConf, "-op", "upload", "-count", "1",
-			"-warmup", "0s", "-json", "-quiet").Output()
-		if err == nil {
-			if r, perr := ParseResult(string(out)); perr == nil && r.Errors == 0 && r.Ops == 1 {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s cluster: no upload works after 60s", c.name)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-}
+func (c *sbsCluster) stop() { _ = c.tc.Stop(10 * time.Second) }
 
 // SBSRun is one timed run of one side.
 type SBSRun struct {
@@ -227,12 +135,10 @@ var trunkTrackerConf = []string{"use_trunk_file = true", "slot_min_size = 256", 
 // runSBS runs one side once.
 func runSBS(ctx context.Context, self string, c *sbsCluster, args []string) (SBSRun, error) {
 	r := SBSRun{Side: c.name}
-	_ = resetPeakRSS(c.stgPid)
-	t0, _ := procCPU(c.trackerPid)
-	s0, _ := procCPU(c.stgPid)
+	_ = c.storage().ResetPeak()
+	t0, s0 := cpuSeconds(c.tracker()), cpuSeconds(c.storage())
 	out, err := exec.CommandContext(ctx, self, append(append([]string{"-conf", c.clientConf}, args...), "-json", "-quiet")...).Output()
-	t1, _ := procCPU(c.trackerPid)
-	s1, _ := procCPU(c.stgPid)
+	t1, s1 := cpuSeconds(c.tracker()), cpuSeconds(c.storage())
 	res, perr := ParseResult(string(out))
 	var ee *exec.ExitError
 	if perr != nil || (err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 3)) {
@@ -243,9 +149,7 @@ func runSBS(ctx context.Context, self string, c *sbsCluster, args []string) (SBS
 		r.TrackerUs = (t1 - t0) * 1e6 / float64(res.Ops)
 		r.StorageUs = (s1 - s0) * 1e6 / float64(res.Ops)
 	}
-	if kib, err := procStatusKiB(c.stgPid, "VmHWM"); err == nil {
-		r.StorageRSS = float64(kib) / 1024
-	}
+	r.StorageRSS = peakRSSMiB(c.storage())
 	return r, nil
 }
 
@@ -270,21 +174,21 @@ func (p *sbsPair) stop() {
 
 // startPair starts both sides; cHost and oursHost are the tracker's last
 // address byte, the storage gets the next one.
-func startPair(ctx context.Context, self, oursBin, cBin, dir, net string, cHost, oursHost int, trackerExtra []string) (*sbsPair, error) {
+func startPair(ctx context.Context, oursBin, cBin, dir, net string, cHost, oursHost int, trackerExtra []string) (*sbsPair, error) {
 	p := &sbsPair{}
 	var err error
 	ip := func(h int) string { return net + "." + strconv.Itoa(h) }
-	if p.c, err = startSBS(ctx, "C", cBin, filepath.Join(dir, "c"), ip(cHost), ip(cHost+1), trackerExtra...); err != nil {
+	if p.c, err = startSBS("C", cBin, true, filepath.Join(dir, "c"), ip(cHost), ip(cHost+1), trackerExtra...); err != nil {
 		return nil, err
 	}
-	if p.ours, err = startSBS(ctx, "ours", oursBin, filepath.Join(dir, "ours"), ip(oursHost), ip(oursHost+1), trackerExtra...); err != nil {
+	if p.ours, err = startSBS("ours", oursBin, false, filepath.Join(dir, "ours"), ip(oursHost), ip(oursHost+1), trackerExtra...); err != nil {
 		p.stop()
 		return nil, err
 	}
 	for _, c := range []*sbsCluster{p.c, p.ours} {
-		if err := c.waitUpload(ctx, self); err != nil {
+		if err := waitReady(ctx, c.tc, 1, 60*time.Second); err != nil {
 			p.stop()
-			return nil, err
+			return nil, fmt.Errorf("%s cluster: %w", c.name, err)
 		}
 	}
 	return p, nil
@@ -322,9 +226,9 @@ func runSideBySide(ctx context.Context, self, oursBin, cBin, work, net string, r
 		}
 		if *pair == nil {
 			if f.Trunk {
-				*pair, err = startPair(ctx, self, oursBin, cBin, filepath.Join(work, "sbs-trunk"), net, 62, 72, trunkTrackerConf)
+				*pair, err = startPair(ctx, oursBin, cBin, filepath.Join(work, "sbs-trunk"), net, 62, 72, trunkTrackerConf)
 			} else {
-				*pair, err = startPair(ctx, self, oursBin, cBin, filepath.Join(work, "sbs"), net, 60, 70, nil)
+				*pair, err = startPair(ctx, oursBin, cBin, filepath.Join(work, "sbs"), net, 60, 70, nil)
 			}
 			if err != nil {
 				return nil, err

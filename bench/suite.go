@@ -259,7 +259,7 @@ func (c *Cluster) runStep(ctx context.Context, self string, st Step) StepResult 
 	sr := StepResult{Step: st, Command: "fdfs_bench " + strings.Join(st.Args, " ") + " -json"}
 	cpu0 := c.cpu()
 	for _, d := range c.Storages {
-		_ = resetPeakRSS(d.Pid())
+		_ = d.ResetPeak()
 	}
 	cmd := exec.CommandContext(ctx, self, append(append([]string{}, st.Args...), "-json", "-quiet")...)
 	var out, errb bytes.Buffer
@@ -267,9 +267,7 @@ func (c *Cluster) runStep(ctx context.Context, self string, st Step) StepResult 
 	err := cmd.Run()
 	sr.ServerCPU = c.cpu() - cpu0
 	for _, d := range c.Storages {
-		if kib, err := procStatusKiB(d.Pid(), "VmHWM"); err == nil {
-			sr.StorageRSS = max(sr.StorageRSS, float64(kib)/1024)
-		}
+		sr.StorageRSS = max(sr.StorageRSS, peakRSSMiB(d))
 	}
 	res, perr := ParseResult(out.String())
 	sr.Result = res
@@ -278,16 +276,6 @@ func (c *Cluster) runStep(ctx context.Context, self string, st Step) StepResult 
 		sr.Failure = strings.TrimSpace(fmt.Sprintf("%v %v", err, lastLine(errb.String())))
 	}
 	return sr
-}
-
-func (c *Cluster) cpu() float64 {
-	var s float64
-	for _, d := range c.all() {
-		if v, err := procCPU(d.Pid()); err == nil {
-			s += v
-		}
-	}
-	return s
 }
 
 func lastLine(s string) string {

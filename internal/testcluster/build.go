@@ -1,6 +1,7 @@
 package testcluster
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
@@ -95,13 +96,39 @@ func (b *Builder) Path(prog string) (string, error) {
 }
 
 // CBin is the directory of the installed C reference daemon prog
-// (fdfs_trackerd, fdfs_storaged), found on PATH.
+// (fdfs_trackerd, fdfs_storaged): $FDFS_C_BIN if set, else where prog is on
+// PATH. A Go binary there (ours, installed) is not the reference.
 func CBin(prog string) (string, error) {
-	p, err := exec.LookPath(prog)
-	if err != nil {
-		return "", fmt.Errorf("C FastDFS %s not in PATH: %w", prog, err)
+	p := ""
+	if dir := os.Getenv("FDFS_C_BIN"); dir != "" {
+		p = filepath.Join(dir, prog)
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("C FastDFS %s not in FDFS_C_BIN: %w", prog, err)
+		}
+	} else {
+		var err error
+		if p, err = exec.LookPath(prog); err != nil {
+			return "", fmt.Errorf("C FastDFS %s not in PATH: %w", prog, err)
+		}
+	}
+	if _, err := buildinfo.ReadFile(p); err == nil {
+		return "", fmt.Errorf("%s is a Go binary, not C FastDFS", p)
 	}
 	return filepath.Dir(p), nil
+}
+
+// CDaemons is the directory holding both C reference daemons (CBin of each,
+// the same one), "" when there is none.
+func CDaemons() string {
+	dir := ""
+	for _, prog := range Daemons {
+		d, err := CBin(prog)
+		if err != nil || (dir != "" && d != dir) {
+			return ""
+		}
+		dir = d
+	}
+	return dir
 }
 
 // AllTools lists every program under tools/ (fdfs_*), for tests that run the

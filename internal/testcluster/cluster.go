@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,11 @@ type TrackerSpec struct {
 	Prog  string   // default fdfs_trackerd; a C binary's name with Bin set to its directory
 	Bin   string   // default: the cluster's Bin
 	C     bool     // C's daemon from PATH (CBin) unless Bin is set
+	Base  string   // its base_path; default Dir/trackerN
+	// Plain writes only the lines that place the daemon (base_path,
+	// bind_addr, port) and Extra: the daemon's defaults otherwise, as a
+	// benchmark measures them, without the test tunings.
+	Plain bool
 }
 
 // StorageSpec is one storage to add. It reports to every tracker of the
@@ -45,6 +51,12 @@ type StorageSpec struct {
 	// gets 4x4: making 65,536 directories per store path takes seconds on a
 	// busy disk, and few tests need them.
 	FullTree bool
+	Base     string // its base_path; default Dir/storageN
+	// Plain writes only the lines that place the storage (group_name,
+	// base_path, bind_addr, port, store paths, trackers) and Extra: the
+	// daemon's defaults otherwise (quick beats, sync tunings and the 4x4
+	// tree left out), as a benchmark measures them.
+	Plain bool
 }
 
 // Cluster is the trackers and storages of one test (or benchmark), with their
@@ -80,6 +92,9 @@ func WriteFile(path, body string) error {
 // TrackerConf is a tracker.conf for base and s, with C's defaults otherwise
 // except what a loopback test wants: 1% reserve, a short check_active_interval.
 func TrackerConf(base string, s TrackerSpec) string {
+	if s.Plain {
+		return fmt.Sprintf("base_path = %s\nbind_addr = %s\nport = %d\n%s", base, s.IP, s.Port, Lines(s.Extra))
+	}
 	return fmt.Sprintf("base_path = %s\nbind_addr = %s\nport = %d\nreserved_storage_space = 1%%\n"+
 		"check_active_interval = 10\n%s", base, s.IP, s.Port, Lines(s.Extra))
 }
@@ -88,6 +103,11 @@ func TrackerConf(base string, s TrackerSpec) string {
 // that a test sees state changes within a second or two.
 func StorageConf(base string, s StorageSpec) string {
 	var b strings.Builder
+	if s.Plain {
+		fmt.Fprintf(&b, "group_name = %s\nbase_path = %s\nbind_addr = %s\nport = %d\n", s.Group, base, s.IP, s.Port)
+		storePathsAndTrackers(&b, s)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "group_name = %s\nbase_path = %s\nbind_addr = %s\nport = %d\n"+
 		"heart_beat_interval = 1\nstat_report_interval = 1\nsync_wait_msec = 50\n"+
 		"sync_binlog_buff_interval = 1\nsync_stat_file_interval = 1\nthread_stack_size = 512KB\n"+
@@ -95,14 +115,20 @@ func StorageConf(base string, s StorageSpec) string {
 	if !s.FullTree {
 		b.WriteString("subdir_count_per_path = 4\n")
 	}
+	storePathsAndTrackers(&b, s)
+	return b.String()
+}
+
+// storePathsAndTrackers writes a storage's store_pathN, tracker_server and
+// extra lines.
+func storePathsAndTrackers(b *strings.Builder, s StorageSpec) {
 	for i, p := range s.StorePaths {
-		fmt.Fprintf(&b, "store_path%d = %s\n", i, p)
+		fmt.Fprintf(b, "store_path%d = %s\n", i, p)
 	}
 	for _, tr := range s.Trackers {
-		fmt.Fprintf(&b, "tracker_server = %s\n", tr)
+		fmt.Fprintf(b, "tracker_server = %s\n", tr)
 	}
 	b.WriteString(Lines(s.Extra))
-	return b.String()
 }
 
 // TrackerAddrs are the addresses of every tracker added.
@@ -123,7 +149,7 @@ func (c *Cluster) AddTracker(s TrackerSpec) (*Daemon, error) {
 		}
 		s.Port = p
 	}
-	base := filepath.Join(c.Dir, "tracker"+strconv.Itoa(len(c.Trackers)))
+	base := or(s.Base, filepath.Join(c.Dir, "tracker"+strconv.Itoa(len(c.Trackers))))
 	conf := filepath.Join(base, "tracker.conf")
 	if err := WriteFile(conf, TrackerConf(base, s)); err != nil {
 		return nil, err
@@ -152,7 +178,7 @@ func (c *Cluster) AddStorage(s StorageSpec) (*Daemon, error) {
 	if s.Trackers == nil {
 		s.Trackers = c.TrackerAddrs()
 	}
-	base := filepath.Join(c.Dir, "storage"+strconv.Itoa(len(c.Storages)))
+	base := or(s.Base, filepath.Join(c.Dir, "storage"+strconv.Itoa(len(c.Storages))))
 	if len(s.StorePaths) == 0 {
 		s.StorePaths = []string{base}
 	}
@@ -198,15 +224,28 @@ func or(v, def string) string {
 	return v
 }
 
-// ClientConf writes a client.conf naming every tracker, for the C-named tools.
-func (c *Cluster) ClientConf() (string, error) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "base_path = %s\nnetwork_timeout = 30\nconnect_timeout = 5\n", c.Dir)
+// ClientConf writes Dir/client.conf naming every tracker, for the C-named
+// tools. An extra line whose key is one of the defaults (network_timeout,
+// connect_timeout) replaces that default; the others are added.
+func (c *Cluster) ClientConf(extra ...string) (string, error) {
+	lines := []string{"base_path = " + c.Dir, "network_timeout = 30", "connect_timeout = 5"}
 	for _, a := range c.TrackerAddrs() {
-		fmt.Fprintf(&b, "tracker_server = %s\n", a)
+		lines = append(lines, "tracker_server = "+a)
+	}
+	for _, e := range extra {
+		if i := slices.IndexFunc(lines[1:3], func(l string) bool { return confKey(l) == confKey(e) }); i >= 0 {
+			lines[1+i] = e
+		} else {
+			lines = append(lines, e)
+		}
 	}
 	p := filepath.Join(c.Dir, "client.conf")
-	return p, WriteFile(p, b.String())
+	return p, WriteFile(p, Lines(lines))
+}
+
+func confKey(line string) string {
+	k, _, _ := strings.Cut(line, "=")
+	return strings.TrimSpace(k)
 }
 
 // Client is an SDK client on every tracker of the cluster; opts adjust its
@@ -221,23 +260,29 @@ func (c *Cluster) Client(opts ...func(*client.Config)) (*client.Client, error) {
 
 // ActiveCount is how many storages of group tracker (an address) lists ACTIVE.
 func ActiveCount(ctx context.Context, tracker, group string) (int, error) {
+	_, active, err := GroupCount(ctx, tracker, group)
+	return active, err
+}
+
+// GroupCount is how many storages of group tracker (an address) lists, and
+// how many of them ACTIVE.
+func GroupCount(ctx context.Context, tracker, group string) (listed, active int, err error) {
 	one, err := client.New(client.Config{Trackers: []string{tracker}, ConnectTimeout: time.Second,
 		NetworkTimeout: 2 * time.Second, MaxIdlePerServer: -1})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer one.Close()
 	sts, err := one.ListStorages(ctx, group, "")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n := 0
 	for _, s := range sts {
 		if s.Status == StorageActive {
-			n++
+			active++
 		}
 	}
-	return n, nil
+	return len(sts), active, nil
 }
 
 // WaitActive waits until every running tracker lists at least n ACTIVE
@@ -245,11 +290,24 @@ func ActiveCount(ctx context.Context, tracker, group string) (int, error) {
 // storage re-joins each follower tracker once it hears of the leader, and the
 // follower lists it OFFLINE for a moment). It gives the time it took.
 func (c *Cluster) WaitActive(ctx context.Context, group string, n int, stable time.Duration) (time.Duration, error) {
+	return c.waitGroup(ctx, group, 0, n, stable)
+}
+
+// WaitJoined waits until every running tracker lists at least joined
+// storages in group, at least active of them ACTIVE: a benchmark's start,
+// which measures a group whose second storage may still be catching up (it
+// only turns ACTIVE once replication has brought it in step).
+func (c *Cluster) WaitJoined(ctx context.Context, group string, joined, active int) error {
+	_, err := c.waitGroup(ctx, group, joined, active, 0)
+	return err
+}
+
+func (c *Cluster) waitGroup(ctx context.Context, group string, joined, n int, stable time.Duration) (time.Duration, error) {
 	start := time.Now()
 	var since time.Time
 	var last error
 	for {
-		last = c.allActive(ctx, group, n)
+		last = c.allActive(ctx, group, joined, n)
 		if last == nil {
 			if since.IsZero() {
 				since = time.Now()
@@ -265,24 +323,24 @@ func (c *Cluster) WaitActive(ctx context.Context, group string, n int, stable ti
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("group %s: fewer than %d ACTIVE storages for %v: %w", group, n, stable,
+			return 0, fmt.Errorf("group %s: fewer than %d storages, %d ACTIVE, for %v: %w", group, joined, n, stable,
 				errors.Join(last, ctx.Err()))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
-func (c *Cluster) allActive(ctx context.Context, group string, n int) error {
+func (c *Cluster) allActive(ctx context.Context, group string, joined, n int) error {
 	for _, tr := range c.Trackers {
 		if !tr.Running() {
 			continue
 		}
-		got, err := ActiveCount(ctx, tr.Addr, group)
+		listed, got, err := GroupCount(ctx, tr.Addr, group)
 		if err != nil {
 			return fmt.Errorf("tracker %s: %w", tr.Addr, err)
 		}
-		if got < n {
-			return fmt.Errorf("tracker %s lists %d ACTIVE in %s", tr.Addr, got, group)
+		if got < n || listed < joined {
+			return fmt.Errorf("tracker %s lists %d storages, %d ACTIVE, in %s", tr.Addr, listed, got, group)
 		}
 	}
 	return nil

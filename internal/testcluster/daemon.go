@@ -276,6 +276,22 @@ func (d *Daemon) Stat() (ProcStat, error) {
 	return ReadProcStat(pid)
 }
 
+// ResetPeak makes the process's VmHWM start again from its current RSS
+// (5 to /proc/PID/clear_refs, Linux 4.0+), so that each measured step of a
+// benchmark gets its own peak.
+func (d *Daemon) ResetPeak() error {
+	pid := d.Pid()
+	if pid == 0 {
+		return fmt.Errorf("%s %s: not running", d.Prog, d.Addr)
+	}
+	return ResetPeakRSS(pid)
+}
+
+// ResetPeakRSS is ResetPeak for any process.
+func ResetPeakRSS(pid int) error {
+	return os.WriteFile("/proc/"+strconv.Itoa(pid)+"/clear_refs", []byte("5"), 0)
+}
+
 // clockTicks is USER_HZ, 100 on every Linux this runs on (sysconf is not in
 // the standard library; /proc's utime/stime are in these units).
 const clockTicks = 100
