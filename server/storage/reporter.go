@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/internal/peercall"
 )
 
 // storageVersion is what JOIN reports (the C release we are compatible with).
@@ -210,10 +210,10 @@ func (r *reporters) run() {
 	}
 }
 
-// dial opens a connection to the tracker, bound to bind_addr when
-// client_bind is on, so several storages on one host are told apart.
-func (r *reporters) dial(addr string) (net.Conn, error) {
-	d := net.Dialer{Timeout: r.s.cfg.ConnectTimeout}
+// dialer is the reporters' dialer: bound to bind_addr when client_bind is
+// on, so several storages on one host are told apart.
+func (r *reporters) dialer() *net.Dialer {
+	d := &net.Dialer{Timeout: r.s.cfg.ConnectTimeout}
 	if d.Timeout <= 0 {
 		d.Timeout = 10 * time.Second
 	}
@@ -222,54 +222,57 @@ func (r *reporters) dial(addr string) (net.Conn, error) {
 			d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
 		}
 	}
-	return d.DialContext(r.ctx, "tcp", addr)
+	return d
 }
 
-// call sends one request and reads the reply (at most max body bytes).
-func (r *reporters) call(c net.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
+// netTimeout is the idle limit of each step of a tracker call.
+func (r *reporters) netTimeout() time.Duration {
+	if d := r.s.cfg.NetworkTimeout; d > 0 {
+		return d
+	}
+	return 30 * time.Second
+}
+
+// dial opens a plain connection (the sync pusher and disk recovery speak
+// on it themselves).
+func (r *reporters) dial(addr string) (net.Conn, error) {
+	return r.dialer().DialContext(r.ctx, "tcp", addr)
+}
+
+// open opens a connection to a tracker for the reporters' calls.
+func (r *reporters) open(addr string) (*peercall.Conn, error) {
+	return peercall.Dial(r.ctx, r.dialer(), addr, r.netTimeout())
+}
+
+// exchange sends one request and reads the reply (at most max body bytes;
+// it sits in pc.Buf until pc's next call). Stopping the reporters expires
+// the socket's deadline; the owner closes pc after an error.
+func (r *reporters) exchange(pc *peercall.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
 	if r.s.tap != nil {
 		r.s.tap(cmd, body)
 	}
-	timeout := r.s.cfg.NetworkTimeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	_ = c.SetDeadline(time.Now().Add(timeout))
-	stop := context.AfterFunc(r.ctx, func() { _ = c.Close() })
+	stop := pc.Watch(r.ctx)
 	defer stop()
-	pkt := codec.Request(cmd, len(body)).Append(make([]byte, 0, codec.HeaderSize+len(body)))
-	pkt = append(pkt, body...)
-	if _, err := c.Write(pkt); err != nil {
-		return 0, nil, err
-	}
-	var hb [codec.HeaderSize]byte
-	if _, err := io.ReadFull(c, hb[:]); err != nil {
-		return 0, nil, err
-	}
-	h, err := codec.DecodeHeader(hb[:])
-	if err != nil {
-		return 0, nil, err
-	}
-	if h.BodyLen > int64(max) {
-		return 0, nil, fmt.Errorf("reply to %s: %d bytes, at most %d expected", codec.CmdName(cmd), h.BodyLen, max)
-	}
-	reply := make([]byte, h.BodyLen)
-	if _, err := io.ReadFull(c, reply); err != nil {
-		return 0, nil, err
-	}
-	return codec.Errno(h.Status), reply, nil
+	return pc.Exchange(r.ctx, cmd, 0, body, nil, 0, max)
 }
 
-// quit ends a short connection as C does: QUIT, then close.
-func (r *reporters) quit(c net.Conn) {
+// hangUp ends a short connection as C does: QUIT, then close.
+func (r *reporters) hangUp(pc *peercall.Conn) {
 	if r.s.tap != nil {
 		r.s.tap(codec.CmdQuit, nil)
 	}
-	var q [codec.HeaderSize]byte
-	codec.Request(codec.CmdQuit, 0).Put(q[:])
-	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-	_, _ = c.Write(q[:])
-	_ = c.Close()
+	_ = pc.Quit()
+}
+
+// call is exchange for callers holding a plain connection from dial (sync
+// setup, disk recovery); the reply is theirs to keep.
+func (r *reporters) call(c net.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
+	return r.exchange(peercall.New(c, c.RemoteAddr().String(), r.netTimeout()), cmd, body, max)
+}
+
+// quit is hangUp for a plain connection from dial.
+func (r *reporters) quit(c net.Conn) {
+	r.hangUp(peercall.New(c, c.RemoteAddr().String(), 0))
 }
 
 // learnMyIP asks every tracker for our address (GET_MY_IP, short
@@ -278,13 +281,13 @@ func (r *reporters) learnMyIP() {
 	req := codec.GetMyIPRequest{Group: r.s.group, Port: int32(r.port)}
 	body := req.Append(nil)
 	for _, l := range r.links {
-		c, err := r.dial(l.addr)
+		c, err := r.open(l.addr)
 		if err != nil {
 			r.s.log.Warn("connect to tracker", "tracker", l.addr, "err", err)
 			continue
 		}
-		st, reply, err := r.call(c, codec.CmdStorageGetMyIP, body, 2*codec.IPv6AddrSize)
-		r.quit(c)
+		st, reply, err := r.exchange(c, codec.CmdStorageGetMyIP, body, 2*codec.IPv6AddrSize)
+		r.hangUp(c)
 		if err != nil || st != codec.OK {
 			r.s.log.Warn("GET_MY_IP", "tracker", l.addr, "status", st, "err", err)
 			continue
@@ -319,12 +322,12 @@ func (r *reporters) fetchParams() bool {
 		}
 	}
 	for _, l := range order {
-		c, err := r.dial(l.addr)
+		c, err := r.open(l.addr)
 		if err != nil {
 			continue
 		}
-		st, reply, err := r.call(c, codec.CmdStorageParameterReq, nil, 1023)
-		_ = c.Close() // C closes this one without QUIT (cluster_startup_fresh)
+		st, reply, err := r.exchange(c, codec.CmdStorageParameterReq, nil, 1023)
+		_ = c.NC.Close() // C closes this one without QUIT (cluster_startup_fresh)
 		if err != nil || st != codec.OK {
 			r.s.log.Warn("PARAMETER_REQ", "tracker", l.addr, "status", st, "err", err)
 			continue
@@ -335,9 +338,9 @@ func (r *reporters) fetchParams() bool {
 			continue
 		}
 		if v, _ := p.Get("use_storage_id"); v != "" && v != "0" && r.s.prm().StorageID == "" && r.s.cfg.ServerID == "" {
-			if c, err := r.dial(l.addr); err == nil {
-				id, err := r.lookUpOwnID(c)
-				r.quit(c)
+			if c, err := r.open(l.addr); err == nil {
+				id, err := r.lookUpOwnID(c.NC)
+				r.hangUp(c)
 				if err != nil {
 					r.s.log.Warn("own storage id not found", "tracker", l.addr, "err", err)
 				}
@@ -420,7 +423,7 @@ func (r *reporters) applyParams(p codec.Parameters) {
 // ownID is this storage's id at the trackers: the storage id when the
 // cluster uses them, else its IP (falling back to the connection's local
 // address while GET_MY_IP has not answered).
-func (r *reporters) ownID(c net.Conn) string {
+func (r *reporters) ownID(c *peercall.Conn) string {
 	if p := r.s.prm(); p.StorageID != "" && (p.UseStorageID || p.ClusterIDs) {
 		return p.StorageID
 	}
@@ -428,7 +431,7 @@ func (r *reporters) ownID(c net.Conn) string {
 		return ip.String()
 	}
 	if c != nil {
-		if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		if a, ok := c.NC.LocalAddr().(*net.TCPAddr); ok {
 			return a.IP.String()
 		}
 	}
@@ -465,23 +468,23 @@ func (l *link) loop() {
 // until an error.
 func (l *link) session() error {
 	r := l.r
-	c, err := r.dial(l.addr)
+	c, err := r.open(l.addr)
 	if err != nil {
 		return err
 	}
 	l.mu.Lock()
 	if r.ctx.Err() != nil {
 		l.mu.Unlock()
-		_ = c.Close()
+		_ = c.NC.Close()
 		return r.ctx.Err()
 	}
-	l.conn = c
+	l.conn = c.NC
 	l.mu.Unlock()
 	defer func() {
 		l.mu.Lock()
 		l.conn = nil
 		l.mu.Unlock()
-		_ = c.Close()
+		_ = c.NC.Close()
 	}()
 
 	l.rejoinSeen = r.rejoinGen.Load()
@@ -511,7 +514,7 @@ func (l *link) session() error {
 			return err
 		}
 		if r.autoAdjust.Load() {
-			st, reply, err := r.call(c, codec.CmdStorageChangelogReq, nil, 64<<10)
+			st, reply, err := r.exchange(c, codec.CmdStorageChangelogReq, nil, 64<<10)
 			if err != nil {
 				return err
 			}
@@ -550,7 +553,7 @@ func (l *link) session() error {
 }
 
 // join sends JOIN (81) and records the tracker's view of us.
-func (l *link) join(c net.Conn) error {
+func (l *link) join(c *peercall.Conn) error {
 	r := l.r
 	s := r.s
 	req := codec.StorageJoinRequest{
@@ -572,7 +575,7 @@ func (l *link) join(c net.Conn) error {
 	for _, ts := range s.cfg.TrackerServers {
 		req.AddTracker([]byte(ts.String()))
 	}
-	st, reply, err := r.call(c, codec.CmdStorageJoin, req.Append(nil), codec.JoinReplySize)
+	st, reply, err := r.exchange(c, codec.CmdStorageJoin, req.Append(nil), codec.JoinReplySize)
 	if err != nil {
 		return fmt.Errorf("JOIN: %w", err)
 	}
@@ -592,7 +595,7 @@ func (l *link) join(c net.Conn) error {
 // joinStatus is JOIN's status byte (§1.2 field 74): our status in the
 // leader's list; not listed: INIT when there is one tracker or every
 // tracker has answered a JOIN, else -1.
-func (r *reporters) joinStatus(c net.Conn) int8 {
+func (r *reporters) joinStatus(c *peercall.Conn) int8 {
 	if st, ok := r.s.peers.status(r.ownID(c)); ok {
 		return int8(st)
 	}
@@ -610,11 +613,11 @@ func (r *reporters) joinStatus(c net.Conn) int8 {
 // syncSetup follows a JOIN: the storage's one SYNC_DEST_REQ (87) while
 // "sync old" is not done, then SYNC_NOTIFY (88) with the source and until
 // time from .data_init_flag (§1.2, §4.6).
-func (l *link) syncSetup(c net.Conn) error {
+func (l *link) syncSetup(c *peercall.Conn) error {
 	r := l.r
 	r.syncMu.Lock()
 	if r.flag.get("sync_old_done") != "1" {
-		st, reply, err := r.call(c, codec.CmdStorageSyncDestReq, nil, codec.SyncSourceSize)
+		st, reply, err := r.exchange(c, codec.CmdStorageSyncDestReq, nil, codec.SyncSourceSize)
 		if err != nil {
 			r.syncMu.Unlock()
 			return fmt.Errorf("SYNC_DEST_REQ: %w", err)
@@ -640,7 +643,7 @@ func (l *link) syncSetup(c net.Conn) error {
 	}
 	r.syncMu.Unlock()
 	ss := codec.SyncSource{SrcID: []byte(r.flag.get("sync_src_server")), Until: r.flag.getInt("sync_until_timestamp")}
-	st, _, err := r.call(c, codec.CmdStorageSyncNotify, ss.Append(nil), 0)
+	st, _, err := r.exchange(c, codec.CmdStorageSyncNotify, ss.Append(nil), 0)
 	if err != nil {
 		return fmt.Errorf("SYNC_NOTIFY: %w", err)
 	}
@@ -655,9 +658,9 @@ func (l *link) syncSetup(c net.Conn) error {
 }
 
 // noticeCall sends a request answered by a change notice and merges it.
-func (l *link) noticeCall(c net.Conn, cmd byte, body []byte) error {
+func (l *link) noticeCall(c *peercall.Conn, cmd byte, body []byte) error {
 	r := l.r
-	st, reply, err := r.call(c, cmd, body, 1+(2+codec.MaxGroupServers)*codec.StorageBriefSize)
+	st, reply, err := r.exchange(c, cmd, body, 1+(2+codec.MaxGroupServers)*codec.StorageBriefSize)
 	if err != nil {
 		return fmt.Errorf("%s: %w", codec.CmdName(cmd), err)
 	}
@@ -682,7 +685,7 @@ func (l *link) noticeCall(c net.Conn, cmd byte, body []byte) error {
 // checkStatus compares this tracker's view of us with the leader's and
 // sends CHANGE_STATUS (59) with the leader's value when they differ (not
 // both in {OFFLINE, ONLINE, ACTIVE}), then closes to re-join (§1.4).
-func (l *link) checkStatus(c net.Conn) error {
+func (l *link) checkStatus(c *peercall.Conn) error {
 	r := l.r
 	want, ok := r.s.peers.status(r.ownID(c))
 	if !ok {
@@ -693,7 +696,7 @@ func (l *link) checkStatus(c net.Conn) error {
 		return nil
 	}
 	req := codec.ChangeStatusRequest{Status: want}
-	st, _, err := r.call(c, codec.CmdStorageChangeStatus, req.Append(nil), 0)
+	st, _, err := r.exchange(c, codec.CmdStorageChangeStatus, req.Append(nil), 0)
 	if err != nil {
 		return fmt.Errorf("CHANGE_STATUS: %w", err)
 	}
@@ -720,7 +723,7 @@ func (r *reporters) diskUsage() []byte {
 // syncReport is the SYNC_REPORT body: every member the leader listed (self
 // included, listed first when the list is not known yet) with the newest
 // source timestamp received from it (sync_receiver.go credits them).
-func (r *reporters) syncReport(c net.Conn) []byte {
+func (r *reporters) syncReport(c *peercall.Conn) []byte {
 	var rep codec.SyncReport
 	own := r.ownID(c)
 	ids := r.s.peers.ids()

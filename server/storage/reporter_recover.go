@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/internal/peercall"
 )
 
 // A new member whose full-copy source vanished (cluster.md §4.6 end): it
@@ -48,12 +49,12 @@ func (r *reporters) maxOwnStatus() (byte, bool) {
 	var best byte
 	found := false
 	for _, l := range r.links {
-		c, err := r.dial(l.addr)
+		c, err := r.open(l.addr)
 		if err != nil {
 			continue
 		}
-		st, reply, err := r.call(c, codec.CmdStorageGetStatus, body, codec.StorageBriefSize)
-		r.quit(c)
+		st, reply, err := r.exchange(c, codec.CmdStorageGetStatus, body, codec.StorageBriefSize)
+		r.hangUp(c)
 		if err != nil || st != codec.OK {
 			r.s.log.Warn("GET_STATUS", "tracker", l.addr, "status", st, "err", err)
 			continue
@@ -74,14 +75,14 @@ func (r *reporters) maxOwnStatus() (byte, bool) {
 // recoverSource runs C's recovery after every tracker refused our source
 // (c is this link's report connection). The caller ends the session: the
 // next join sends SYNC_DEST_REQ when the copy has to start over.
-func (l *link) recoverSource(c net.Conn) error {
+func (l *link) recoverSource(c *peercall.Conn) error {
 	r := l.r
 	status, ok := r.maxOwnStatus()
 	if !ok {
 		return fmt.Errorf("sync source %q unknown to every tracker; GET_STATUS unanswered", r.flag.get("sync_src_server"))
 	}
 	// what the tracker recorded (logged: C sends it and keeps nothing either)
-	if st, reply, err := r.call(c, codec.CmdStorageSyncDestQuery, nil, codec.SyncSourceSize); err == nil && st == codec.OK {
+	if st, reply, err := r.exchange(c, codec.CmdStorageSyncDestQuery, nil, codec.SyncSourceSize); err == nil && st == codec.OK {
 		var sr codec.SyncSourceReply
 		if sr.Decode(reply) == nil && sr.Found {
 			r.s.log.Info("SYNC_DEST_QUERY", "tracker", l.addr, "src", string(sr.Source.SrcID), "until", sr.Source.Until)

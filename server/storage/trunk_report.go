@@ -2,10 +2,10 @@ package storage
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/internal/peercall"
 )
 
 // The trunk server's reports to each tracker, after each beat as C sends
@@ -23,7 +23,7 @@ type trunkReport struct {
 }
 
 // reportTrunk sends this session's due trunk reports.
-func (l *link) reportTrunk(c net.Conn) error {
+func (l *link) reportTrunk(c *peercall.Conn) error {
 	r := l.r
 	s := r.s
 	s.saveContainerID(r.flag)
@@ -37,7 +37,7 @@ func (l *link) reportTrunk(c net.Conn) error {
 		return nil // logged where it opens; uploads answer for it
 	}
 	if !tr.fetched {
-		status, reply, err := r.call(c, codec.CmdStorageFetchTrunkFID, nil, 4)
+		status, reply, err := r.exchange(c, codec.CmdStorageFetchTrunkFID, nil, 4)
 		if err != nil {
 			return fmt.Errorf("FETCH_TRUNK_FID: %w", err)
 		}
@@ -55,7 +55,7 @@ func (l *link) reportTrunk(c net.Conn) error {
 	s.trunk.mu.Unlock()
 	if id > tr.lastFID {
 		body := codec.TrunkFileID{ID: id}
-		if status, _, err := r.call(c, codec.CmdStorageReportTrunkFID, body.Append(nil), 0); err != nil {
+		if status, _, err := r.exchange(c, codec.CmdStorageReportTrunkFID, body.Append(nil), 0); err != nil {
 			return fmt.Errorf("REPORT_TRUNK_FID: %w", err)
 		} else if status != codec.OK {
 			return fmt.Errorf("REPORT_TRUNK_FID refused: %w", status)
@@ -64,7 +64,7 @@ func (l *link) reportTrunk(c net.Conn) error {
 	}
 	if free := st.FreeBytes() / (1 << 20); free != tr.lastFree {
 		body := codec.TrunkFreeSpace{FreeMB: free}
-		if status, _, err := r.call(c, codec.CmdStorageReportTrunkFree, body.Append(nil), 0); err != nil {
+		if status, _, err := r.exchange(c, codec.CmdStorageReportTrunkFree, body.Append(nil), 0); err != nil {
 			return fmt.Errorf("REPORT_TRUNK_FREE: %w", err)
 		} else if status != codec.OK {
 			return fmt.Errorf("REPORT_TRUNK_FREE refused: %w", status)
