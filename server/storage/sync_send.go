@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // The wire side of a pusher: its sync connection, and how each binlog
@@ -105,7 +106,7 @@ func (p *pusher) call(cmd, status byte, fixed []byte, f *os.File, n int64) (code
 // and the window are looked at again). atEnd: nothing left to read.
 func (p *pusher) pushSome() (atEnd bool, err error) {
 	if p.reader == nil {
-		p.reader = newBinlogReader(p.s.binlog.Dir(), p.mark.BinlogIndex, p.mark.BinlogOffset)
+		p.reader = replica.NewReader(p.s.binlog.Dir(), p.mark.BinlogIndex, p.mark.BinlogOffset)
 		p.openReader.Store(p.reader)
 	}
 	freq := max(p.s.cfg.WriteMarkFileFreq, 1)
@@ -114,9 +115,9 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 		if p.ctx.Err() != nil {
 			return false, nil
 		}
-		index, off := p.reader.index, p.reader.off
-		n, perr := p.reader.next(&rec, p.s.binlog.WriteIndex())
-		if errors.Is(perr, errBinlogEnd) {
+		index, off := p.reader.Index(), p.reader.Offset()
+		n, perr := p.reader.Next(&rec, p.s.binlog.WriteIndex())
+		if errors.Is(perr, replica.ErrEnd) {
 			return true, nil
 		}
 		var ce *codec.Error
@@ -125,7 +126,7 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 		}
 		p.mark.ScanRows++
 		if perr != nil {
-			p.s.log.Warn("skipping malformed binlog line", "peer", p.id, "binlog", BinlogFileName(index),
+			p.s.log.Warn("skipping malformed binlog line", "peer", p.id, "binlog", replica.BinlogFileName(index),
 				"offset", off, "len", n, "err", perr)
 			p.dirty++
 			continue
@@ -140,7 +141,7 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 					p.refusals, p.refusedIn, p.refusedAt = 1, index, off
 				}
 				if !invalid || p.refusals < refusalsBeforeSkip {
-					p.reader.seek(index, off)
+					p.reader.Seek(index, off)
 					p.mark.ScanRows--
 					return false, fmt.Errorf("%c %s: %w", rec.Op, rec.Filename, err)
 				}
