@@ -2,11 +2,10 @@ package storage
 
 import (
 	"context"
-	"net"
 	"sync/atomic"
 	"time"
 
-	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/internal/peercall"
 	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
@@ -40,8 +39,8 @@ type pusher struct {
 	reader  *replica.Reader
 	// openReader is reader for the binlog compressor (other goroutines)
 	openReader atomic.Pointer[replica.Reader]
-	conn       net.Conn
-	dirty      int // records past the saved mark
+	pc         *peercall.Conn // the sync connection, nil while closed
+	dirty      int            // records past the saved mark
 	lastIO     time.Time
 	backoff    time.Duration
 
@@ -60,7 +59,6 @@ type pusher struct {
 	refusedIn int
 	refusedAt int64
 
-	hdr   [codec.HeaderSize]byte
 	buf   []byte
 	reply []byte // the last reply's body
 
@@ -191,7 +189,7 @@ func (p *pusher) run() {
 			p.sleep(min(d, time.Second), nil)
 			continue
 		}
-		if p.conn == nil {
+		if p.pc == nil {
 			if err := p.connect(peer); err != nil {
 				p.fail("connect", err)
 				continue
