@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/server/metrics"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // Prometheus metrics of one storage. Its own operation counters use the
@@ -307,7 +308,7 @@ func (s *Server) syncLags(now time.Time) []syncLag {
 	marks, _ := filepath.Glob(filepath.Join(dir, "*.mark"))
 	var out []syncLag
 	for _, mp := range marks {
-		m, ok, err := loadMark(mp)
+		m, ok, err := replica.LoadMark(mp)
 		if err != nil || !ok {
 			continue
 		}

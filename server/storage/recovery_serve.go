@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // FETCH_ONE_PATH_BINLOG (26), the source side of a peer's disk recovery
@@ -153,15 +154,15 @@ func (s *Server) pathBinlogLines(idx int, emit func([]byte) error) error {
 	sp := s.paths[idx]
 	dir := s.binlog.Dir()
 	last := s.binlog.WriteIndex()
-	rd := newBinlogReader(dir, 0, 0)
-	defer rd.close()
+	rd := replica.NewReader(dir, 0, 0)
+	defer rd.Close()
 	var rec codec.BinlogRecord
 	var line []byte
 	for {
-		_, err := rd.next(&rec, last)
-		if errors.Is(err, errBinlogEnd) {
-			if rd.index < last { // a file missing in the middle
-				return fmt.Errorf("binlog %s missing", BinlogFileName(rd.index))
+		_, err := rd.Next(&rec, last)
+		if errors.Is(err, replica.ErrEnd) {
+			if rd.Index() < last { // a file missing in the middle
+				return fmt.Errorf("binlog %s missing", replica.BinlogFileName(rd.Index()))
 			}
 			return nil
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/internal/engine"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 	"github.com/gofdfs/gofdfs/server/storage/web"
 )
 
@@ -147,7 +148,7 @@ type Server struct {
 
 	group  []byte // group_name
 	paths  []*storePath
-	binlog *Binlog
+	binlog *replica.Binlog
 
 	// maxRequest is the largest non-streamed request body (buff_size minus
 	// the header): C needs those in one network buffer.
@@ -277,7 +278,7 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 	if err := s.checkStorePathMarks(dataDir); err != nil {
 		return nil, err
 	}
-	b, err := OpenBinlog(dataDir)
+	b, err := replica.OpenBinlog(dataDir)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // Storage statuses the pushers react to (cluster.md §3.1).
@@ -106,12 +108,12 @@ func (m *syncManager) reconcile(members []Peer) bool {
 // mark as C does (<mark>.YYYYmmddHHMMSS): if the peer comes back, it gets
 // everything again from the start of the binlog (capture 08). m.mu is held.
 func (m *syncManager) forget(id string) {
-	path := markPath(m.s.binlog.Dir(), markFileName(id, m.s.prm().UseStorageID || m.s.prm().ClusterIDs, m.r.port))
+	path := replica.MarkPath(m.s.binlog.Dir(), replica.MarkFileName(id, m.s.prm().UseStorageID || m.s.prm().ClusterIDs, m.r.port))
 	if p := m.pushers[id]; p != nil {
 		p.stop() // saves the mark first
 		delete(m.pushers, id)
 	}
-	if err := retireMark(path, m.s.now()); err != nil {
+	if err := replica.RetireMark(path, m.s.now()); err != nil {
 		m.s.log.Warn("retire mark file", "peer", id, "err", err)
 	}
 }

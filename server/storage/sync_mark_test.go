@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gofdfs/gofdfs/client"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // TestSyncCorruptMarkSetAside: a pusher that finds its mark file unreadable
@@ -40,7 +41,7 @@ func TestSyncCorruptMarkSetAside(t *testing.T) {
 	upload(randBytes(4100, 3000))
 	mark := fmt.Sprintf("%s/data/sync/%s_%d.mark", a.dir, b.ip, port)
 	waitUntil(t, "A's mark for B saved", func() (bool, string) {
-		_, ok, err := loadMark(mark)
+		_, ok, err := replica.LoadMark(mark)
 		return ok, fmt.Sprint(err)
 	})
 	a.stop()
@@ -52,7 +53,7 @@ func TestSyncCorruptMarkSetAside(t *testing.T) {
 	upload(randBytes(4101, 3000))
 	waitUntil(t, "a fresh mark beside the damaged one", func() (bool, string) {
 		kept, _ := filepath.Glob(mark + ".corrupt.*")
-		_, ok, err := loadMark(mark)
+		_, ok, err := replica.LoadMark(mark)
 		return len(kept) == 1 && ok, fmt.Sprint(kept, ok, err)
 	})
 	kept, _ := filepath.Glob(mark + ".corrupt.*")

@@ -2,11 +2,11 @@ package storage
 
 import (
 	"context"
-	"net"
 	"sync/atomic"
 	"time"
 
-	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/internal/peercall"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // pusher copies this storage's operations to one peer: it reads the binlog
@@ -33,14 +33,14 @@ type pusher struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 
-	mark    syncMark
+	mark    replica.Mark
 	hasMark bool
 	episode bool // the full-copy setup of the peer's current WAIT_SYNC/SYNCING was done
-	reader  *binlogReader
+	reader  *replica.Reader
 	// openReader is reader for the binlog compressor (other goroutines)
-	openReader atomic.Pointer[binlogReader]
-	conn       net.Conn
-	dirty      int // records past the saved mark
+	openReader atomic.Pointer[replica.Reader]
+	pc         *peercall.Conn // the sync connection, nil while closed
+	dirty      int            // records past the saved mark
 	lastIO     time.Time
 	backoff    time.Duration
 
@@ -59,7 +59,6 @@ type pusher struct {
 	refusedIn int
 	refusedAt int64
 
-	hdr   [codec.HeaderSize]byte
 	buf   []byte
 	reply []byte // the last reply's body
 
@@ -74,13 +73,13 @@ func (m *syncManager) newPusher(peer Peer) *pusher {
 	prm := m.s.prm()
 	useIDs := prm.UseStorageID || prm.ClusterIDs
 	dir := m.s.binlog.Dir()
-	path := markPath(dir, markFileName(peer.ID, useIDs, m.r.port))
+	path := replica.MarkPath(dir, replica.MarkFileName(peer.ID, useIDs, m.r.port))
 	if useIDs && peer.IP != "" {
 		// a cluster that switched to storage ids: the mark written under
 		// the peer's IP goes on under its id, as C renames it, so the
 		// pusher resumes where it was instead of sending everything again
-		old := markPath(dir, markFileName(peer.IP, false, m.r.port))
-		if moved, err := adoptMark(old, path); err != nil {
+		old := replica.MarkPath(dir, replica.MarkFileName(peer.IP, false, m.r.port))
+		if moved, err := replica.AdoptMark(old, path); err != nil {
 			m.s.log.Error("rename mark file to the storage id", "peer", peer.ID, "err", err)
 		} else if moved {
 			m.s.log.Info("mark file renamed to the storage id", "peer", peer.ID, "from", old, "to", path)
@@ -134,14 +133,14 @@ func (p *pusher) run() {
 		p.saveMark()
 		p.openReader.Store(nil)
 		if p.reader != nil {
-			p.reader.close()
+			p.reader.Close()
 		}
 	}()
-	m, ok, err := loadMark(p.markPath)
+	m, ok, err := replica.LoadMark(p.markPath)
 	if err != nil {
 		// The damaged file is kept beside the new one for a look, not
 		// saved over: the operator may want to know what broke it.
-		kept, rerr := setAsideMark(p.markPath, time.Now())
+		kept, rerr := replica.SetAsideMark(p.markPath, time.Now())
 		if rerr != nil {
 			kept = rerr.Error()
 		}
@@ -190,7 +189,7 @@ func (p *pusher) run() {
 			p.sleep(min(d, time.Second), nil)
 			continue
 		}
-		if p.conn == nil {
+		if p.pc == nil {
 			if err := p.connect(peer); err != nil {
 				p.fail("connect", err)
 				continue
@@ -276,9 +275,9 @@ func (p *pusher) saveMark() {
 		return
 	}
 	if p.reader != nil {
-		p.mark.BinlogIndex, p.mark.BinlogOffset = p.reader.index, p.reader.off
+		p.mark.BinlogIndex, p.mark.BinlogOffset = p.reader.Index(), p.reader.Offset()
 	}
-	if err := saveMark(p.markPath, &p.mark); err != nil {
+	if err := replica.SaveMark(p.markPath, &p.mark); err != nil {
 		p.s.log.Error("save mark file", "peer", p.id, "err", err)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/codec/capture"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // fakePeer is a sync receiver that answers like the C receiver of a
@@ -160,7 +161,7 @@ func TestSyncPusherReplay(t *testing.T) {
 	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
 	go peer.serve()
 
-	markFile := pushTo(t, a, aBase, ln, int64(len(cBinlog)), syncMark{})
+	markFile := pushTo(t, a, aBase, ln, int64(len(cBinlog)), replica.Mark{})
 
 	// every request we sent is one C sent, byte for byte
 	used := map[int]bool{}
@@ -202,8 +203,8 @@ func TestSyncPusherReplay(t *testing.T) {
 			t.Errorf("C sent and we did not: %s (%s)", e, name)
 		}
 	}
-	mk, _, _ := loadMark(markFile)
-	t.Logf("%d requests sent, %d byte-identical to C's; mark %s", sent, same, strings.ReplaceAll(string(mk.encode()), "\n", " "))
+	mk, _, _ := replica.LoadMark(markFile)
+	t.Logf("%d requests sent, %d byte-identical to C's; mark %s", sent, same, strings.ReplaceAll(string(mk.Encode()), "\n", " "))
 	cMark, err := os.ReadFile(filepath.Join(dir, "cluster", "sync_files", "storageA_127.0.2.21", "127.0.2.22_23000.mark"))
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +217,7 @@ func TestSyncPusherReplay(t *testing.T) {
 // pushTo runs a's pushers as the C storage 127.0.2.21 with one peer,
 // 127.0.2.22, listed ACTIVE at ln, until the peer's mark reaches end;
 // it returns the mark file.
-func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64, start syncMark) string {
+func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64, start replica.Mark) string {
 	t.Helper()
 	my := netip.MustParseAddr("127.0.2.21")
 	a.myIP.Store(&my)
@@ -226,15 +227,15 @@ func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64, s
 	a.peers.hasList, a.peers.gen = true, 1
 	a.peers.mu.Unlock()
 	markFile := filepath.Join(aBase, "data", "sync", "127.0.2.22_23000.mark")
-	if err := saveMark(markFile, &start); err != nil {
+	if err := replica.SaveMark(markFile, &start); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &reporters{s: a, ctx: ctx, cancel: cancel, port: 23000}
 	m := a.startPushers(r)
 	waitUntil(t, "the pusher at the end of the binlog", func() (bool, string) {
-		mk, _, _ := loadMark(markFile)
-		return mk.BinlogOffset == end, strings.TrimSpace(string(mk.encode()))
+		mk, _, _ := replica.LoadMark(markFile)
+		return mk.BinlogOffset == end, strings.TrimSpace(string(mk.Encode()))
 	})
 	cancel()
 	m.stop()
@@ -294,14 +295,14 @@ func TestSyncSkipsRefusedRecord(t *testing.T) {
 			}()
 		}
 	}()
-	st, _ := os.Stat(filepath.Join(aBase, "data", "sync", BinlogFileName(0)))
-	markFile := pushTo(t, a, aBase, ln, st.Size(), syncMark{})
+	st, _ := os.Stat(filepath.Join(aBase, "data", "sync", replica.BinlogFileName(0)))
+	markFile := pushTo(t, a, aBase, ln, st.Size(), replica.Mark{})
 	mu.Lock()
 	defer mu.Unlock()
 	if got[names[0]] != 1 || got[names[2]] != 1 || got[names[1]] != refusalsBeforeSkip {
 		t.Errorf("requests per file %v; want 1, %d, 1", got, refusalsBeforeSkip)
 	}
-	if mk, _, _ := loadMark(markFile); mk.ScanRows != 3 {
+	if mk, _, _ := replica.LoadMark(markFile); mk.ScanRows != 3 {
 		t.Errorf("mark %+v", mk)
 	}
 }
@@ -372,7 +373,7 @@ func TestSyncPusherReplayFullCopy(t *testing.T) {
 	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
 	go peer.serve()
 	// the mark SYNC_SRC_REQ gives the source: need_sync_old, until
-	pushTo(t, a, aBase, ln, end, syncMark{NeedSyncOld: true, Until: 1795300034})
+	pushTo(t, a, aBase, ln, end, replica.Mark{NeedSyncOld: true, Until: 1795300034})
 
 	peer.mu.Lock()
 	got := peer.got
@@ -462,8 +463,18 @@ func TestSyncPusherReplayKnownPeer(t *testing.T) {
 				t.Fatal(err)
 			}
 		} else {
-			a.binlog.f.Write(b[:n]) // C's broken L line, kept as C wrote it
-			a.binlog.size += int64(n)
+			// C's broken L line, kept as C wrote it (beside the Binlog's
+			// own O_APPEND descriptor: the bytes land in order)
+			f, err := os.OpenFile(filepath.Join(a.binlog.Dir(), replica.BinlogFileName(a.binlog.WriteIndex())),
+				os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.Write(b[:n])
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 		end += int64(n)
 		b = b[n:]
@@ -475,7 +486,7 @@ func TestSyncPusherReplayKnownPeer(t *testing.T) {
 	defer ln.Close()
 	peer := &fakePeer{ln: ln, want: want, used: map[int]bool{}}
 	go peer.serve()
-	pushTo(t, a, aBase, ln, end, syncMark{})
+	pushTo(t, a, aBase, ln, end, replica.Mark{})
 
 	peer.mu.Lock()
 	got := peer.got

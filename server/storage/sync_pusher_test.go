@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // The record filter is C's storage_check_need_sync (cluster.md §4.4 step
@@ -13,12 +14,12 @@ import (
 // copy up to until; a non-source skips what the source copies.
 func TestSyncRecordFilter(t *testing.T) {
 	const until = 10000
-	normal := syncMark{}
-	behind := syncMark{Until: until}                                     // not the source of a new member
-	source := syncMark{NeedSyncOld: true, Until: until}                  // full copy in progress
-	done := syncMark{NeedSyncOld: true, SyncOldDone: true, Until: until} // full copy finished
+	normal := replica.Mark{}
+	behind := replica.Mark{Until: until}                                     // not the source of a new member
+	source := replica.Mark{NeedSyncOld: true, Until: until}                  // full copy in progress
+	done := replica.Mark{NeedSyncOld: true, SyncOldDone: true, Until: until} // full copy finished
 	cases := []struct {
-		m    syncMark
+		m    replica.Mark
 		op   codec.BinlogOp
 		ts   int64
 		want bool

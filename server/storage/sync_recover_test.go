@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // recoverBlock is the loopback block of the source-recovery tests (shared
@@ -206,13 +207,13 @@ func TestSyncMarkRenamedToStorageID(t *testing.T) {
 	ipMark := fmt.Sprintf("%s/data/sync/%s_%d.mark", a.dir, b.ip, port)
 	idMark := a.dir + "/data/sync/100002.mark"
 	waitUntil(t, "A's mark for B saved past the 5 files", func() (bool, string) {
-		m, ok, err := loadMark(ipMark)
+		m, ok, err := replica.LoadMark(ipMark)
 		return ok && m.SyncRows >= 5, fmt.Sprint(m, ok, err)
 	})
 	sentBefore := a.srv.stats.syncOut[0].Load() // kept in storage_stat.dat
 	a.stop()
 	b.stop()
-	old, _, _ := loadMark(ipMark)
+	old, _, _ := replica.LoadMark(ipMark)
 	tt.stop()
 
 	// the tracker now with storage ids; its state is dropped so that only
@@ -233,13 +234,13 @@ func TestSyncMarkRenamedToStorageID(t *testing.T) {
 	waitUntil(t, "both ACTIVE again", statusIs(cl, statusActive, a.ip, b.ip))
 	upload([]byte("after the switch"))
 	waitUntil(t, "A's mark for B under B's id", func() (bool, string) {
-		m, ok, err := loadMark(idMark)
+		m, ok, err := replica.LoadMark(idMark)
 		return ok && m.SyncRows > old.SyncRows, fmt.Sprint(m, ok, err)
 	})
 	if _, err := os.Stat(ipMark); !os.IsNotExist(err) {
 		t.Errorf("the IP mark is still there (%v)", err)
 	}
-	m, _, _ := loadMark(idMark)
+	m, _, _ := replica.LoadMark(idMark)
 	if m.SyncRows != old.SyncRows+1 || m.BinlogOffset <= old.BinlogOffset {
 		t.Errorf("mark after the switch %+v, before %+v: want the old position plus the one new file", m, old)
 	}

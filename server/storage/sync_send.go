@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/internal/peercall"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // The wire side of a pusher: its sync connection, and how each binlog
@@ -18,11 +19,16 @@ import (
 
 // connect opens the sync connection and announces us (REPORT_SERVER_ID).
 func (p *pusher) connect(peer Peer) error {
-	c, err := p.m.r.dial(net.JoinHostPort(peer.IP, fmt.Sprint(peer.Port)))
+	addr := net.JoinHostPort(peer.IP, fmt.Sprint(peer.Port))
+	c, err := p.m.r.dial(addr)
 	if err != nil {
 		return err
 	}
-	p.conn = c
+	timeout := p.s.cfg.NetworkTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	p.pc = peercall.New(c, addr, timeout)
 	p.peerHasFiles = false
 	id := codec.ReportServerID{ID: []byte(p.m.r.ownID(nil))}
 	st, err := p.call(codec.CmdReportServerID, 0, id.Append(p.buf[:0]), nil, 0)
@@ -37,9 +43,9 @@ func (p *pusher) connect(peer Peer) error {
 }
 
 func (p *pusher) closeConn() {
-	if p.conn != nil {
-		_ = p.conn.Close()
-		p.conn = nil
+	if p.pc != nil {
+		_ = p.pc.NC.Close()
+		p.pc = nil
 	}
 }
 
@@ -53,50 +59,22 @@ func (p *pusher) activeTest() error {
 
 // call sends header + fixed, then n content bytes from f (sendfile), and
 // reads the reply: the status, and a body in p.reply (QUERY_FILE_INFO's
-// answer; C's echo of a successful 40, which callers ignore).
+// answer; C's echo of a successful 40, which callers ignore). The idle
+// deadline (network_timeout) is renewed per peercall.Chunk of content, so
+// a big file that keeps moving never times out.
 func (p *pusher) call(cmd, status byte, fixed []byte, f *os.File, n int64) (codec.Errno, error) {
-	c := p.conn
-	timeout := p.s.cfg.NetworkTimeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	_ = c.SetDeadline(time.Now().Add(timeout))
-	stop := context.AfterFunc(p.ctx, func() { _ = c.SetDeadline(time.Now()) })
+	stop := p.pc.Watch(p.ctx)
 	defer stop()
-	h := codec.Header{BodyLen: int64(len(fixed)) + n, Cmd: cmd, Status: status}
-	pkt := h.Append(make([]byte, 0, codec.HeaderSize+len(fixed)))
-	pkt = append(pkt, fixed...)
-	if _, err := c.Write(pkt); err != nil {
-		return 0, err
-	}
+	var content io.Reader
 	if n > 0 {
-		sent, err := io.Copy(c, io.LimitReader(f, n)) // sendfile(2) for *os.File
-		if err == nil && sent != n {
-			err = fmt.Errorf("file shrank while sent: %d of %d bytes", sent, n)
-		}
-		if err != nil {
-			return 0, err
-		}
+		content = f
 	}
-	if _, err := io.ReadFull(c, p.hdr[:]); err != nil {
-		return 0, err
-	}
-	rh, err := codec.DecodeHeader(p.hdr[:])
+	st, body, err := p.pc.Exchange(p.ctx, cmd, status, fixed, content, n, 4096)
 	if err != nil {
 		return 0, err
 	}
-	if rh.BodyLen > 4096 {
-		return 0, fmt.Errorf("reply to %s: %d body bytes", codec.CmdName(cmd), rh.BodyLen)
-	}
-	p.reply = p.reply[:0]
-	if rh.BodyLen > 0 { // QUERY_FILE_INFO's answer, or C's echo of a 40
-		p.reply = append(p.reply, make([]byte, rh.BodyLen)...)
-		if _, err := io.ReadFull(c, p.reply); err != nil {
-			return 0, err
-		}
-	}
+	p.reply = append(p.reply[:0], body...)
 	p.lastIO = time.Now()
-	st := codec.Errno(rh.Status)
 	p.s.stats.syncBytes(&p.s.stats.syncOut, n, st == codec.OK || st == codec.EEXIST)
 	return st, nil
 }
@@ -105,7 +83,7 @@ func (p *pusher) call(cmd, status byte, fixed []byte, f *os.File, n int64) (code
 // and the window are looked at again). atEnd: nothing left to read.
 func (p *pusher) pushSome() (atEnd bool, err error) {
 	if p.reader == nil {
-		p.reader = newBinlogReader(p.s.binlog.Dir(), p.mark.BinlogIndex, p.mark.BinlogOffset)
+		p.reader = replica.NewReader(p.s.binlog.Dir(), p.mark.BinlogIndex, p.mark.BinlogOffset)
 		p.openReader.Store(p.reader)
 	}
 	freq := max(p.s.cfg.WriteMarkFileFreq, 1)
@@ -114,9 +92,9 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 		if p.ctx.Err() != nil {
 			return false, nil
 		}
-		index, off := p.reader.index, p.reader.off
-		n, perr := p.reader.next(&rec, p.s.binlog.WriteIndex())
-		if errors.Is(perr, errBinlogEnd) {
+		index, off := p.reader.Index(), p.reader.Offset()
+		n, perr := p.reader.Next(&rec, p.s.binlog.WriteIndex())
+		if errors.Is(perr, replica.ErrEnd) {
 			return true, nil
 		}
 		var ce *codec.Error
@@ -125,7 +103,7 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 		}
 		p.mark.ScanRows++
 		if perr != nil {
-			p.s.log.Warn("skipping malformed binlog line", "peer", p.id, "binlog", BinlogFileName(index),
+			p.s.log.Warn("skipping malformed binlog line", "peer", p.id, "binlog", replica.BinlogFileName(index),
 				"offset", off, "len", n, "err", perr)
 			p.dirty++
 			continue
@@ -140,7 +118,7 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 					p.refusals, p.refusedIn, p.refusedAt = 1, index, off
 				}
 				if !invalid || p.refusals < refusalsBeforeSkip {
-					p.reader.seek(index, off)
+					p.reader.Seek(index, off)
 					p.mark.ScanRows--
 					return false, fmt.Errorf("%c %s: %w", rec.Op, rec.Filename, err)
 				}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // The pusher's side of the tracker: who copies to a new member (86), and
@@ -44,7 +45,7 @@ func (p *pusher) takeSource(peer Peer, src string, until int64) error {
 		// the same episode (we restarted during or just after the copy)
 		// goes on; a new one (a new or wiped member) replays everything
 		if !(p.hasMark && m.NeedSyncOld && m.Until == until) {
-			*m = syncMark{NeedSyncOld: true, Until: until}
+			*m = replica.Mark{NeedSyncOld: true, Until: until}
 			p.reportedSyncing = false
 			p.s.log.Info("full copy to new member", "peer", p.id, "until", until)
 		}
@@ -57,7 +58,7 @@ func (p *pusher) takeSource(peer Peer, src string, until int64) error {
 	p.hasMark = true
 	p.episode = peer.Status == statusWaitSync || peer.Status == statusSyncing
 	if p.reader != nil {
-		p.reader.close()
+		p.reader.Close()
 		p.reader = nil
 		p.openReader.Store(nil)
 	}

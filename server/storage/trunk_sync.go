@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
 )
 
@@ -115,7 +116,7 @@ func (m *syncManager) reconcileTrunk(members []Peer) {
 		}
 		ctx, cancel := context.WithCancel(m.ctx)
 		p := &trunkPusher{s: m.s, m: m, peer: peer, ctx: ctx, cancel: cancel, done: make(chan struct{}),
-			markName: markFileName(peer.ID, m.s.prm().UseStorageID || m.s.prm().ClusterIDs, m.r.port)}
+			markName: replica.MarkFileName(peer.ID, m.s.prm().UseStorageID || m.s.prm().ClusterIDs, m.r.port)}
 		tp.running[id] = p
 		m.wg.Add(1)
 		go p.run()

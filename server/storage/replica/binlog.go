@@ -1,4 +1,8 @@
-package storage
+// Package replica is the storage's outbound replication: the binlog of its
+// own operations (data/sync/binlog.NNN), its reader and daily compression,
+// and the mark files that say how far each peer got (cluster.md §4).
+// It knows files and the binlog format, never the command path.
+package replica
 
 import (
 	"bytes"
@@ -8,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
 )
@@ -258,6 +261,3 @@ func (b *Binlog) Close() error {
 	b.f = nil
 	return err
 }
-
-// binlogTime is the timestamp of a source line: unix seconds.
-func binlogTime(t time.Time) int64 { return t.Unix() }

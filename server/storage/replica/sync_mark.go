@@ -1,4 +1,4 @@
-package storage
+package replica
 
 import (
 	"bytes"
@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// syncMark is a pusher's progress for one peer, the C mark file
+// Mark is a pusher's progress for one peer, the C mark file
 // data/sync/<peer_ip>_<my_port>.mark (<peer_id>.mark with storage ids),
 // cluster.md §4.3: where the next unsent line is, and the full-copy state.
-type syncMark struct {
+type Mark struct {
 	BinlogIndex  int
 	BinlogOffset int64
 	NeedSyncOld  bool // this storage is the peer's full-copy source
@@ -22,9 +22,9 @@ type syncMark struct {
 	SyncRows     int64
 }
 
-// markFileName is C's name for the mark of peer (id or IP) seen from a
+// MarkFileName is C's name for the mark of peer (id or IP) seen from a
 // storage listening on myPort.
-func markFileName(peer string, useIDs bool, myPort int) string {
+func MarkFileName(peer string, useIDs bool, myPort int) string {
 	if useIDs {
 		return peer + ".mark"
 	}
@@ -42,13 +42,13 @@ func b01(v bool) int64 {
 	return 0
 }
 
-func (m *syncMark) values() []int64 {
+func (m *Mark) values() []int64 {
 	return []int64{int64(m.BinlogIndex), m.BinlogOffset, b01(m.NeedSyncOld), b01(m.SyncOldDone),
 		m.Until, m.ScanRows, m.SyncRows}
 }
 
-// encode is the file content, keys in C's order.
-func (m *syncMark) encode() []byte {
+// Encode is the file content, keys in C's order.
+func (m *Mark) Encode() []byte {
 	var b []byte
 	for i, v := range m.values() {
 		b = append(b, markKeys[i]...)
@@ -59,9 +59,9 @@ func (m *syncMark) encode() []byte {
 	return b
 }
 
-// loadMark reads a mark file; ok is false when there is none. Like C, a
+// LoadMark reads a mark file; ok is false when there is none. Like C, a
 // file with fewer than the 7 items is refused.
-func loadMark(path string) (m syncMark, ok bool, err error) {
+func LoadMark(path string) (m Mark, ok bool, err error) {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return m, false, nil
@@ -91,17 +91,17 @@ func loadMark(path string) (m syncMark, ok bool, err error) {
 			return m, false, fmt.Errorf("mark file %s:%d: negative %s", path, lineOf[k], k)
 		}
 	}
-	m = syncMark{BinlogIndex: int(vals["binlog_index"]), BinlogOffset: vals["binlog_offset"],
+	m = Mark{BinlogIndex: int(vals["binlog_index"]), BinlogOffset: vals["binlog_offset"],
 		NeedSyncOld: vals["need_sync_old"] != 0, SyncOldDone: vals["sync_old_done"] != 0,
 		Until: vals["until_timestamp"], ScanRows: vals["scan_row_count"], SyncRows: vals["sync_row_count"]}
 	return m, true, nil
 }
 
-// saveMark writes the mark via a temp file and a rename, so a crash leaves
+// SaveMark writes the mark via a temp file and a rename, so a crash leaves
 // the old or the new mark, never half of one.
-func saveMark(path string, m *syncMark) error {
+func SaveMark(path string, m *Mark) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, m.encode(), 0o644); err != nil {
+	if err := os.WriteFile(tmp, m.Encode(), 0o644); err != nil {
 		return fmt.Errorf("mark file: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -110,9 +110,9 @@ func saveMark(path string, m *syncMark) error {
 	return nil
 }
 
-// retireMark renames the mark of a deleted peer to <mark>.YYYYmmddHHMMSS,
+// RetireMark renames the mark of a deleted peer to <mark>.YYYYmmddHHMMSS,
 // as C does.
-func retireMark(path string, now time.Time) error {
+func RetireMark(path string, now time.Time) error {
 	err := os.Rename(path, path+"."+now.Format("20060102150405"))
 	if os.IsNotExist(err) {
 		return nil
@@ -120,9 +120,9 @@ func retireMark(path string, now time.Time) error {
 	return err
 }
 
-// setAsideMark renames an unreadable mark to <mark>.corrupt.YYYYmmddHHMMSS
+// SetAsideMark renames an unreadable mark to <mark>.corrupt.YYYYmmddHHMMSS
 // so that the fresh one saved later does not destroy it.
-func setAsideMark(path string, now time.Time) (string, error) {
+func SetAsideMark(path string, now time.Time) (string, error) {
 	kept := path + ".corrupt." + now.Format("20060102150405")
 	if err := os.Rename(path, kept); err != nil {
 		return "", fmt.Errorf("mark file: %w", err)
@@ -130,9 +130,9 @@ func setAsideMark(path string, now time.Time) (string, error) {
 	return kept, nil
 }
 
-// adoptMark renames the mark at old to path when path does not exist yet
+// AdoptMark renames the mark at old to path when path does not exist yet
 // (moved false: nothing to do).
-func adoptMark(old, path string) (moved bool, err error) {
+func AdoptMark(old, path string) (moved bool, err error) {
 	if _, err := os.Stat(path); err == nil || !os.IsNotExist(err) {
 		return false, nil
 	}
@@ -145,4 +145,4 @@ func adoptMark(old, path string) (moved bool, err error) {
 	return true, nil
 }
 
-func markPath(dir, name string) string { return filepath.Join(dir, name) }
+func MarkPath(dir, name string) string { return filepath.Join(dir, name) }

@@ -1,4 +1,4 @@
-package storage
+package replica
 
 import (
 	"errors"
@@ -11,12 +11,12 @@ import (
 	"github.com/gofdfs/gofdfs/codec"
 )
 
-// binlogReader reads the binlog files of data/sync from a position (file
+// Reader reads the binlog files of data/sync from a position (file
 // index + byte offset) on, one complete line at a time. It advances past
 // every line it hands out, valid or not: C's reader stalls on (or resumes
 // inside) the malformed lines C writes (cluster.md §4.2, fastdfs#532/#535);
 // ours reports them and moves on.
-type binlogReader struct {
+type Reader struct {
 	dir   string
 	index int   // file being read
 	off   int64 // offset of the next unread line in it
@@ -29,20 +29,21 @@ type binlogReader struct {
 	at atomic.Int32
 }
 
-func newBinlogReader(dir string, index int, off int64) *binlogReader {
-	r := &binlogReader{dir: dir, index: index, off: off, buf: make([]byte, 0, 64<<10)}
+// NewReader reads the binlog of dir (data/sync) from file index, byte off.
+func NewReader(dir string, index int, off int64) *Reader {
+	r := &Reader{dir: dir, index: index, off: off, buf: make([]byte, 0, 64<<10)}
 	r.at.Store(int32(index))
 	return r
 }
 
-// errBinlogEnd: no complete line after the position (yet).
-var errBinlogEnd = errors.New("end of binlog")
+// ErrEnd: no complete line after the position (yet).
+var ErrEnd = errors.New("end of binlog")
 
-// next returns the next line: the record, its length, and a parse error
+// Next returns the next line: the record, its length, and a parse error
 // for a malformed line (the position then is past it). writeIndex is the
 // binlog file being written: at the end of an older file the reader moves
-// on to the next one. errBinlogEnd means nothing complete is there yet.
-func (r *binlogReader) next(rec *codec.BinlogRecord, writeIndex int) (int, error) {
+// on to the next one. ErrEnd means nothing complete is there yet.
+func (r *Reader) Next(rec *codec.BinlogRecord, writeIndex int) (int, error) {
 	for {
 		if err := r.open(); err != nil {
 			return 0, err
@@ -73,12 +74,12 @@ func (r *binlogReader) next(rec *codec.BinlogRecord, writeIndex int) (int, error
 		}
 		// nothing complete in this file: go on with the next if it is done
 		if r.index >= writeIndex {
-			return 0, errBinlogEnd
+			return 0, ErrEnd
 		}
 		if !binlogFileExists(r.dir, r.index+1) {
-			return 0, errBinlogEnd
+			return 0, ErrEnd
 		}
-		r.close()
+		r.Close()
 		r.index++
 		r.at.Store(int32(r.index))
 		r.off = 0
@@ -97,7 +98,7 @@ func indexNewline(b []byte) int {
 }
 
 // buffered is what the buffer holds from the position on.
-func (r *binlogReader) buffered() []byte {
+func (r *Reader) buffered() []byte {
 	if r.off < r.bufAt || r.off > r.bufAt+int64(len(r.buf)) {
 		r.buf, r.bufAt = r.buf[:0], r.off
 	}
@@ -106,7 +107,7 @@ func (r *binlogReader) buffered() []byte {
 
 // fill reads more of the file after the buffered bytes (keeping the
 // unconsumed tail at the front).
-func (r *binlogReader) fill() error {
+func (r *Reader) fill() error {
 	rest := r.buffered()
 	copy(r.buf[:cap(r.buf)], rest)
 	r.buf, r.bufAt = r.buf[:len(rest)], r.off
@@ -118,7 +119,7 @@ func (r *binlogReader) fill() error {
 	return nil
 }
 
-func (r *binlogReader) open() error {
+func (r *Reader) open() error {
 	if r.f != nil {
 		return nil
 	}
@@ -132,7 +133,7 @@ func (r *binlogReader) open() error {
 		}
 	}
 	if errors.Is(err, os.ErrNotExist) {
-		return errBinlogEnd // not written yet
+		return ErrEnd // not written yet
 	}
 	if err != nil {
 		return fmt.Errorf("binlog: %w", err)
@@ -141,7 +142,8 @@ func (r *binlogReader) open() error {
 	return nil
 }
 
-func (r *binlogReader) close() {
+// Close closes the file being read; the reader may go on later.
+func (r *Reader) Close() {
 	if r.f != nil {
 		_ = r.f.Close()
 		r.f = nil
@@ -149,12 +151,22 @@ func (r *binlogReader) close() {
 	r.buf = r.buf[:0]
 }
 
-// seek moves the position back to a line start (a record to resend).
-func (r *binlogReader) seek(index int, off int64) {
+// Seek moves the position back to a line start (a record to resend).
+func (r *Reader) Seek(index int, off int64) {
 	if index != r.index {
-		r.close()
+		r.Close()
 		r.index = index
 		r.at.Store(int32(index))
 	}
 	r.off = off
 }
+
+// Index is the binlog file being read, Offset the position of the next
+// unread line in it: together, a pusher's mark.
+func (r *Reader) Index() int { return r.index }
+
+// Offset: see Index.
+func (r *Reader) Offset() int64 { return r.off }
+
+// ReadingIndex is Index for other goroutines (the binlog compressor).
+func (r *Reader) ReadingIndex() int { return int(r.at.Load()) }

@@ -1,4 +1,4 @@
-package storage
+package replica
 
 import (
 	"bytes"
@@ -40,13 +40,13 @@ func writeRotatedBinlog(t *testing.T, dir string, n int) (*Binlog, []string) {
 // readFrom reads records from (index, off) to the end.
 func readFrom(t *testing.T, b *Binlog, index int, off int64) []string {
 	t.Helper()
-	rd := newBinlogReader(b.Dir(), index, off)
-	defer rd.close()
+	rd := NewReader(b.Dir(), index, off)
+	defer rd.Close()
 	var got []string
 	var rec codec.BinlogRecord
 	for {
-		_, err := rd.next(&rec, b.WriteIndex())
-		if err == errBinlogEnd {
+		_, err := rd.Next(&rec, b.WriteIndex())
+		if err == ErrEnd {
 			return got
 		}
 		if err != nil {
@@ -65,7 +65,7 @@ func TestBinlogCompressAndReadAcross(t *testing.T) {
 	b, lines := writeRotatedBinlog(t, filepath.Join(dir, "data"), 20)
 	sync := b.Dir()
 	w := b.WriteIndex()
-	n, err := compressBinlogs(b, w)
+	n, err := CompressBinlogs(b, w)
 	if err != nil || n != w {
 		t.Fatalf("compressed %d of %d files: %v", n, w, err)
 	}
@@ -105,7 +105,7 @@ func TestBinlogCompressAndReadAcross(t *testing.T) {
 		first1++
 	}
 	second := strings.Index(string(plain1), "\n") + 1
-	if _, err := compressBinlogs(b, w); err != nil { // compressed again
+	if _, err := CompressBinlogs(b, w); err != nil { // compressed again
 		t.Fatal(err)
 	}
 	got := readFrom(t, b, 1, int64(second))

@@ -1,4 +1,4 @@
-package storage
+package replica
 
 import (
 	"errors"
@@ -13,12 +13,12 @@ import (
 
 // readAll drains a reader: the valid records' ops+names, and how many
 // malformed lines it skipped.
-func readAll(t *testing.T, r *binlogReader, writeIndex int) (ok []string, bad int) {
+func readAll(t *testing.T, r *Reader, writeIndex int) (ok []string, bad int) {
 	t.Helper()
 	var rec codec.BinlogRecord
 	for {
-		_, err := r.next(&rec, writeIndex)
-		if errors.Is(err, errBinlogEnd) {
+		_, err := r.Next(&rec, writeIndex)
+		if errors.Is(err, ErrEnd) {
 			return ok, bad
 		}
 		var ce *codec.Error
@@ -47,8 +47,8 @@ func TestBinlogReaderSkipsBadLines(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, BinlogFileName(0)), []byte(lines+"1795300377 C M00/00/00/par"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := newBinlogReader(dir, 0, 0)
-	defer r.close()
+	r := NewReader(dir, 0, 0)
+	defer r.Close()
 	ok, bad := readAll(t, r, 0)
 	if len(ok) != 2 || ok[0][0] != 'C' || ok[1][0] != 'D' || bad != 4 {
 		t.Fatalf("read %q, %d bad lines; want C and D and 4 bad", ok, bad)
@@ -93,30 +93,30 @@ func TestBinlogReaderRotation(t *testing.T) {
 	if b.WriteIndex() < 2 {
 		t.Fatalf("write index %d after 10 lines of ~40 bytes with 100-byte files", b.WriteIndex())
 	}
-	r := newBinlogReader(b.Dir(), 0, 0)
+	r := NewReader(b.Dir(), 0, 0)
 	ok, bad := readAll(t, r, b.WriteIndex())
 	if len(ok) != 10 || bad != 0 {
 		t.Fatalf("read %d records (%d bad) across %d files", len(ok), bad, b.WriteIndex()+1)
 	}
 	// resume in the middle: a fresh reader from a saved (index, offset)
-	r2 := newBinlogReader(b.Dir(), 1, 0)
+	r2 := NewReader(b.Dir(), 1, 0)
 	ok2, _ := readAll(t, r2, b.WriteIndex())
 	if len(ok2) == 0 || len(ok2) >= 10 || ok2[len(ok2)-1] != ok[9] {
 		t.Fatalf("from binlog.001 read %q", ok2)
 	}
-	r.close()
-	r2.close()
+	r.Close()
+	r2.Close()
 }
 
 // Mark files are C's: the 7 keys in C's order, refused with fewer.
 func TestSyncMarkFile(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, markFileName("127.0.2.22", false, 23000))
-	if filepath.Base(p) != "127.0.2.22_23000.mark" || markFileName("100001", true, 23000) != "100001.mark" {
-		t.Fatalf("mark names %s, %s", filepath.Base(p), markFileName("100001", true, 23000))
+	p := filepath.Join(dir, MarkFileName("127.0.2.22", false, 23000))
+	if filepath.Base(p) != "127.0.2.22_23000.mark" || MarkFileName("100001", true, 23000) != "100001.mark" {
+		t.Fatalf("mark names %s, %s", filepath.Base(p), MarkFileName("100001", true, 23000))
 	}
-	m := syncMark{BinlogOffset: 947, NeedSyncOld: true, SyncOldDone: true, Until: 1795299845, ScanRows: 15}
-	if err := saveMark(p, &m); err != nil {
+	m := Mark{BinlogOffset: 947, NeedSyncOld: true, SyncOldDone: true, Until: 1795299845, ScanRows: 15}
+	if err := SaveMark(p, &m); err != nil {
 		t.Fatal(err)
 	}
 	// byte for byte the mark C left in sync_files/storageB_127.0.2.22
@@ -125,18 +125,18 @@ func TestSyncMarkFile(t *testing.T) {
 	if got, _ := os.ReadFile(p); string(got) != want {
 		t.Fatalf("mark file\n%s\nwant\n%s", got, want)
 	}
-	back, ok, err := loadMark(p)
+	back, ok, err := LoadMark(p)
 	if err != nil || !ok || back != m {
 		t.Fatalf("loaded %+v %v %v", back, ok, err)
 	}
 	os.WriteFile(p, []byte("binlog_index=0\nbinlog_offset=5\n"), 0o644)
-	if _, _, err := loadMark(p); err == nil {
+	if _, _, err := LoadMark(p); err == nil {
 		t.Error("a mark with 2 items was accepted")
 	}
-	if _, ok, err := loadMark(filepath.Join(dir, "none.mark")); ok || err != nil {
+	if _, ok, err := LoadMark(filepath.Join(dir, "none.mark")); ok || err != nil {
 		t.Errorf("missing mark: ok %v err %v", ok, err)
 	}
-	if err := retireMark(p, time.Date(2026, 11, 21, 22, 33, 42, 0, time.UTC)); err != nil {
+	if err := RetireMark(p, time.Date(2026, 11, 21, 22, 33, 42, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(p + ".20261121223342"); err != nil {
@@ -159,8 +159,8 @@ func TestBinlogTerminatesCutLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Close()
-	r := newBinlogReader(filepath.Join(data, "sync"), 0, 0)
-	defer r.close()
+	r := NewReader(filepath.Join(data, "sync"), 0, 0)
+	defer r.Close()
 	ok, bad := readAll(t, r, 0)
 	// the fragment is a line of its own (the pusher skips its bad name)
 	if len(ok)+bad != 3 || ok[len(ok)-1] != "C M00/00/00/b.txt" {
