@@ -84,6 +84,11 @@ type command struct {
 	decode decodeFunc
 	// appenderOnly: the named file must be an appender file (EINVAL).
 	appenderOnly bool
+	// fixedLen and decodeFixed are the fixed part of a handleStream
+	// command (the part before the file content): its length, read from
+	// the bytes buffered so far, and its decoder into cs.op.
+	fixedLen    func(head []byte) int
+	decodeFixed func(s *Server, cs *connState, hdr codec.Header) (codec.Errno, error)
 	// work is the step a disk worker runs for cs.op once the loop submits
 	// it; nil for commands answered on the loop.
 	work func(s *Server, cs *connState)
@@ -100,11 +105,16 @@ func init() {
 		codec.CmdActiveTest: {frame: handleActiveTest},
 
 		// client commands whose body ends in file content (upload.go)
-		codec.CmdUploadFile:         {frame: (*Server).handleStream, work: (*Server).writeSmallBody},
-		codec.CmdUploadAppenderFile: {frame: (*Server).handleStream, work: (*Server).writeSmallBody},
-		codec.CmdUploadSlaveFile:    {frame: (*Server).handleStream, work: (*Server).writeSmallBody},
-		codec.CmdAppendFile:         {frame: (*Server).handleStream, work: (*Server).writeSmallBody},
-		codec.CmdModifyFile:         {frame: (*Server).handleStream, work: (*Server).writeSmallBody},
+		codec.CmdUploadFile: {frame: (*Server).handleStream, fixedLen: uploadFixedLen,
+			decodeFixed: (*Server).decodeUpload, work: (*Server).writeSmallBody},
+		codec.CmdUploadAppenderFile: {frame: (*Server).handleStream, fixedLen: uploadFixedLen,
+			decodeFixed: (*Server).decodeUpload, work: (*Server).writeSmallBody},
+		codec.CmdUploadSlaveFile: {frame: (*Server).handleStream, fixedLen: slaveFixedLen,
+			decodeFixed: (*Server).decodeUploadSlave, work: (*Server).writeSmallBody},
+		codec.CmdAppendFile: {frame: (*Server).handleStream, fixedLen: appendFixedLen,
+			decodeFixed: (*Server).decodeAppend, work: (*Server).writeSmallBody},
+		codec.CmdModifyFile: {frame: (*Server).handleStream, fixedLen: modifyFixedLen,
+			decodeFixed: (*Server).decodeModify, work: (*Server).writeSmallBody},
 
 		// client commands that arrive whole
 		codec.CmdDownloadFile:  {frame: (*Server).handleDownload}, // download.go
