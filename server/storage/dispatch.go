@@ -17,14 +17,31 @@ var errEEXIST = syscall.EEXIST
 
 // pendingOp is the request a connection is serving, decoded and validated
 // on the event loop, then carried out on a disk worker. Byte slices alias
-// the connection's request copy (cs.req) or body buffer.
+// the connection's request copy (cs.req) or body buffer. Besides what
+// every request has (the command and the file it names), its fields come
+// in parts, one per command family; a command uses its family's part and
+// leaves the others zero.
 type pendingOp struct {
 	cmd  byte
 	path *storePath
 	rf   codec.RemoteFilename // the file the request names (validated)
 	ref  diskio.FileRef
 
-	// streamed bodies
+	// Scratch kept across requests (the reset keeps them): generated
+	// names, metadata and binlog helpers, slave logic names.
+	nameBuf  []byte
+	auxBuf   []byte
+	logicBuf []byte
+
+	streamOp
+	wholeOp
+	sendOp
+	syncOp
+}
+
+// streamOp: the client commands whose body ends in file content
+// (handleStream, upload.go) and the sync ones that share their writer.
+type streamOp struct {
 	pathReq  int8   // upload: the store path asked for (or StorePathAuto)
 	size     int64  // content bytes
 	offset   int64  // MODIFY: where they go
@@ -34,24 +51,29 @@ type pendingOp struct {
 	slave    []byte // slave logic name
 	slaveRef diskio.FileRef
 	writer   *diskio.FileWriter
-	// wbuf is the writer of a new file (openWriter): one per connection,
-	// so an upload allocates none.
+	// wbuf is the writer of a new file (openWriter), inside the
+	// connection's state, so an upload allocates none.
 	wbuf diskio.FileWriter
+}
 
-	// fixed-size requests
-	flags    byte   // QUERY_FILE_INFO
-	metaOp   byte   // SET_METADATA
-	meta     []byte // SET_METADATA records
-	newSize  int64  // TRUNCATE
-	file     *os.File
-	sendOff  int64
-	sendLen  int64
-	sendHdr  [codec.HeaderSize]byte
-	nameBuf  []byte // generated names
-	auxBuf   []byte // metadata, binlog helpers
-	logicBuf []byte
+// wholeOp: the fixed-size client requests (handleWhole).
+type wholeOp struct {
+	flags   byte   // QUERY_FILE_INFO
+	metaOp  byte   // SET_METADATA
+	meta    []byte // SET_METADATA records
+	newSize int64  // TRUNCATE
+}
 
-	// sync commands from a peer (sync_receiver.go)
+// sendOp: a download a worker sends (download.go).
+type sendOp struct {
+	file    *os.File
+	sendOff int64
+	sendLen int64
+	sendHdr [codec.HeaderSize]byte
+}
+
+// syncOp: the sync commands from a peer (sync_receiver.go).
+type syncOp struct {
 	syncTS    int64                // the source's timestamp of the operation
 	noContent bool                 // SYNC_CREATE_FILE with header status EEXIST
 	refused   codec.Errno          // a sync body received only to be dropped: the answer
