@@ -17,14 +17,31 @@ var errEEXIST = syscall.EEXIST
 
 // pendingOp is the request a connection is serving, decoded and validated
 // on the event loop, then carried out on a disk worker. Byte slices alias
-// the connection's request copy (cs.req) or body buffer.
+// the connection's request copy (cs.req) or body buffer. Besides what
+// every request has (the command and the file it names), its fields come
+// in parts, one per command family; a command uses its family's part and
+// leaves the others zero.
 type pendingOp struct {
 	cmd  byte
 	path *storePath
 	rf   codec.RemoteFilename // the file the request names (validated)
 	ref  diskio.FileRef
 
-	// streamed bodies
+	// Scratch kept across requests (the reset keeps them): generated
+	// names, metadata and binlog helpers, slave logic names.
+	nameBuf  []byte
+	auxBuf   []byte
+	logicBuf []byte
+
+	streamOp
+	wholeOp
+	sendOp
+	syncOp
+}
+
+// streamOp: the client commands whose body ends in file content
+// (handleStream, upload.go) and the sync ones that share their writer.
+type streamOp struct {
 	pathReq  int8   // upload: the store path asked for (or StorePathAuto)
 	size     int64  // content bytes
 	offset   int64  // MODIFY: where they go
@@ -34,24 +51,29 @@ type pendingOp struct {
 	slave    []byte // slave logic name
 	slaveRef diskio.FileRef
 	writer   *diskio.FileWriter
-	// wbuf is the writer of a new file (openWriter): one per connection,
-	// so an upload allocates none.
+	// wbuf is the writer of a new file (openWriter), inside the
+	// connection's state, so an upload allocates none.
 	wbuf diskio.FileWriter
+}
 
-	// fixed-size requests
-	flags    byte   // QUERY_FILE_INFO
-	metaOp   byte   // SET_METADATA
-	meta     []byte // SET_METADATA records
-	newSize  int64  // TRUNCATE
-	file     *os.File
-	sendOff  int64
-	sendLen  int64
-	sendHdr  [codec.HeaderSize]byte
-	nameBuf  []byte // generated names
-	auxBuf   []byte // metadata, binlog helpers
-	logicBuf []byte
+// wholeOp: the fixed-size client requests (handleWhole).
+type wholeOp struct {
+	flags   byte   // QUERY_FILE_INFO
+	metaOp  byte   // SET_METADATA
+	meta    []byte // SET_METADATA records
+	newSize int64  // TRUNCATE
+}
 
-	// sync commands from a peer (sync_receiver.go)
+// sendOp: a download a worker sends (download.go).
+type sendOp struct {
+	file    *os.File
+	sendOff int64
+	sendLen int64
+	sendHdr [codec.HeaderSize]byte
+}
+
+// syncOp: the sync commands from a peer (sync_receiver.go).
+type syncOp struct {
 	syncTS    int64                // the source's timestamp of the operation
 	noContent bool                 // SYNC_CREATE_FILE with header status EEXIST
 	refused   codec.Errno          // a sync body received only to be dropped: the answer
@@ -67,110 +89,148 @@ func (op *pendingOp) describe() string {
 	return string(op.rf.Logic)
 }
 
-// dispatch serves one request whose header is at the front of c's inbound
-// buffer (n bytes buffered).
-func (s *Server) dispatch(cs *connState, c gnet.Conn, hdr codec.Header, n int) step {
-	switch hdr.Cmd {
-	case codec.CmdQuit:
-		return stepClose
-	case codec.CmdActiveTest:
-		if hdr.BodyLen != 0 {
-			return s.replyError(c, codec.EINVAL)
-		}
-		_, _ = c.Discard(codec.HeaderSize)
-		return s.reply(c, codec.OK)
-	case codec.CmdUploadFile, codec.CmdUploadAppenderFile, codec.CmdUploadSlaveFile,
-		codec.CmdAppendFile, codec.CmdModifyFile:
-		return s.handleStream(cs, c, hdr, n)
-	case codec.CmdDeleteFile, codec.CmdSetMetadata, codec.CmdDownloadFile, codec.CmdGetMetadata,
-		codec.CmdQueryFileInfo, codec.CmdTruncateFile, codec.CmdRegenerateAppenderFilename:
-		return s.handleWhole(cs, c, hdr, n)
-	case codec.CmdReportServerID, codec.CmdSyncDeleteFile, codec.CmdSyncTruncateFile,
-		codec.CmdSyncCreateLink, codec.CmdSyncRenameFile:
-		return s.handleSyncWhole(cs, c, hdr, n)
-	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile, codec.CmdSyncAppendFile, codec.CmdSyncModifyFile:
-		return s.handleSyncStream(cs, c, hdr, n)
-	case codec.CmdFetchOnePathBinlog:
-		return s.handleFetchPathBinlog(cs, c, hdr, n)
-	case codec.CmdTrunkAllocSpace, codec.CmdTrunkAllocConfirm, codec.CmdTrunkFreeSpace, codec.CmdTrunkSyncBinlog,
-		codec.CmdTrunkGetBinlogSize, codec.CmdTrunkDeleteBinlogMarks, codec.CmdTrunkTruncateBinlogFile:
-		return s.handleTrunk(cs, c, hdr, n)
-	default:
-		s.log.Warn("unknown command, closing", "peer", cs.peer, "cmd", hdr.Cmd)
-		return s.replyError(c, codec.EINVAL)
+// frameFunc takes one request off the wire on the event loop: it is a
+// command's framing class (a whole body, a streamed body, a sync body, a
+// trunk request...). hdr's packet starts c's inbound buffer, n bytes of it
+// buffered; it answers on the loop or hands cs.op to a worker (submit).
+type frameFunc func(s *Server, cs *connState, c gnet.Conn, hdr codec.Header, n int) step
+
+// decodeFunc reads a whole request's body into op and returns the group
+// and remote filename it names, which handleWhole then validates.
+type decodeFunc func(op *pendingOp, hdr codec.Header, body []byte) (group, name []byte, err error)
+
+// command is everything the storage declares about one command code.
+type command struct {
+	frame frameFunc
+	// decode is the body layout of a handleWhole command.
+	decode decodeFunc
+	// appenderOnly: the named file must be an appender file (EINVAL).
+	appenderOnly bool
+	// fixedLen and decodeFixed are the fixed part of a handleStream
+	// command (the part before the file content): its length, read from
+	// the bytes buffered so far, and its decoder into cs.op.
+	fixedLen    func(head []byte) int
+	decodeFixed func(s *Server, cs *connState, hdr codec.Header) (codec.Errno, error)
+	// work is the step a disk worker runs for cs.op once the loop submits
+	// it; nil for commands answered on the loop.
+	work func(s *Server, cs *connState)
+}
+
+// commands is the storage's command table, indexed by the command byte;
+// a zero entry is an unknown command (warn, EINVAL, close). Adding a
+// command is one entry here plus its functions.
+var commands [256]command
+
+func init() {
+	for cmd, c := range map[byte]command{
+		codec.CmdQuit:       {frame: handleQuit},
+		codec.CmdActiveTest: {frame: handleActiveTest},
+
+		// client commands whose body ends in file content (upload.go)
+		codec.CmdUploadFile: {frame: (*Server).handleStream, fixedLen: uploadFixedLen,
+			decodeFixed: (*Server).decodeUpload, work: (*Server).writeSmallBody},
+		codec.CmdUploadAppenderFile: {frame: (*Server).handleStream, fixedLen: uploadFixedLen,
+			decodeFixed: (*Server).decodeUpload, work: (*Server).writeSmallBody},
+		codec.CmdUploadSlaveFile: {frame: (*Server).handleStream, fixedLen: slaveFixedLen,
+			decodeFixed: (*Server).decodeUploadSlave, work: (*Server).writeSmallBody},
+		codec.CmdAppendFile: {frame: (*Server).handleStream, fixedLen: appendFixedLen,
+			decodeFixed: (*Server).decodeAppend, work: (*Server).writeSmallBody},
+		codec.CmdModifyFile: {frame: (*Server).handleStream, fixedLen: modifyFixedLen,
+			decodeFixed: (*Server).decodeModify, work: (*Server).writeSmallBody},
+
+		// client commands that arrive whole
+		codec.CmdDownloadFile:  {frame: (*Server).handleDownload}, // download.go
+		codec.CmdDeleteFile:    {frame: (*Server).handleWhole, decode: decodeDelete, work: (*Server).doDelete},
+		codec.CmdSetMetadata:   {frame: (*Server).handleWhole, decode: decodeSetMetadata, work: (*Server).doSetMetadata},
+		codec.CmdGetMetadata:   {frame: (*Server).handleWhole, decode: decodeGetMetadata, work: (*Server).doGetMetadata},
+		codec.CmdQueryFileInfo: {frame: (*Server).handleWhole, decode: decodeQueryFileInfo, work: (*Server).doFileInfo},
+		codec.CmdTruncateFile: {frame: (*Server).handleWhole, decode: decodeTruncate, appenderOnly: true,
+			work: (*Server).doTruncate},
+		codec.CmdRegenerateAppenderFilename: {frame: (*Server).handleWhole, decode: decodeRegenerate,
+			appenderOnly: true, work: (*Server).doRegenerate},
+
+		// replication from a peer storage (sync_receiver.go)
+		codec.CmdReportServerID:   {frame: (*Server).handleSyncWhole},
+		codec.CmdSyncDeleteFile:   {frame: (*Server).handleSyncWhole, work: (*Server).doSyncWhole},
+		codec.CmdSyncTruncateFile: {frame: (*Server).handleSyncWhole, work: (*Server).doSyncWhole},
+		codec.CmdSyncCreateLink:   {frame: (*Server).handleSyncWhole, work: (*Server).doSyncWhole},
+		codec.CmdSyncRenameFile:   {frame: (*Server).handleSyncWhole, work: (*Server).doSyncWhole},
+		codec.CmdSyncCreateFile:   {frame: (*Server).handleSyncStream, work: (*Server).writeSyncBody},
+		codec.CmdSyncUpdateFile:   {frame: (*Server).handleSyncStream, work: (*Server).writeSyncBody},
+		codec.CmdSyncAppendFile:   {frame: (*Server).handleSyncStream, work: (*Server).writeSyncBody},
+		codec.CmdSyncModifyFile:   {frame: (*Server).handleSyncStream, work: (*Server).writeSyncBody},
+
+		// disk recovery of a peer (recovery_serve.go)
+		codec.CmdFetchOnePathBinlog: {frame: (*Server).handleFetchPathBinlog},
+
+		// trunk server (trunk_side.go)
+		codec.CmdTrunkAllocSpace:         {frame: (*Server).handleTrunk},
+		codec.CmdTrunkAllocConfirm:       {frame: (*Server).handleTrunk},
+		codec.CmdTrunkFreeSpace:          {frame: (*Server).handleTrunk},
+		codec.CmdTrunkSyncBinlog:         {frame: (*Server).handleTrunk},
+		codec.CmdTrunkGetBinlogSize:      {frame: (*Server).handleTrunk},
+		codec.CmdTrunkDeleteBinlogMarks:  {frame: (*Server).handleTrunk},
+		codec.CmdTrunkTruncateBinlogFile: {frame: (*Server).handleTrunk},
+	} {
+		commands[cmd] = c
 	}
 }
 
-// handleWhole serves the requests that must arrive whole (they fit C's
-// network buffer): the body is copied, taken off gnet's buffer, decoded
-// and validated, then answered here or by a worker.
-func (s *Server) handleWhole(cs *connState, c gnet.Conn, hdr codec.Header, n int) step {
+// dispatch serves one request whose header is at the front of c's inbound
+// buffer (n bytes buffered).
+func (s *Server) dispatch(cs *connState, c gnet.Conn, hdr codec.Header, n int) step {
+	frame := commands[hdr.Cmd].frame
+	if frame == nil {
+		s.log.Warn("unknown command, closing", "peer", cs.peer, "cmd", hdr.Cmd)
+		return s.replyError(c, codec.EINVAL)
+	}
+	return frame(s, cs, c, hdr, n)
+}
+
+func handleQuit(*Server, *connState, gnet.Conn, codec.Header, int) step { return stepClose }
+
+func handleActiveTest(s *Server, _ *connState, c gnet.Conn, hdr codec.Header, _ int) step {
+	if hdr.BodyLen != 0 {
+		return s.replyError(c, codec.EINVAL)
+	}
+	_, _ = c.Discard(codec.HeaderSize)
+	return s.reply(c, codec.OK)
+}
+
+// takeWhole frames a request that must arrive whole (it fits C's network
+// buffer): once it is all buffered, its body is copied to cs.req, taken
+// off gnet's buffer and returned, and cs.op is reset for it. If !ok, st is
+// what the loop does next (wait for bytes, or refuse).
+func (s *Server) takeWhole(cs *connState, c gnet.Conn, hdr codec.Header, n int) (body []byte, st step, ok bool) {
 	if hdr.BodyLen > s.maxRequest {
 		s.log.Warn("request larger than buff_size", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd), "len", hdr.BodyLen)
-		return s.replyError(c, codec.EINVAL)
+		return nil, s.replyError(c, codec.EINVAL), false
 	}
 	total := codec.HeaderSize + int(hdr.BodyLen)
 	if n < total {
-		return stepMore
+		return nil, stepMore, false
 	}
 	pkt, _ := c.Peek(total)
 	cs.req = append(cs.req[:0], pkt[codec.HeaderSize:]...)
 	_, _ = c.Discard(total)
 	op := &cs.op
 	*op = pendingOp{cmd: hdr.Cmd, nameBuf: op.nameBuf, auxBuf: op.auxBuf, logicBuf: op.logicBuf}
-	body := cs.req
-	var group, name []byte
-	switch hdr.Cmd {
-	case codec.CmdDeleteFile:
-		var r codec.DeleteRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		group, name = r.Group, r.Name
-	case codec.CmdGetMetadata:
-		var r codec.GetMetadataRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		group, name = r.Group, r.Name
-	case codec.CmdQueryFileInfo:
-		r := codec.QueryFileInfoRequest{Flags: hdr.Status}
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		group, name, op.flags = r.Group, r.Name, r.Flags
-	case codec.CmdSetMetadata:
-		var r codec.SetMetadataRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		group, name, op.metaOp, op.meta = r.Group, r.Name, r.Op, r.Metadata
-	case codec.CmdDownloadFile:
-		var r codec.DownloadRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		if !s.ownGroup(r.Group) {
-			return s.replyError(c, codec.EINVAL)
-		}
-		if err := s.parseNameView(op, r.Name); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		st := s.download(cs, c, &r)
-		op.ref.Name = "" // a view of cs.req: not to outlive the request
+	return cs.req, stepNext, true
+}
+
+// handleWhole serves the requests that arrive whole and name one file:
+// the body is decoded by the command's decode and validated here (group,
+// name, appender flag), then the command's work runs on a worker.
+func (s *Server) handleWhole(cs *connState, c gnet.Conn, hdr codec.Header, n int) step {
+	body, st, ok := s.takeWhole(cs, c, hdr, n)
+	if !ok {
 		return st
-	case codec.CmdTruncateFile:
-		var r codec.TruncateRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		name, op.newSize = r.Name, r.TruncatedSize
-	case codec.CmdRegenerateAppenderFilename:
-		var r codec.RegenerateRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		name = r.Name
+	}
+	cmd := &commands[hdr.Cmd]
+	op := &cs.op
+	group, name, err := cmd.decode(op, hdr, body)
+	if err != nil {
+		return s.replyError(c, errnoOf(err))
 	}
 	if codec.CmdCarriesGroup(hdr.Cmd) && !s.ownGroup(group) {
 		s.log.Warn("request for another group", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd),
@@ -180,7 +240,7 @@ func (s *Server) handleWhole(cs *connState, c gnet.Conn, hdr codec.Header, n int
 	if err := s.parseName(op, name); err != nil {
 		return s.replyError(c, errnoOf(err))
 	}
-	if hdr.Cmd == codec.CmdTruncateFile || hdr.Cmd == codec.CmdRegenerateAppenderFilename {
+	if cmd.appenderOnly {
 		if err := checkAppenderName(&op.rf); err != nil {
 			return s.replyError(c, codec.EINVAL)
 		}
@@ -188,41 +248,29 @@ func (s *Server) handleWhole(cs *connState, c gnet.Conn, hdr codec.Header, n int
 	return cs.submit(op.path)
 }
 
-// run carries out cs.op on a disk worker.
+// run carries out cs.op on a disk worker: its command's work step.
 func (cs *connState) run(err error) {
-	s := cs.srv
 	if err != nil { // worker closed: the server is stopping
 		cs.releaseBody()
 		cs.finishError(codec.EIO)
 		return
 	}
-	switch cs.op.cmd {
-	case codec.CmdUploadFile, codec.CmdUploadAppenderFile, codec.CmdUploadSlaveFile,
-		codec.CmdAppendFile, codec.CmdModifyFile:
-		s.writeSmallBody(cs)
-	case codec.CmdDeleteFile:
-		s.doDelete(cs)
-	case codec.CmdSetMetadata:
-		s.doSetMetadata(cs)
-	case codec.CmdGetMetadata:
-		s.doGetMetadata(cs)
-	case codec.CmdQueryFileInfo:
-		s.doFileInfo(cs)
-	case codec.CmdTruncateFile:
-		s.doTruncate(cs)
-	case codec.CmdRegenerateAppenderFilename:
-		s.doRegenerate(cs)
-	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile, codec.CmdSyncAppendFile, codec.CmdSyncModifyFile:
-		if cs.op.noContent {
-			s.doSyncNoContent(cs)
-		} else {
-			s.writeSmallBody(cs)
-		}
-	case codec.CmdSyncDeleteFile, codec.CmdSyncTruncateFile, codec.CmdSyncCreateLink, codec.CmdSyncRenameFile:
-		s.doSyncWhole(cs)
-	default:
+	work := commands[cs.op.cmd].work
+	if work == nil {
 		cs.finishError(codec.EINVAL)
+		return
 	}
+	work(cs.srv, cs)
+}
+
+// writeSyncBody is the worker step of the sync commands whose body ends
+// in content: a create whose sender said the file exists carries none.
+func (s *Server) writeSyncBody(cs *connState) {
+	if cs.op.noContent {
+		s.doSyncNoContent(cs)
+		return
+	}
+	s.writeSmallBody(cs)
 }
 
 // ownGroup compares a request's group field with ours (up to its NUL).

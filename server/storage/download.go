@@ -10,6 +10,29 @@ import (
 	"github.com/gofdfs/gofdfs/diskio"
 )
 
+// handleDownload frames and validates DOWNLOAD_FILE, which is served on
+// the loop (download) as far as it can be.
+func (s *Server) handleDownload(cs *connState, c gnet.Conn, hdr codec.Header, n int) step {
+	body, st, ok := s.takeWhole(cs, c, hdr, n)
+	if !ok {
+		return st
+	}
+	op := &cs.op
+	var r codec.DownloadRequest
+	if err := r.Decode(body); err != nil {
+		return s.replyError(c, errnoOf(err))
+	}
+	if !s.ownGroup(r.Group) {
+		return s.replyError(c, codec.EINVAL)
+	}
+	if err := s.parseNameView(op, r.Name); err != nil {
+		return s.replyError(c, errnoOf(err))
+	}
+	st = s.download(cs, c, &r)
+	op.ref.Name = "" // a view of cs.req: not to outlive the request
+	return st
+}
+
 // download answers DOWNLOAD_FILE. The range follows the V6.15.4+ rules
 // (codec.DownloadRequest.Range), so a 0-byte file cannot be downloaded
 // (EINVAL, then the connection closes): that is what current C storages

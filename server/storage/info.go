@@ -62,3 +62,11 @@ func (s *Server) doFileInfo(cs *connState) {
 	cs.out = r.Append(cs.out)
 	cs.finish(false)
 }
+
+// decodeQueryFileInfo: the header's status byte carries the flags.
+func decodeQueryFileInfo(op *pendingOp, hdr codec.Header, body []byte) (group, name []byte, err error) {
+	r := codec.QueryFileInfoRequest{Flags: hdr.Status}
+	err = r.Decode(body)
+	op.flags = r.Flags
+	return r.Group, r.Name, err
+}

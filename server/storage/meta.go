@@ -96,3 +96,16 @@ func (s *Server) doGetMetadata(cs *connState) {
 	cs.out = append(cs.out, data...)
 	cs.finish(false)
 }
+
+func decodeSetMetadata(op *pendingOp, _ codec.Header, body []byte) (group, name []byte, err error) {
+	var r codec.SetMetadataRequest
+	err = r.Decode(body)
+	op.metaOp, op.meta = r.Op, r.Metadata
+	return r.Group, r.Name, err
+}
+
+func decodeGetMetadata(_ *pendingOp, _ codec.Header, body []byte) (group, name []byte, err error) {
+	var r codec.GetMetadataRequest
+	err = r.Decode(body)
+	return r.Group, r.Name, err
+}

@@ -150,3 +150,22 @@ func (s *Server) doRegenerate(cs *connState) {
 	s.setUploadReply(cs, name.logic)
 	cs.finish(false)
 }
+
+func decodeDelete(_ *pendingOp, _ codec.Header, body []byte) (group, name []byte, err error) {
+	var r codec.DeleteRequest
+	err = r.Decode(body)
+	return r.Group, r.Name, err
+}
+
+func decodeTruncate(op *pendingOp, _ codec.Header, body []byte) (group, name []byte, err error) {
+	var r codec.TruncateRequest
+	err = r.Decode(body)
+	op.newSize = r.TruncatedSize
+	return nil, r.Name, err
+}
+
+func decodeRegenerate(_ *pendingOp, _ codec.Header, body []byte) (group, name []byte, err error) {
+	var r codec.RegenerateRequest
+	err = r.Decode(body)
+	return nil, r.Name, err
+}

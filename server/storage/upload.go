@@ -25,19 +25,8 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 	buffered := n - codec.HeaderSize
 	head, _ := c.Peek(min(n, codec.HeaderSize+maxFixedPart))
 	head = head[codec.HeaderSize:]
-	fixed := codec.UploadFixedSize
-	switch hdr.Cmd {
-	case codec.CmdUploadSlaveFile:
-		var r codec.UploadSlaveRequest
-		fixed = r.FixedLen(head)
-	case codec.CmdAppendFile:
-		var r codec.AppendRequest
-		fixed = r.FixedLen(head)
-	case codec.CmdModifyFile:
-		var r codec.ModifyRequest
-		fixed = r.FixedLen(head)
-	}
-	fixed = int(min(int64(fixed), hdr.BodyLen))
+	cmd := &commands[hdr.Cmd]
+	fixed := int(min(int64(cmd.fixedLen(head)), hdr.BodyLen))
 	if buffered < fixed {
 		return stepMore
 	}
@@ -45,7 +34,7 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 	op := &cs.op
 	*op = pendingOp{cmd: hdr.Cmd, nameBuf: op.nameBuf, auxBuf: op.auxBuf, logicBuf: op.logicBuf}
 	whole := int64(buffered) >= hdr.BodyLen
-	errno, err := s.decodeStream(cs, hdr)
+	errno, err := cmd.decodeFixed(s, cs, hdr)
 	if errno != codec.OK {
 		if err != nil {
 			s.log.Info("refused", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd), "err", err)
@@ -112,70 +101,99 @@ func (s *Server) refuseStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 	return stepNext
 }
 
-// decodeStream decodes and validates the fixed part in cs.req; everything
-// that can be decided without the disk is decided here.
-func (s *Server) decodeStream(cs *connState, hdr codec.Header) (codec.Errno, error) {
+// The fixed part of each streamed command: its length, read from the
+// bytes buffered so far (head), and its decoder, which validates cs.req;
+// everything that can be decided without the disk is decided there.
+
+func uploadFixedLen([]byte) int { return codec.UploadFixedSize }
+
+func slaveFixedLen(head []byte) int {
+	var r codec.UploadSlaveRequest
+	return r.FixedLen(head)
+}
+
+func appendFixedLen(head []byte) int {
+	var r codec.AppendRequest
+	return r.FixedLen(head)
+}
+
+func modifyFixedLen(head []byte) int {
+	var r codec.ModifyRequest
+	return r.FixedLen(head)
+}
+
+// decodeUpload: UPLOAD_FILE and UPLOAD_APPENDER_FILE.
+func (s *Server) decodeUpload(cs *connState, hdr codec.Header) (codec.Errno, error) {
 	op := &cs.op
-	switch hdr.Cmd {
-	case codec.CmdUploadFile, codec.CmdUploadAppenderFile:
-		var r codec.UploadRequest
-		if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
-			return errnoOf(err), err
-		}
-		if err := r.CheckStorePath(len(s.paths)); err != nil {
-			return errnoOf(err), err
-		}
-		// The path is chosen once the body is ready (choosePath), so that
-		// waiting for bytes does not advance the round robin.
-		op.pathReq, op.size, op.ext = r.StorePathIndex, r.FileSize, r.Ext
-	case codec.CmdUploadSlaveFile:
-		var r codec.UploadSlaveRequest
-		if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
-			return errnoOf(err), err
-		}
-		if err := s.parseName(op, r.Master); err != nil {
-			return errnoOf(err), err
-		}
-		slave, err := codec.AppendSlaveName(op.logicBuf[:0], &op.rf, r.Prefix, r.Ext)
-		if err != nil {
-			return errnoOf(err), err
-		}
-		op.logicBuf = slave
-		srf, err := codec.ParseRemoteFilename(slave, len(s.paths))
-		if err != nil {
-			return errnoOf(err), err
-		}
-		op.slave = slave
-		op.slaveRef = diskio.FileRef{High: int(srf.High), Low: int(srf.Low), Name: string(srf.Name)}
-		op.size, op.prefix, op.ext = r.FileSize, r.Prefix, r.Ext
-		if err := s.checkRoom(op.path, s.now(), op.size); err != nil {
-			return errnoOf(err), err
-		}
-	case codec.CmdAppendFile:
-		var r codec.AppendRequest
-		if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
-			return errnoOf(err), err
-		}
-		if err := s.parseName(op, r.Name); err != nil {
-			return errnoOf(err), err
-		}
-		if err := checkAppenderName(&op.rf); err != nil {
-			return codec.EINVAL, err
-		}
-		op.size = r.FileSize
-	case codec.CmdModifyFile:
-		var r codec.ModifyRequest
-		if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
-			return errnoOf(err), err
-		}
-		if err := s.parseName(op, r.Name); err != nil {
-			return errnoOf(err), err
-		}
-		if err := checkAppenderName(&op.rf); err != nil {
-			return codec.EINVAL, err
-		}
-		op.size, op.offset = r.FileSize, r.Offset
+	var r codec.UploadRequest
+	if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
+		return errnoOf(err), err
 	}
+	if err := r.CheckStorePath(len(s.paths)); err != nil {
+		return errnoOf(err), err
+	}
+	// The path is chosen once the body is ready (choosePath), so that
+	// waiting for bytes does not advance the round robin.
+	op.pathReq, op.size, op.ext = r.StorePathIndex, r.FileSize, r.Ext
+	return codec.OK, nil
+}
+
+func (s *Server) decodeUploadSlave(cs *connState, hdr codec.Header) (codec.Errno, error) {
+	op := &cs.op
+	var r codec.UploadSlaveRequest
+	if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
+		return errnoOf(err), err
+	}
+	if err := s.parseName(op, r.Master); err != nil {
+		return errnoOf(err), err
+	}
+	slave, err := codec.AppendSlaveName(op.logicBuf[:0], &op.rf, r.Prefix, r.Ext)
+	if err != nil {
+		return errnoOf(err), err
+	}
+	op.logicBuf = slave
+	srf, err := codec.ParseRemoteFilename(slave, len(s.paths))
+	if err != nil {
+		return errnoOf(err), err
+	}
+	op.slave = slave
+	op.slaveRef = diskio.FileRef{High: int(srf.High), Low: int(srf.Low), Name: string(srf.Name)}
+	op.size, op.prefix, op.ext = r.FileSize, r.Prefix, r.Ext
+	if err := s.checkRoom(op.path, s.now(), op.size); err != nil {
+		return errnoOf(err), err
+	}
+	return codec.OK, nil
+}
+
+func (s *Server) decodeAppend(cs *connState, hdr codec.Header) (codec.Errno, error) {
+	op := &cs.op
+	var r codec.AppendRequest
+	if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
+		return errnoOf(err), err
+	}
+	if err := s.parseName(op, r.Name); err != nil {
+		return errnoOf(err), err
+	}
+	if err := checkAppenderName(&op.rf); err != nil {
+		return codec.EINVAL, err
+	}
+	op.size = r.FileSize
+	return codec.OK, nil
+}
+
+func (s *Server) decodeModify(cs *connState, hdr codec.Header) (codec.Errno, error) {
+	op := &cs.op
+	var r codec.ModifyRequest
+	if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
+		return errnoOf(err), err
+	}
+	if err := s.parseName(op, r.Name); err != nil {
+		return errnoOf(err), err
+	}
+	if err := checkAppenderName(&op.rf); err != nil {
+		return codec.EINVAL, err
+	}
+	op.size, op.offset = r.FileSize, r.Offset
 	return codec.OK, nil
 }
 

@@ -27,6 +27,7 @@ import (
 	"net/netip"
 	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -108,7 +109,14 @@ func Claim(addr string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	// SOCK_CLOEXEC is not everywhere (darwin): close-on-exec is set under
+	// ForkLock instead, as package net does there, so no exec inherits it.
+	syscall.ForkLock.RLock()
+	fd, err := unix.Socket(family, unix.SOCK_STREAM, unix.IPPROTO_TCP)
+	if err == nil {
+		unix.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return "", fmt.Errorf("listen on %s: %w", addr, err)
 	}

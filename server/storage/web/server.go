@@ -25,13 +25,13 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
 	"github.com/panjf2000/gnet/v2/pkg/logging"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/httpd"
+	"github.com/gofdfs/gofdfs/server/internal/engine"
 )
 
 // Core is what the HTTP server needs of the storage it serves.
@@ -71,7 +71,7 @@ type Config struct {
 	Listen string // host:port; empty: http.bind_addr:http.server_port
 	// Where names the conf line of a key, for errors.
 	Where     func(key string) string
-	Multicore bool
+	Multicore bool // engine.Loops() event loops, else one
 	// NetworkTimeout bounds a worker send and, with ConnectTimeout, a
 	// fetch-through from the source storage (0: 30 s and 10 s).
 	NetworkTimeout time.Duration
@@ -207,16 +207,12 @@ func New(core Core, c Config) (*Server, error) {
 // Run runs the HTTP engine in the background (the storage's Serve).
 func (hs *Server) Run() {
 	go func() {
-		opts := []gnet.Option{
-			gnet.WithMulticore(hs.conf.Multicore),
-			gnet.WithTicker(true),
-			gnet.WithReuseAddr(true),
-			gnet.WithTCPKeepAlive(time.Minute),
-		}
+		cfg := engine.Config{Addr: hs.listen, Multicore: hs.conf.Multicore, Ticker: true,
+			KeepAlive: time.Minute, Logger: hs.log}
 		if hs.conf.Gnet != nil {
-			opts = append(opts, gnet.WithLogger(hs.conf.Gnet))
+			cfg.Extra = []gnet.Option{gnet.WithLogger(hs.conf.Gnet)}
 		}
-		err := gnet.Run(hs.handler, "tcp://"+hs.listen, opts...)
+		err := engine.Run(hs.handler, cfg)
 		hs.mu.Lock()
 		hs.serveErr = err
 		failed := hs.addr == nil
@@ -256,8 +252,7 @@ func (hs *Server) Stop() {
 	hs.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := eng.Stop(ctx); err != nil && !errors.Is(err, gerrors.ErrEmptyEngine) &&
-		!errors.Is(err, gerrors.ErrEngineInShutdown) {
+	if err := engine.Stop(ctx, eng); err != nil {
 		hs.log.Warn("stop http engine", "err", err)
 	}
 	select {
@@ -295,14 +290,10 @@ func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
 	hs := h.hs
 	hs.mu.Lock()
 	hs.engine = eng
-	if fd, err := eng.Dup(); err == nil {
-		if f := os.NewFile(uintptr(fd), "listener"); f != nil {
-			if ln, err := net.FileListener(f); err == nil {
-				hs.addr = ln.Addr()
-				ln.Close()
-			}
-			f.Close()
-		}
+	if ap, err := engine.BoundAddr(eng); err == nil {
+		hs.addr = net.TCPAddrFromAddrPort(ap)
+	} else {
+		hs.log.Warn("storage http: bound address", "err", err)
 	}
 	hs.mu.Unlock()
 	close(hs.booted)

@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -119,9 +118,10 @@ func start(t *testing.T, httpConf string) (*core, *web.Server, string) {
 	}
 	t.Cleanup(func() { g.Close() })
 	c := &core{sp: sp, workers: g}
-	// a fixed port, not :0: a redirect names the port the request came in
-	// on as gnet reports it, which is the listen address as configured
-	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(testcluster.Port(t, "127.0.0.1")))
+	// :0 on purpose: a redirect names the port the request came in on as
+	// gnet reports it, the listen address as given to gnet, which
+	// engine.Claim resolves to the free port first (TestNotServed)
+	listen := "127.0.0.1:0"
 	hs, err := web.New(c, web.Config{HTTP: cfg.HTTP, Listen: listen, SmallReadMax: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
