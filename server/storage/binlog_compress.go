@@ -30,17 +30,3 @@ func (r *reporters) runBinlogCompressor() {
 		}
 	}
 }
-
-// minReadIndex is the lowest binlog file an open pusher reader is in
-// (a large number when none is open).
-func (m *syncManager) minReadIndex() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	low := int(^uint(0) >> 1)
-	for _, p := range m.pushers {
-		if rd := p.openReader.Load(); rd != nil {
-			low = min(low, rd.ReadingIndex())
-		}
-	}
-	return low
-}

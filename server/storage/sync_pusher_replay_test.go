@@ -299,8 +299,8 @@ func TestSyncSkipsRefusedRecord(t *testing.T) {
 	markFile := pushTo(t, a, aBase, ln, st.Size(), replica.Mark{})
 	mu.Lock()
 	defer mu.Unlock()
-	if got[names[0]] != 1 || got[names[2]] != 1 || got[names[1]] != refusalsBeforeSkip {
-		t.Errorf("requests per file %v; want 1, %d, 1", got, refusalsBeforeSkip)
+	if got[names[0]] != 1 || got[names[2]] != 1 || got[names[1]] != replica.RefusalsBeforeSkip {
+		t.Errorf("requests per file %v; want 1, %d, 1", got, replica.RefusalsBeforeSkip)
 	}
 	if mk, _, _ := replica.LoadMark(markFile); mk.ScanRows != 3 {
 		t.Errorf("mark %+v", mk)

@@ -1,9 +1,7 @@
 package storage
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 
 	"github.com/gofdfs/gofdfs/codec"
@@ -144,40 +142,4 @@ func (s *Server) OpenTrunkRead(logic []byte) (f *os.File, offset, length int64, 
 		return nil, 0, 0, true, err
 	}
 	return f, sl.Offset, sl.Size, true, nil
-}
-
-// sendTrunkFile sends a trunk-resident file (SYNC_CREATE_FILE or
-// SYNC_UPDATE_FILE) from its slot; a file no longer in its slot (deleted
-// since) is skipped, as C skips a missing file.
-func (p *pusher) sendTrunkFile(cmd byte, logic []byte, ts int32) error {
-	f, off, n, _, err := p.s.OpenTrunkRead(logic)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			p.s.log.Warn("trunk file not sent", "peer", p.id, "file", string(logic), "err", err)
-		}
-		return nil
-	}
-	defer f.Close()
-	req := codec.SyncFileRequest{FileSize: n, Timestamp: ts, Group: p.s.group, Filename: logic}
-	if cmd == codec.CmdSyncCreateFile && p.peerHasFiles {
-		size, found, err := p.peerFileSize(logic)
-		switch {
-		case err != nil:
-			return err
-		case found && size == n:
-			req.NoContent = true
-			status, err := p.call(cmd, req.HeaderStatus(), req.AppendFixed(p.buf[:0]), nil, 0)
-			return okStatus(status, err)
-		case found:
-			cmd = codec.CmdSyncUpdateFile
-		}
-	}
-	if _, err := f.Seek(off, 0); err != nil {
-		return err
-	}
-	status, err := p.call(cmd, 0, req.AppendFixed(p.buf[:0]), f, n)
-	if err == nil {
-		p.peerHasFiles = status == codec.EEXIST
-	}
-	return okStatus(status, err)
 }

@@ -1,4 +1,4 @@
-package storage
+package replica
 
 import (
 	"errors"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
-	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // The pusher's side of the tracker: who copies to a new member (86), and
@@ -30,24 +29,24 @@ func (p *pusher) recheckSource(peer Peer) error {
 	if err != nil {
 		return err
 	}
-	if src != p.m.r.ownID(nil) {
+	if src != p.h.Trackers.OwnID() {
 		return nil
 	}
-	p.s.log.Info("this storage is now the full-copy source of the peer", "peer", p.id, "until", until)
+	p.h.Log.Info("this storage is now the full-copy source of the peer", "peer", p.id, "until", until)
 	return p.takeSource(peer, src, until)
 }
 
 // takeSource applies the leader's answer about the peer's source.
 func (p *pusher) takeSource(peer Peer, src string, until int64) error {
-	own := p.m.r.ownID(nil)
+	own := p.h.Trackers.OwnID()
 	m := &p.mark
 	if src == own {
 		// the same episode (we restarted during or just after the copy)
 		// goes on; a new one (a new or wiped member) replays everything
 		if !(p.hasMark && m.NeedSyncOld && m.Until == until) {
-			*m = replica.Mark{NeedSyncOld: true, Until: until}
+			*m = Mark{NeedSyncOld: true, Until: until}
 			p.reportedSyncing = false
-			p.s.log.Info("full copy to new member", "peer", p.id, "until", until)
+			p.h.Log.Info("full copy to new member", "peer", p.id, "until", until)
 		}
 	} else {
 		m.NeedSyncOld, m.SyncOldDone = false, false
@@ -56,7 +55,7 @@ func (p *pusher) takeSource(peer Peer, src string, until int64) error {
 		}
 	}
 	p.hasMark = true
-	p.episode = peer.Status == statusWaitSync || peer.Status == statusSyncing
+	p.episode = peer.Status == StatusWaitSync || peer.Status == StatusSyncing
 	if p.reader != nil {
 		p.reader.Close()
 		p.reader = nil
@@ -70,24 +69,24 @@ func (p *pusher) takeSource(peer Peer, src string, until int64) error {
 // askSyncSource sends SYNC_SRC_REQ to the leader (first tracker while no
 // leader is known) on a short connection.
 func (p *pusher) askSyncSource() (string, int64, error) {
-	r := p.m.r
+	r := p.h.Trackers
 	p.sourceAsked = time.Now()
 	addr := ""
-	if l, ok := p.s.Leader(); ok {
+	if l, ok := p.h.View.Leader(); ok {
 		addr = net.JoinHostPort(l.IP, fmt.Sprint(l.Port))
-	} else if len(r.links) > 0 {
-		addr = r.links[0].addr
+	} else if addrs := r.Addrs(); len(addrs) > 0 {
+		addr = addrs[0]
 	}
 	if addr == "" {
 		return "", 0, errors.New("no tracker")
 	}
-	c, err := r.dial(addr)
+	c, err := r.Dial(addr)
 	if err != nil {
 		return "", 0, err
 	}
-	defer r.quit(c)
-	req := codec.SyncSourceRequest{Group: p.s.group, DestID: []byte(p.id)}
-	st, reply, err := r.call(c, codec.CmdStorageSyncSrcReq, req.Append(nil), codec.SyncSourceSize)
+	defer r.Quit(c)
+	req := codec.SyncSourceRequest{Group: p.h.Group, DestID: []byte(p.id)}
+	st, reply, err := r.Call(c, codec.CmdStorageSyncSrcReq, req.Append(nil), codec.SyncSourceSize)
 	if err != nil {
 		return "", 0, err
 	}
@@ -107,20 +106,20 @@ func (p *pusher) askSyncSource() (string, int64, error) {
 // reportStatus pushes the peer's new status to every tracker (REPORT_STATUS
 // on short connections, brief port 0 like C).
 func (p *pusher) reportStatus(peer Peer, status byte) {
-	r := p.m.r
-	req := codec.ReportStatusRequest{Group: p.s.group,
+	r := p.h.Trackers
+	req := codec.ReportStatusRequest{Group: p.h.Group,
 		Storage: codec.StorageBrief{Status: status, ID: []byte(peer.ID), IP: []byte(peer.IP)}}
 	body := req.Append(nil)
-	for _, l := range r.links {
-		c, err := r.dial(l.addr)
+	for _, addr := range r.Addrs() {
+		c, err := r.Dial(addr)
 		if err != nil {
-			p.s.log.Warn("REPORT_STATUS", "tracker", l.addr, "peer", p.id, "err", err)
+			p.h.Log.Warn("REPORT_STATUS", "tracker", addr, "peer", p.id, "err", err)
 			continue
 		}
-		if st, _, err := r.call(c, codec.CmdStorageReportStatus, body, 0); err != nil || st != codec.OK {
-			p.s.log.Warn("REPORT_STATUS", "tracker", l.addr, "peer", p.id, "status", st, "err", err)
+		if st, _, err := r.Call(c, codec.CmdStorageReportStatus, body, 0); err != nil || st != codec.OK {
+			p.h.Log.Warn("REPORT_STATUS", "tracker", addr, "peer", p.id, "status", st, "err", err)
 		}
-		r.quit(c)
+		r.Quit(c)
 	}
-	p.s.log.Info("peer status reported", "peer", p.id, "status", status)
+	p.h.Log.Info("peer status reported", "peer", p.id, "status", status)
 }

@@ -1,4 +1,4 @@
-package storage
+package replica
 
 import (
 	"testing"
@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
-	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // The record filter is C's storage_check_need_sync (cluster.md §4.4 step
@@ -14,12 +13,12 @@ import (
 // copy up to until; a non-source skips what the source copies.
 func TestSyncRecordFilter(t *testing.T) {
 	const until = 10000
-	normal := replica.Mark{}
-	behind := replica.Mark{Until: until}                                     // not the source of a new member
-	source := replica.Mark{NeedSyncOld: true, Until: until}                  // full copy in progress
-	done := replica.Mark{NeedSyncOld: true, SyncOldDone: true, Until: until} // full copy finished
+	normal := Mark{}
+	behind := Mark{Until: until}                                     // not the source of a new member
+	source := Mark{NeedSyncOld: true, Until: until}                  // full copy in progress
+	done := Mark{NeedSyncOld: true, SyncOldDone: true, Until: until} // full copy finished
 	cases := []struct {
-		m    replica.Mark
+		m    Mark
 		op   codec.BinlogOp
 		ts   int64
 		want bool
@@ -60,7 +59,7 @@ func TestSyncWindow(t *testing.T) {
 		{conf.TimeOfDay{Hour: 22}, conf.TimeOfDay{Hour: 2}, at(12, 0), 10 * time.Hour},
 	}
 	for _, c := range cases {
-		p := &pusher{s: &Server{cfg: &conf.Storage{SyncStartTime: c.start, SyncEndTime: c.end}}}
+		p := &pusher{h: &Host{Conf: &conf.Storage{SyncStartTime: c.start, SyncEndTime: c.end}}}
 		if got := p.outsideWindow(c.now); got != c.wait {
 			t.Errorf("window %v-%v at %s: wait %v, want %v", c.start, c.end, c.now.Format("15:04"), got, c.wait)
 		}

@@ -1,17 +1,16 @@
-package storage
+package replica
 
 import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
-	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/internal/peercall"
-	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // The wire side of a pusher: its sync connection, and how each binlog
@@ -20,17 +19,17 @@ import (
 // connect opens the sync connection and announces us (REPORT_SERVER_ID).
 func (p *pusher) connect(peer Peer) error {
 	addr := net.JoinHostPort(peer.IP, fmt.Sprint(peer.Port))
-	c, err := p.m.r.dial(addr)
+	c, err := p.h.Trackers.Dial(addr)
 	if err != nil {
 		return err
 	}
-	timeout := p.s.cfg.NetworkTimeout
+	timeout := p.h.Conf.NetworkTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
 	p.pc = peercall.New(c, addr, timeout)
 	p.peerHasFiles = false
-	id := codec.ReportServerID{ID: []byte(p.m.r.ownID(nil))}
+	id := codec.ReportServerID{ID: []byte(p.h.Trackers.OwnID())}
 	st, err := p.call(codec.CmdReportServerID, 0, id.Append(p.buf[:0]), nil, 0)
 	if err == nil && st != codec.OK {
 		err = fmt.Errorf("REPORT_SERVER_ID: status %d", st)
@@ -75,7 +74,7 @@ func (p *pusher) call(cmd, status byte, fixed []byte, f *os.File, n int64) (code
 	}
 	p.reply = append(p.reply[:0], body...)
 	p.lastIO = time.Now()
-	p.s.stats.syncBytes(&p.s.stats.syncOut, n, st == codec.OK || st == codec.EEXIST)
+	p.h.Counters.SyncSent(n, st == codec.OK || st == codec.EEXIST)
 	return st, nil
 }
 
@@ -83,18 +82,18 @@ func (p *pusher) call(cmd, status byte, fixed []byte, f *os.File, n int64) (code
 // and the window are looked at again). atEnd: nothing left to read.
 func (p *pusher) pushSome() (atEnd bool, err error) {
 	if p.reader == nil {
-		p.reader = replica.NewReader(p.s.binlog.Dir(), p.mark.BinlogIndex, p.mark.BinlogOffset)
+		p.reader = NewReader(p.h.Binlog.Dir(), p.mark.BinlogIndex, p.mark.BinlogOffset)
 		p.openReader.Store(p.reader)
 	}
-	freq := max(p.s.cfg.WriteMarkFileFreq, 1)
+	freq := max(p.h.Conf.WriteMarkFileFreq, 1)
 	var rec codec.BinlogRecord
 	for range 256 {
 		if p.ctx.Err() != nil {
 			return false, nil
 		}
 		index, off := p.reader.Index(), p.reader.Offset()
-		n, perr := p.reader.Next(&rec, p.s.binlog.WriteIndex())
-		if errors.Is(perr, replica.ErrEnd) {
+		n, perr := p.reader.Next(&rec, p.h.Binlog.WriteIndex())
+		if errors.Is(perr, ErrEnd) {
 			return true, nil
 		}
 		var ce *codec.Error
@@ -103,7 +102,7 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 		}
 		p.mark.ScanRows++
 		if perr != nil {
-			p.s.log.Warn("skipping malformed binlog line", "peer", p.id, "binlog", replica.BinlogFileName(index),
+			p.h.Log.Warn("skipping malformed binlog line", "peer", p.id, "binlog", BinlogFileName(index),
 				"offset", off, "len", n, "err", perr)
 			p.dirty++
 			continue
@@ -117,17 +116,17 @@ func (p *pusher) pushSome() (atEnd bool, err error) {
 				} else if invalid {
 					p.refusals, p.refusedIn, p.refusedAt = 1, index, off
 				}
-				if !invalid || p.refusals < refusalsBeforeSkip {
+				if !invalid || p.refusals < RefusalsBeforeSkip {
 					p.reader.Seek(index, off)
 					p.mark.ScanRows--
 					return false, fmt.Errorf("%c %s: %w", rec.Op, rec.Filename, err)
 				}
-				p.s.log.Error("peer refuses a record again and again, skipped", "peer", p.id,
+				p.h.Log.Error("peer refuses a record again and again, skipped", "peer", p.id,
 					"op", string(rune(rec.Op)), "file", string(rec.Filename), "status", pr.status)
 				p.refusals = 0
 			}
 			p.mark.SyncRows++
-			if iv := p.s.cfg.SyncInterval; iv > 0 {
+			if iv := p.h.Conf.SyncInterval; iv > 0 {
 				p.sleep(iv, nil)
 			}
 		}
@@ -162,22 +161,12 @@ func (p *pusher) wanted(rec *codec.BinlogRecord) bool {
 	return false
 }
 
-// local resolves a logical name of ours.
-func (p *pusher) local(logic []byte) (*storePath, diskio.FileRef, error) {
-	rf, err := codec.ParseRemoteFilename(logic, len(p.s.paths))
-	if err != nil {
-		return nil, diskio.FileRef{}, err
-	}
-	return p.s.paths[rf.StorePath], diskio.FileRef{High: int(rf.High), Low: int(rf.Low), Name: string(rf.Name)}, nil
-}
-
 // send copies one record to the peer. A record whose file is gone here
 // (deleted since) is skipped, as C does; statuses that mean "already
 // there" count as success; ENOENT to a partial update resends the file.
 func (p *pusher) send(rec *codec.BinlogRecord) error {
-	sp, ref, err := p.local(rec.Filename)
-	if err != nil {
-		p.s.log.Warn("binlog record names no file of ours, skipped", "peer", p.id, "file", string(rec.Filename), "err", err)
+	if _, err := codec.ParseRemoteFilename(rec.Filename, p.h.StorePaths); err != nil {
+		p.h.Log.Warn("binlog record names no file of ours, skipped", "peer", p.id, "file", string(rec.Filename), "err", err)
 		return nil
 	}
 	ts := int32(rec.Timestamp)
@@ -187,12 +176,12 @@ func (p *pusher) send(rec *codec.BinlogRecord) error {
 		if rec.Op.Source() == codec.BinlogUpdate {
 			cmd = codec.CmdSyncUpdateFile
 		}
-		return p.sendFile(cmd, sp, ref, rec.Filename, ts)
+		return p.sendFile(cmd, rec.Filename, ts)
 	case codec.BinlogRename:
 		if !rec.Op.IsSource() { // during a full copy the new name is simply created
-			return p.sendFile(codec.CmdSyncCreateFile, sp, ref, rec.Filename, ts)
+			return p.sendFile(codec.CmdSyncCreateFile, rec.Filename, ts)
 		}
-		req := codec.SyncRenameRequest{Timestamp: ts, Group: p.s.group, NewFilename: rec.Filename, OldFilename: rec.SrcFilename}
+		req := codec.SyncRenameRequest{Timestamp: ts, Group: p.h.Group, NewFilename: rec.Filename, OldFilename: rec.SrcFilename}
 		st, err := p.call(codec.CmdSyncRenameFile, 0, req.Append(p.buf[:0]), nil, 0)
 		switch {
 		case err != nil:
@@ -200,55 +189,68 @@ func (p *pusher) send(rec *codec.BinlogRecord) error {
 		case st == codec.OK || st == codec.EEXIST:
 			return nil
 		case st == codec.ENOENT:
-			return p.sendFile(codec.CmdSyncCreateFile, sp, ref, rec.Filename, ts)
+			return p.sendFile(codec.CmdSyncCreateFile, rec.Filename, ts)
 		}
 		return fmt.Errorf("status %d", st)
 	case codec.BinlogDelete:
-		if _, err := sp.disk.Lstat(ref); err == nil {
+		if p.h.Files.Exists(rec.Filename) {
 			return nil // back again here: a later record creates it
 		}
-		req := codec.SyncDeleteRequest{Timestamp: ts, Group: p.s.group, Filename: rec.Filename}
+		req := codec.SyncDeleteRequest{Timestamp: ts, Group: p.h.Group, Filename: rec.Filename}
 		st, err := p.call(codec.CmdSyncDeleteFile, 0, req.Append(p.buf[:0]), nil, 0)
 		return okStatus(st, err, codec.ENOENT)
 	case codec.BinlogLink:
-		if _, err := sp.disk.Lstat(ref); err != nil {
+		if !p.h.Files.Exists(rec.Filename) {
 			return nil
 		}
-		req := codec.SyncLinkRequest{Timestamp: ts, Group: p.s.group, LinkName: rec.Filename, SrcFilename: rec.SrcFilename}
+		req := codec.SyncLinkRequest{Timestamp: ts, Group: p.h.Group, LinkName: rec.Filename, SrcFilename: rec.SrcFilename}
 		st, err := p.call(codec.CmdSyncCreateLink, 0, req.Append(p.buf[:0]), nil, 0)
 		return okStatus(st, err, codec.ENOENT)
 	case codec.BinlogAppend, codec.BinlogModify:
-		f, st, err := sp.disk.OpenRead(ref)
-		if err != nil {
+		lf, ok := p.open(rec.Filename)
+		if !ok || lf.File == nil {
 			return nil // gone here
 		}
-		defer f.Close()
-		if st.Size < rec.Offset+rec.Length {
+		defer lf.File.Close()
+		if lf.Size < rec.Offset+rec.Length {
 			return nil // cut since: a later record carries the file
 		}
-		if _, err := f.Seek(rec.Offset, io.SeekStart); err != nil {
+		if _, err := lf.File.Seek(lf.Offset+rec.Offset, io.SeekStart); err != nil {
 			return err
 		}
 		cmd := codec.CmdSyncAppendFile
 		if rec.Op.Source() == codec.BinlogModify {
 			cmd = codec.CmdSyncModifyFile
 		}
-		req := codec.SyncAppendRequest{Offset: rec.Offset, Length: rec.Length, Timestamp: ts, Group: p.s.group, Filename: rec.Filename}
-		status, err := p.call(cmd, 0, req.AppendFixed(p.buf[:0]), f, rec.Length)
+		req := codec.SyncAppendRequest{Offset: rec.Offset, Length: rec.Length, Timestamp: ts, Group: p.h.Group, Filename: rec.Filename}
+		status, err := p.call(cmd, 0, req.AppendFixed(p.buf[:0]), lf.File, rec.Length)
 		if err == nil && status == codec.ENOENT {
-			return p.sendFile(codec.CmdSyncUpdateFile, sp, ref, rec.Filename, ts)
+			return p.sendFile(codec.CmdSyncUpdateFile, rec.Filename, ts)
 		}
 		return okStatus(status, err)
 	case codec.BinlogTruncate:
-		req := codec.SyncTruncateRequest{OldSize: rec.Offset, NewSize: rec.Length, Timestamp: ts, Group: p.s.group, Filename: rec.Filename}
+		req := codec.SyncTruncateRequest{OldSize: rec.Offset, NewSize: rec.Length, Timestamp: ts, Group: p.h.Group, Filename: rec.Filename}
 		status, err := p.call(codec.CmdSyncTruncateFile, 0, req.Append(p.buf[:0]), nil, 0)
 		if err == nil && status == codec.ENOENT {
 			// C retries this forever; the whole file settles it
-			return p.sendFile(codec.CmdSyncUpdateFile, sp, ref, rec.Filename, ts)
+			return p.sendFile(codec.CmdSyncUpdateFile, rec.Filename, ts)
 		}
 		return okStatus(status, err)
 	}
 	return nil
+}
+
+// open resolves a logic name of ours; ok is false when the file is not
+// here (gone since: skipped, as C skips a missing file).
+func (p *pusher) open(logic []byte) (LocalFile, bool) {
+	lf, err := p.h.Files.Open(logic)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			p.h.Log.Warn("file not sent", "peer", p.id, "file", string(logic), "err", err)
+		}
+		return LocalFile{}, false
+	}
+	return lf, true
 }
 
 // peerRefused is a record the peer answered with an error status.
@@ -272,47 +274,34 @@ func okStatus(st codec.Errno, err error, also ...codec.Errno) error {
 	return &peerRefused{status: st}
 }
 
-// refusalsBeforeSkip: a record the peer calls invalid this many times in a
+// RefusalsBeforeSkip: a record the peer calls invalid this many times in a
 // row is skipped (logged as an error) rather than stalling every later
 // record for ever — C's stall on one bad record is what its users hit
 // most (fastdfs#532/#535). Other failures (I/O, a full disk) are retried
 // without end: skipping them would lose data.
-const refusalsBeforeSkip = 3
+const RefusalsBeforeSkip = 3
 
-// sendFile sends a whole file (16 or 18) with its content by sendfile; a
-// symlink goes as SYNC_CREATE_LINK to its target.
-func (p *pusher) sendFile(cmd byte, sp *storePath, ref diskio.FileRef, logic []byte, ts int32) error {
-	if len(ref.Name) == codec.B64PartLen+codec.TrunkPartLen+codec.Ext7Len {
-		if rf, err := codec.ParseRemoteFilename(logic, len(p.s.paths)); err == nil && isTrunkName(&rf) {
-			return p.sendTrunkFile(cmd, logic, ts)
-		}
-	}
-	lst, err := sp.disk.Lstat(ref)
-	if err != nil {
+// sendFile sends a whole file (16 or 18) with its content by sendfile
+// (plain or from its trunk slot); a symlink goes as SYNC_CREATE_LINK to
+// its target.
+func (p *pusher) sendFile(cmd byte, logic []byte, ts int32) error {
+	lf, ok := p.open(logic)
+	if !ok {
 		return nil // gone here since
 	}
-	if lst.IsSymlink() {
-		target, err := sp.disk.LinkTarget(ref)
-		if err != nil {
-			return nil
-		}
-		req := codec.SyncLinkRequest{Timestamp: ts, Group: p.s.group, LinkName: logic,
-			SrcFilename: appendLogic(nil, sp.index, target)}
+	if lf.File == nil {
+		req := codec.SyncLinkRequest{Timestamp: ts, Group: p.h.Group, LinkName: logic, SrcFilename: lf.LinkTarget}
 		st, err := p.call(codec.CmdSyncCreateLink, 0, req.Append(p.buf[:0]), nil, 0)
 		return okStatus(st, err, codec.ENOENT)
 	}
-	f, st, err := sp.disk.OpenRead(ref)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	req := codec.SyncFileRequest{FileSize: st.Size, Timestamp: ts, Group: p.s.group, Filename: logic}
+	defer lf.File.Close()
+	req := codec.SyncFileRequest{FileSize: lf.Size, Timestamp: ts, Group: p.h.Group, Filename: logic}
 	if cmd == codec.CmdSyncCreateFile && p.peerHasFiles {
 		size, found, err := p.peerFileSize(logic)
 		switch {
 		case err != nil:
 			return err
-		case found && size == st.Size: // header status EEXIST, no content
+		case found && size == lf.Size: // header status EEXIST, no content
 			req.NoContent = true
 			status, err := p.call(cmd, req.HeaderStatus(), req.AppendFixed(p.buf[:0]), nil, 0)
 			return okStatus(status, err)
@@ -320,7 +309,12 @@ func (p *pusher) sendFile(cmd byte, sp *storePath, ref diskio.FileRef, logic []b
 			cmd = codec.CmdSyncUpdateFile
 		}
 	}
-	status, err := p.call(cmd, 0, req.AppendFixed(p.buf[:0]), f, st.Size)
+	if lf.Offset != 0 {
+		if _, err := lf.File.Seek(lf.Offset, io.SeekStart); err != nil {
+			return err
+		}
+	}
+	status, err := p.call(cmd, 0, req.AppendFixed(p.buf[:0]), lf.File, lf.Size)
 	if err == nil {
 		// as C: set by a whole file the peer had, cleared by one it took
 		p.peerHasFiles = status == codec.EEXIST
@@ -331,7 +325,7 @@ func (p *pusher) sendFile(cmd byte, sp *storePath, ref diskio.FileRef, logic []b
 // peerFileSize asks the peer for the size of its copy (QUERY_FILE_INFO with
 // header status 1, no CRC, as the C sender).
 func (p *pusher) peerFileSize(logic []byte) (size int64, found bool, err error) {
-	req := codec.QueryFileInfoRequest{Group: p.s.group, Name: logic}
+	req := codec.QueryFileInfoRequest{Group: p.h.Group, Name: logic}
 	st, err := p.call(codec.CmdQueryFileInfo, 1, req.Append(p.buf[:0]), nil, 0)
 	switch {
 	case err != nil:

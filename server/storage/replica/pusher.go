@@ -1,4 +1,4 @@
-package storage
+package replica
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/internal/peercall"
-	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // pusher copies this storage's operations to one peer: it reads the binlog
@@ -25,20 +24,20 @@ import (
 // over a long-latency link is bounded by RTT per file; parallel streams
 // with a confirmed-prefix mark are the way to go if that ever matters.
 type pusher struct {
-	m        *syncManager
-	s        *Server
+	m        *Manager
+	h        *Host
 	id       string // the peer's storage id (its IP without storage ids)
 	markPath string
 	ctx      context.Context
 	cancel   context.CancelFunc
 	done     chan struct{}
 
-	mark    replica.Mark
+	mark    Mark
 	hasMark bool
 	episode bool // the full-copy setup of the peer's current WAIT_SYNC/SYNCING was done
-	reader  *replica.Reader
+	reader  *Reader
 	// openReader is reader for the binlog compressor (other goroutines)
-	openReader atomic.Pointer[replica.Reader]
+	openReader atomic.Pointer[Reader]
 	pc         *peercall.Conn // the sync connection, nil while closed
 	dirty      int            // records past the saved mark
 	lastIO     time.Time
@@ -68,24 +67,23 @@ type pusher struct {
 	peerHasFiles bool
 }
 
-func (m *syncManager) newPusher(peer Peer) *pusher {
+func (m *Manager) newPusher(peer Peer) *pusher {
 	ctx, cancel := context.WithCancel(m.ctx)
-	prm := m.s.prm()
-	useIDs := prm.UseStorageID || prm.ClusterIDs
-	dir := m.s.binlog.Dir()
-	path := replica.MarkPath(dir, replica.MarkFileName(peer.ID, useIDs, m.r.port))
+	useIDs := m.h.UseIDs()
+	dir := m.h.Binlog.Dir()
+	path := MarkPath(dir, MarkFileName(peer.ID, useIDs, m.h.Trackers.Port()))
 	if useIDs && peer.IP != "" {
 		// a cluster that switched to storage ids: the mark written under
 		// the peer's IP goes on under its id, as C renames it, so the
 		// pusher resumes where it was instead of sending everything again
-		old := replica.MarkPath(dir, replica.MarkFileName(peer.IP, false, m.r.port))
-		if moved, err := replica.AdoptMark(old, path); err != nil {
-			m.s.log.Error("rename mark file to the storage id", "peer", peer.ID, "err", err)
+		old := MarkPath(dir, MarkFileName(peer.IP, false, m.h.Trackers.Port()))
+		if moved, err := AdoptMark(old, path); err != nil {
+			m.h.Log.Error("rename mark file to the storage id", "peer", peer.ID, "err", err)
 		} else if moved {
-			m.s.log.Info("mark file renamed to the storage id", "peer", peer.ID, "from", old, "to", path)
+			m.h.Log.Info("mark file renamed to the storage id", "peer", peer.ID, "from", old, "to", path)
 		}
 	}
-	return &pusher{m: m, s: m.s, id: peer.ID, markPath: path, ctx: ctx,
+	return &pusher{m: m, h: m.h, id: peer.ID, markPath: path, ctx: ctx,
 		cancel: cancel, done: make(chan struct{})}
 }
 
@@ -109,7 +107,7 @@ func (p *pusher) sleep(d time.Duration, wake <-chan struct{}) bool {
 }
 
 func (p *pusher) maxBackoff() time.Duration {
-	d := p.s.cfg.HeartBeatInterval
+	d := p.h.Conf.HeartBeatInterval
 	return min(max(d, time.Second), 30*time.Second)
 }
 
@@ -119,14 +117,14 @@ func (p *pusher) maxBackoff() time.Duration {
 func (p *pusher) fail(what string, err error) {
 	p.closeConn()
 	p.backoff = min(max(2*p.backoff, 100*time.Millisecond), p.maxBackoff())
-	p.s.log.Warn("sync to peer failed, will retry", "peer", p.id, "what", what, "err", err, "retry_in", p.backoff)
+	p.h.Log.Warn("sync to peer failed, will retry", "peer", p.id, "what", what, "err", err, "retry_in", p.backoff)
 	p.sleep(p.backoff, nil)
 }
 
 func (p *pusher) run() {
 	defer p.m.wg.Done()
 	defer close(p.done)
-	wake, unwatch := p.s.binlog.Watch()
+	wake, unwatch := p.h.Binlog.Watch()
 	defer unwatch()
 	defer func() {
 		p.closeConn()
@@ -136,28 +134,28 @@ func (p *pusher) run() {
 			p.reader.Close()
 		}
 	}()
-	m, ok, err := replica.LoadMark(p.markPath)
+	m, ok, err := LoadMark(p.markPath)
 	if err != nil {
 		// The damaged file is kept beside the new one for a look, not
 		// saved over: the operator may want to know what broke it.
-		kept, rerr := replica.SetAsideMark(p.markPath, time.Now())
+		kept, rerr := SetAsideMark(p.markPath, time.Now())
 		if rerr != nil {
 			kept = rerr.Error()
 		}
-		p.s.log.Error("mark file unreadable: syncing the peer from the start", "peer", p.id, "err", err, "kept_as", kept)
+		p.h.Log.Error("mark file unreadable: syncing the peer from the start", "peer", p.id, "err", err, "kept_as", kept)
 	}
 	p.mark, p.hasMark = m, ok
-	wait := p.s.cfg.SyncWait
+	wait := p.h.Conf.SyncWait
 	if wait <= 0 {
 		wait = 100 * time.Millisecond
 	}
 	for p.ctx.Err() == nil {
 		peer, ok := p.m.peer(p.id)
-		if !ok || peer.Status == statusInit {
+		if !ok || peer.Status == StatusInit {
 			p.sleep(wait, nil)
 			continue
 		}
-		copying := peer.Status == statusWaitSync || peer.Status == statusSyncing
+		copying := peer.Status == StatusWaitSync || peer.Status == StatusSyncing
 		if !copying {
 			p.episode = false
 		}
@@ -176,15 +174,15 @@ func (p *pusher) run() {
 		if copying && p.mark.NeedSyncOld && p.mark.SyncOldDone && time.Since(p.reportedDone) >= 5*time.Second {
 			// our OFFLINE report was lost (a tracker down, or we restarted
 			// in between): the peer would wait for ever
-			p.reportStatus(peer, statusOffline)
+			p.reportStatus(peer, StatusOffline)
 			p.reportedDone = time.Now()
 		}
-		if peer.Status != statusActive && !(source && copying) {
+		if peer.Status != StatusActive && !(source && copying) {
 			p.closeConn()
 			p.sleep(wait, nil) // non-sources wait for ACTIVE (§4.4 step 3)
 			continue
 		}
-		if d := p.outsideWindow(p.s.now()); d > 0 {
+		if d := p.outsideWindow(p.h.Now()); d > 0 {
 			p.closeConn()
 			p.sleep(min(d, time.Second), nil)
 			continue
@@ -195,8 +193,8 @@ func (p *pusher) run() {
 				continue
 			}
 		}
-		if source && peer.Status == statusWaitSync && !p.reportedSyncing {
-			p.reportStatus(peer, statusSyncing)
+		if source && peer.Status == StatusWaitSync && !p.reportedSyncing {
+			p.reportStatus(peer, StatusSyncing)
 			p.reportedSyncing = true
 		}
 		atEnd, err := p.pushSome()
@@ -212,13 +210,13 @@ func (p *pusher) run() {
 		if source {
 			p.mark.SyncOldDone = true
 			p.dirty++
-			p.s.log.Info("full copy to new member done", "peer", p.id, "rows", p.mark.SyncRows)
+			p.h.Log.Info("full copy to new member done", "peer", p.id, "rows", p.mark.SyncRows)
 			if copying {
-				p.reportStatus(peer, statusOffline)
+				p.reportStatus(peer, StatusOffline)
 				p.reportedDone = time.Now()
 			}
 		}
-		if hb := p.s.cfg.HeartBeatInterval; hb > 0 && time.Since(p.lastIO) >= hb {
+		if hb := p.h.Conf.HeartBeatInterval; hb > 0 && time.Since(p.lastIO) >= hb {
 			if err := p.activeTest(); err != nil {
 				p.fail("ACTIVE_TEST", err)
 				continue
@@ -250,7 +248,7 @@ func (p *pusher) idle(d time.Duration, wake <-chan struct{}) (woken bool) {
 // outsideWindow is how long until sync_start_time when now is outside
 // the daily sync_start_time..sync_end_time window (0 inside).
 func (p *pusher) outsideWindow(now time.Time) time.Duration {
-	start, end := p.s.cfg.SyncStartTime.Offset(), p.s.cfg.SyncEndTime.Offset()
+	start, end := p.h.Conf.SyncStartTime.Offset(), p.h.Conf.SyncEndTime.Offset()
 	if start == end || start == 0 && end >= 23*time.Hour+59*time.Minute {
 		return 0
 	}
@@ -277,8 +275,8 @@ func (p *pusher) saveMark() {
 	if p.reader != nil {
 		p.mark.BinlogIndex, p.mark.BinlogOffset = p.reader.Index(), p.reader.Offset()
 	}
-	if err := replica.SaveMark(p.markPath, &p.mark); err != nil {
-		p.s.log.Error("save mark file", "peer", p.id, "err", err)
+	if err := SaveMark(p.markPath, &p.mark); err != nil {
+		p.h.Log.Error("save mark file", "peer", p.id, "err", err)
 		return
 	}
 	p.dirty = 0
