@@ -1,19 +1,17 @@
 package storage
 
 import (
-	"context"
 	"net"
-	"sync"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/storage/replica"
+	"github.com/gofdfs/gofdfs/server/storage/trunk"
 )
 
 // The outbound replication (the per-peer sync pushers) lives in package
 // replica; this file is what it sees of the storage: the group view, the
-// tracker links, the local files and the counters. The trunk binlog
-// pushers (trunk_sync.go) ride on the same manager's rounds.
+// tracker links, the local files and the counters.
 
 // Storage statuses the pushers react to (cluster.md §3.1).
 const (
@@ -28,10 +26,6 @@ type syncManager struct {
 	s   *Server
 	r   *reporters
 	rep *replica.Manager
-	ctx context.Context // the replica manager's, for the trunk pushers
-	wg  sync.WaitGroup  // the trunk pushers
-
-	trunk trunkPushers // the trunk binlog's, while we are the trunk server
 }
 
 // startPushers starts the manager with the reporters (it needs their
@@ -50,11 +44,7 @@ func (s *Server) startPushers(r *reporters) *syncManager {
 		Trackers:   trackerLinks{r},
 		Files:      localFiles{s},
 		Counters:   syncCounters{s},
-		Tick: func(ctx context.Context, _ []replica.Peer) {
-			m.ctx = ctx // the same on every round, read on this goroutine only
-			members, _ := s.Members()
-			m.reconcileTrunk(members)
-		},
+		Trunk:      trunkHost{s},
 	})
 	return m
 }
@@ -62,7 +52,6 @@ func (s *Server) startPushers(r *reporters) *syncManager {
 // stop ends every pusher (each saves its mark) and waits for them.
 func (m *syncManager) stop() {
 	m.rep.Stop()
-	m.wg.Wait()
 }
 
 // changelog takes the trackers' storage changelog (CHANGELOG_REQ after
@@ -110,6 +99,13 @@ func (t trackerLinks) Call(c net.Conn, cmd byte, body []byte, max int) (codec.Er
 	return t.r.call(c, cmd, body, max)
 }
 func (t trackerLinks) Quit(c net.Conn) { t.r.quit(c) }
+
+// trunkHost is the trunk allocator for the trunk binlog pushers.
+type trunkHost struct{ s *Server }
+
+func (t trunkHost) Store() (*trunk.Store, error)  { return t.s.trunkStore() }
+func (t trunkHost) IsTrunkServer() bool           { return t.s.trunk.on.Load() && t.s.isTrunkerSelf() }
+func (t trunkHost) IsMe(ip string, port int) bool { return t.s.isMyIP(ip) && port == t.s.cfg.Port }
 
 // syncCounters feeds storage_stat.dat's sync-out bytes.
 type syncCounters struct{ s *Server }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/storage/trunk"
 )
 
 // Storage statuses the pushers react to (cluster.md §3.1).
@@ -21,6 +22,7 @@ const (
 	StatusDeleted   = 4
 	StatusOffline   = 5
 	StatusActive    = 7
+	StatusNone      = 99 // no status saved (recovery flag, unknown member)
 )
 
 // Peer is one member of the group as the leader tracker lists it.
@@ -88,9 +90,17 @@ type Host struct {
 	Trackers   TrackerLinks
 	Files      LocalFiles
 	Counters   Counters
-	// Tick runs on the manager's goroutine every round with the current
-	// members (the core's trunk binlog pushers); ctx ends with Stop.
-	Tick func(ctx context.Context, members []Peer)
+	// Trunk is the trunk side, for the trunk binlog pushers (nil: none).
+	Trunk TrunkSide
+}
+
+// TrunkSide is what the trunk binlog pushers need of the storage.
+type TrunkSide interface {
+	Store() (*trunk.Store, error) // the trunk allocator and its binlog
+	// IsTrunkServer: trunk files are on and a tracker names this storage
+	// the group's trunk server.
+	IsTrunkServer() bool
+	IsMe(ip string, port int) bool // is this member this storage
 }
 
 // Manager keeps one pusher per other member of the group, following
@@ -103,6 +113,8 @@ type Manager struct {
 
 	mu      sync.Mutex
 	pushers map[string]*pusher // by peer id
+
+	trunk trunkPushers // the trunk binlog's, while we are the trunk server
 }
 
 // Start starts the manager; it ends with ctx or Stop.
@@ -130,8 +142,8 @@ func (m *Manager) run() {
 		if g != gen && m.reconcile(members) {
 			gen = g
 		}
-		if m.h.Tick != nil {
-			m.h.Tick(m.ctx, members)
+		if m.h.Trunk != nil {
+			m.reconcileTrunk(members)
 		}
 		select {
 		case <-m.ctx.Done():
