@@ -2,9 +2,11 @@ package replica
 
 import (
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -230,4 +232,31 @@ func NextDaily(now time.Time, tod conf.TimeOfDay) time.Time {
 		t = t.AddDate(0, 0, 1)
 	}
 	return t
+}
+
+// RunCompressor compresses the binlog once a day at at (compress_binlog_time)
+// until ctx ends, never at or beyond the file an open pusher reader is in
+// (minReadIndex, nil: no pushers).
+func RunCompressor(ctx context.Context, b *Binlog, at conf.TimeOfDay, now func() time.Time, log *slog.Logger, minReadIndex func() int) {
+	for {
+		t := time.NewTimer(time.Until(NextDaily(now(), at)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		until := b.WriteIndex()
+		if minReadIndex != nil {
+			until = min(until, minReadIndex())
+		}
+		n, err := CompressBinlogs(b, until)
+		if err != nil {
+			log.Error("compress binlog", "err", err)
+			continue
+		}
+		if n > 0 {
+			log.Info("binlog files compressed", "count", n, "current_compress", until)
+		}
+	}
 }
