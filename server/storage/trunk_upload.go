@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"os"
+
+	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
@@ -40,7 +41,7 @@ func (s *Server) trunkWanted(op *pendingOp) bool {
 // its binlog line and reply still to come: the client sees an error and
 // the file stays, as with a plain upload killed after its rename.
 func (s *Server) uploadToTrunk(cs *connState) {
-	errno := s.storeInTrunk(cs)
+	errno := s.storeInTrunk(cs, false)
 	// the body buffer goes back before finish: after it the loop owns cs
 	cs.op.content = nil
 	cs.releaseBody()
@@ -51,17 +52,56 @@ func (s *Server) uploadToTrunk(cs *connState) {
 	cs.finish(false)
 }
 
+// trunkOnLoop stores a whole trunk-sized body straight from gnet's buffer
+// (no copy, no worker hand-off) when this storage is its group's trunk
+// server: allocation, slot write, confirm and binlog line are all local
+// and cost what a plain upload on the loop costs. pktLen is the request's
+// length in the buffer.
+func (s *Server) trunkOnLoop(cs *connState, c gnet.Conn, body []byte, pktLen int) step {
+	op := &cs.op
+	op.content = body
+	errno := s.storeInTrunk(cs, true)
+	op.content = nil // gnet's buffer: not to be kept past Discard
+	_, _ = c.Discard(pktLen)
+	if errno != codec.OK {
+		cs.setReply(errno, 0)
+	} else {
+		s.counters.loopWrites.Add(1)
+	}
+	_, _ = c.Write(cs.out)
+	if errno == codec.EINVAL {
+		return stepClose // as C
+	}
+	return stepNext
+}
+
+// trunkIsSelf reports whether this storage allocates its group's slots.
+func (s *Server) trunkIsSelf() bool {
+	addr, err := s.trunkServerAddr()
+	return err == nil && addr == ""
+}
+
 // storeInTrunk does the work of uploadToTrunk; on success the reply is in
-// cs.out.
-func (s *Server) storeInTrunk(cs *connState) codec.Errno {
+// cs.out. onLoop (the event loop's thread) refuses with EAGAIN rather than
+// call a remote trunk server: the loop must not block on the network.
+func (s *Server) storeInTrunk(cs *connState, onLoop bool) codec.Errno {
 	op := &cs.op
 	content := op.content
 	st, err := s.trunkStore()
 	if err != nil {
 		return codec.EIO
 	}
+	// one trunk server for the whole upload: alloc and confirm go to the same
+	addr, err := s.trunkServerAddr()
+	if err != nil {
+		s.log.Warn("trunk alloc", "size", len(content), "err", err)
+		return codec.EAGAIN
+	}
+	if onLoop && addr != "" {
+		return codec.EAGAIN
+	}
 	need := int32(len(content)) + codec.TrunkSlotHeaderSize
-	info, errno := s.allocTrunk(st, op.path.index, need)
+	info, errno := s.allocTrunk(st, addr, op.path.index, need)
 	if errno != codec.OK {
 		return errno
 	}
@@ -69,19 +109,20 @@ func (s *Server) storeInTrunk(cs *connState) codec.Errno {
 	var ext7buf [codec.Ext7Len]byte
 	ext7, err := makeExt7(ext7buf[:0], op.ext)
 	if err != nil {
-		s.confirmTrunk(st, info, codec.EINVAL)
+		s.confirmTrunk(st, addr, info, codec.EINVAL)
 		return codec.EINVAL
 	}
 	f := codec.NameFields{Source: s.source(cs.local), Timestamp: uint32(mtime.Unix()),
 		SizeField: codec.TrunkSizeField(int64(len(content)), random23()), CRC32: crc32.ChecksumIEEE(content)}
 	slot := codec.TrunkSlot{ID: info.FileID, Offset: info.Offset, Size: info.SlotSize}
 	hdr := codec.TrunkSlotHeaderFor(codec.TrunkSlotRegular, f, slot, ext7)
-	if err := s.writeSlot(st, info, hdr, content); err != nil {
+	var hdrBuf [codec.TrunkSlotHeaderSize]byte
+	if err := st.WriteSlot(info, hdr.Append(hdrBuf[:0]), content); err != nil {
 		s.log.Error("trunk upload: write slot", "peer", cs.peer, "slot", trunk.String(info), "err", err)
-		s.confirmTrunk(st, info, errnoOf(err))
+		s.confirmTrunk(st, addr, info, errnoOf(err))
 		return errnoOf(err)
 	}
-	if errno := s.confirmTrunk(st, info, codec.OK); errno != codec.OK {
+	if errno := s.confirmTrunk(st, addr, info, codec.OK); errno != codec.OK {
 		return errno
 	}
 	const hex = "0123456789ABCDEF"
@@ -100,12 +141,8 @@ func (s *Server) storeInTrunk(cs *connState) codec.Errno {
 
 // allocTrunk takes a slot from the trunk server: ourselves, or the one the
 // trackers named.
-func (s *Server) allocTrunk(st *trunk.Store, path int, need int32) (codec.TrunkInfo, codec.Errno) {
-	addr, err := s.trunkServerAddr()
-	if err != nil {
-		s.log.Warn("trunk alloc", "size", need, "err", err)
-		return codec.TrunkInfo{}, codec.EAGAIN
-	}
+// addr "" is ourselves.
+func (s *Server) allocTrunk(st *trunk.Store, addr string, path int, need int32) (codec.TrunkInfo, codec.Errno) {
 	if addr == "" {
 		info, err := st.Alloc(path, need)
 		if err != nil {
@@ -139,12 +176,9 @@ func (s *Server) allocTrunk(st *trunk.Store, path int, need int32) (codec.TrunkI
 
 // confirmTrunk ends the hold on a slot: status 0 keeps it, anything else
 // gives it back.
-func (s *Server) confirmTrunk(st *trunk.Store, info codec.TrunkInfo, status codec.Errno) codec.Errno {
-	addr, err := s.trunkServerAddr()
-	if err != nil {
-		s.log.Error("TRUNK_ALLOC_CONFIRM", "slot", trunk.String(info), "status", status, "err", err)
-		return codec.EIO
-	}
+// addr is the trunk server the slot came from ("" is ourselves).
+func (s *Server) confirmTrunk(st *trunk.Store, addr string, info codec.TrunkInfo, status codec.Errno) codec.Errno {
+	var err error
 	if addr == "" {
 		err = st.Confirm(info, status)
 	} else {
@@ -156,30 +190,4 @@ func (s *Server) confirmTrunk(st *trunk.Store, info codec.TrunkInfo, status code
 		return codec.EIO
 	}
 	return codec.OK
-}
-
-// writeSlot writes header and content into the slot with one pwrite,
-// creating the container (sparse, trunk_file_size) if this storage does
-// not have it yet: containers are per storage, ids are the group's.
-func (s *Server) writeSlot(st *trunk.Store, info codec.TrunkInfo, hdr codec.TrunkSlotHeader, content []byte) error {
-	path, err := st.ContainerPath(info)
-	if err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if errors.Is(err, os.ErrNotExist) {
-		if err = st.EnsureContainer(info); err == nil {
-			f, err = os.OpenFile(path, os.O_WRONLY, 0)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	buf := make([]byte, 0, codec.TrunkSlotHeaderSize+len(content))
-	buf = append(hdr.Append(buf), content...)
-	if _, err := f.WriteAt(buf, int64(info.Offset)); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("write %s at %d: %w", path, info.Offset, err)
-	}
-	return f.Close()
 }

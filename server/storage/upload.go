@@ -73,8 +73,13 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 	}
 	if small {
 		pkt, _ := c.Peek(skip + int(op.size))
-		if s.writesOnLoop(op.size) && !s.trunkWanted(op) {
-			return s.writeOnLoop(cs, c, pkt[skip:], skip+int(op.size))
+		if s.writesOnLoop(op.size) {
+			if !s.trunkWanted(op) {
+				return s.writeOnLoop(cs, c, pkt[skip:], skip+int(op.size))
+			}
+			if s.trunkIsSelf() {
+				return s.trunkOnLoop(cs, c, pkt[skip:], skip+int(op.size))
+			}
 		}
 		cs.body = s.bodyPool.Get().(*[]byte)
 		*cs.body = append((*cs.body)[:0], pkt[skip:]...)

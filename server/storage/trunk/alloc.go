@@ -51,37 +51,42 @@ func (s *Store) Alloc(storePath int, size int32) (codec.TrunkInfo, error) {
 	if size <= 0 || int64(want) > s.cfg.TrunkFileSize {
 		return codec.TrunkInfo{}, fmt.Errorf("%w: %d bytes, trunk_file_size %d", ErrNoTrunkSpace, size, s.cfg.TrunkFileSize)
 	}
+	// The lines go out in one write; the free space changes only after it.
+	var lines [4 * (codec.TrunkBinlogMaxLine + 1)]byte
+	b := lines[:0]
 	var node codec.TrunkInfo
-	if k, sz, ok := s.free.fit(byte(storePath), want); ok {
-		node = k.info(sz)
-		s.free.remove(k, sz)
+	fromFree := false
+	k, sz, ok := s.free.fit(byte(storePath), want)
+	if ok {
+		node, fromFree = k.info(sz), true
 	} else {
 		var err error
 		if node, err = s.createContainerLocked(storePath); err != nil {
 			return codec.TrunkInfo{}, err
 		}
-		if err := s.appendLocked(codec.TrunkBinlogAdd, node); err != nil {
-			return codec.TrunkInfo{}, err
-		}
+		b = s.lineLocked(b, codec.TrunkBinlogAdd, node)
 	}
 	// split: the whole slot leaves the free space, the rest comes back
-	if err := s.appendLocked(codec.TrunkBinlogDelete, node); err != nil {
-		return codec.TrunkInfo{}, err
-	}
-	if node.SlotSize-want >= s.cfg.SlotMinSize {
-		rest := node
+	b = s.lineLocked(b, codec.TrunkBinlogDelete, node)
+	piece, rest := node, node
+	hasRest := node.SlotSize-want >= s.cfg.SlotMinSize
+	if hasRest {
 		rest.Offset, rest.SlotSize = node.Offset+want, node.SlotSize-want
-		if err := s.appendLocked(codec.TrunkBinlogAdd, rest); err != nil {
-			return codec.TrunkInfo{}, err
-		}
-		s.free.add(keyOf(rest), rest.SlotSize, false)
-		node.SlotSize = want
+		b = s.lineLocked(b, codec.TrunkBinlogAdd, rest)
+		piece.SlotSize = want
 	}
-	if err := s.appendLocked(codec.TrunkBinlogAdd, node); err != nil {
+	b = s.lineLocked(b, codec.TrunkBinlogAdd, piece)
+	if err := s.writeLinesLocked(b); err != nil {
 		return codec.TrunkInfo{}, err
 	}
-	s.free.add(keyOf(node), node.SlotSize, true)
-	return node, nil
+	if fromFree {
+		s.free.remove(k, sz)
+	}
+	if hasRest {
+		s.free.add(keyOf(rest), rest.SlotSize, false)
+	}
+	s.free.add(keyOf(piece), piece.SlotSize, true)
+	return piece, nil
 }
 
 // Confirm ends a hold: status 0 (or EEXIST) means the slot now holds a

@@ -78,6 +78,9 @@ type Store struct {
 	free       freeSpace
 	binlog     *os.File // data/trunk/binlog, append-only
 	binlogSize int64
+
+	fmu   sync.Mutex
+	files map[containerKey]*os.File // containers written to, kept open
 }
 
 // Open loads the free space: storage_trunk.dat when present, then the trunk
@@ -122,14 +125,15 @@ func Open(cfg Config) (*Store, error) {
 
 // Close closes the trunk binlog.
 func (s *Store) Close() error {
+	cerr := s.closeContainers()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.binlog == nil {
-		return nil
+		return cerr
 	}
 	err := s.binlog.Close()
 	s.binlog = nil
-	return err
+	return errors.Join(err, cerr)
 }
 
 // SetAllocation puts the tracker's trunk parameters in force (they arrive
@@ -301,13 +305,22 @@ func (s *Store) Free(t codec.TrunkInfo) error {
 
 // appendLocked writes one trunk binlog line.
 func (s *Store) appendLocked(op byte, t codec.TrunkInfo) error {
+	var buf [codec.TrunkBinlogMaxLine + 1]byte
+	return s.writeLinesLocked(s.lineLocked(buf[:0], op, t))
+}
+
+// lineLocked appends one trunk binlog line to b.
+func (s *Store) lineLocked(b []byte, op byte, t codec.TrunkInfo) []byte {
+	r := codec.TrunkBinlogRecord{Timestamp: s.cfg.Now().Unix(), Op: op, Trunk: t}
+	return r.Append(b)
+}
+
+// writeLinesLocked appends whole lines to the trunk binlog with one write.
+func (s *Store) writeLinesLocked(lines []byte) error {
 	if s.binlog == nil {
 		return errors.New("trunk: store closed")
 	}
-	r := codec.TrunkBinlogRecord{Timestamp: s.cfg.Now().Unix(), Op: op, Trunk: t}
-	var buf [codec.TrunkBinlogMaxLine + 1]byte
-	line := r.Append(buf[:0])
-	n, err := s.binlog.Write(line)
+	n, err := s.binlog.Write(lines)
 	s.binlogSize += int64(n)
 	if err != nil {
 		return fmt.Errorf("trunk: write %s: %w", s.BinlogPath(), err)
