@@ -179,9 +179,6 @@ func (s *Server) isTrunkServer() bool {
 	return addr == "" && err == nil
 }
 
-// isTrunkerSelf is isTrunkServer.
-func (s *Server) isTrunkerSelf() bool { return s.isTrunkServer() }
-
 // isMyIP reports whether ip is this storage's address as the trackers see it.
 func (s *Server) isMyIP(ip string) bool {
 	if p := s.myIP.Load(); p != nil {

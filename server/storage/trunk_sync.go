@@ -24,7 +24,7 @@ func (s *Server) trunkBinlogCommand(cs *connState, hdr codec.Header, body []byte
 		s.log.Warn(name+" refused: use_trunk_file is off", "peer", cs.peer)
 		return codec.EINVAL, nil
 	}
-	if s.isTrunkerSelf() {
+	if s.isTrunkServer() {
 		s.log.Warn(name+" refused: this storage is the trunk server", "peer", cs.peer)
 		return codec.EINVAL, nil
 	}

@@ -261,7 +261,7 @@ func TestTrunkServerCommands(t *testing.T) {
 	}
 	// once a tracker names this storage the trunk server, it refuses them
 	nameSelfTrunkServer(e.srv)
-	if !e.srv.isTrunkerSelf() {
+	if !e.srv.isTrunkServer() {
 		t.Fatalf("not trunk server after the notice")
 	}
 	for _, cmd := range []byte{codec.CmdTrunkSyncBinlog, codec.CmdTrunkTruncateBinlogFile, codec.CmdTrunkDeleteBinlogMarks} {

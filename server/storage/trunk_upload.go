@@ -75,12 +75,6 @@ func (s *Server) trunkOnLoop(cs *connState, c gnet.Conn, body []byte, pktLen int
 	return stepNext
 }
 
-// trunkIsSelf reports whether this storage allocates its group's slots.
-func (s *Server) trunkIsSelf() bool {
-	addr, err := s.trunkServerAddr()
-	return err == nil && addr == ""
-}
-
 // storeInTrunk does the work of uploadToTrunk; on success the reply is in
 // cs.out. onLoop (the event loop's thread) refuses with EAGAIN rather than
 // call a remote trunk server: the loop must not block on the network.

@@ -77,7 +77,7 @@ func (s *Server) handleStream(cs *connState, c gnet.Conn, hdr codec.Header, n in
 			if !s.trunkWanted(op) {
 				return s.writeOnLoop(cs, c, pkt[skip:], skip+int(op.size))
 			}
-			if s.trunkIsSelf() {
+			if s.isTrunkServer() {
 				return s.trunkOnLoop(cs, c, pkt[skip:], skip+int(op.size))
 			}
 		}
