@@ -28,38 +28,9 @@ import (
 	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/internal/engine"
 	"github.com/gofdfs/gofdfs/server/storage/replica"
+	"github.com/gofdfs/gofdfs/server/storage/report"
 	"github.com/gofdfs/gofdfs/server/storage/web"
 )
-
-// Params are what a C storage learns from its tracker (STORAGE_PARAMETER_REQ).
-// They come from options (default: the values a C storage has before its
-// first tracker reply) until the reporters' PARAMETER_REQ reply replaces
-// them (reporter.go applyParams).
-type Params struct {
-	// StorePathMode is tracker.conf store_path: 0 round robin, 2 most free
-	// space (the storage's own choice for index 0xFF follows it).
-	StorePathMode int
-	// Reserve is reserved_storage_space. The zero value reserves nothing,
-	// as a C storage that has not heard from a tracker yet.
-	Reserve diskio.Reserve
-	// UseStorageID with StorageID (a decimal id 1..16777215) puts the id
-	// instead of the IPv4 address into new file names.
-	UseStorageID bool
-	StorageID    string
-	// ClusterIDs: the trackers know storages by id (use_storage_id), even
-	// when file names carry IPs; StorageID is then our name at the trackers
-	// and at the peers.
-	ClusterIDs bool
-	// SlaveUseLink is store_slave_file_use_link: a slave file's data gets
-	// a generated name and the slave name is a symbolic link to it.
-	SlaveUseLink bool
-	// ResponseIPSize is the IP field width of QUERY_FILE_INFO replies: 16 or
-	// 46 (the default: a C storage that never received the value uses 46).
-	ResponseIPSize int
-}
-
-// DefaultParams are the values before any tracker reply.
-func DefaultParams() Params { return Params{ResponseIPSize: codec.IPv6AddrSize} }
 
 // Option configures a Server.
 type Option func(*Server)
@@ -83,7 +54,7 @@ func WithParams(p Params) Option { return func(s *Server) { s.params = p } }
 func WithSourceIP(ip netip.Addr) Option { return func(s *Server) { s.sourceIP = ip } }
 
 // WithReporting turns the tracker reporters on or off (default on: one per
-// tracker_server, see reporter.go). Off, the storage serves clients with the
+// tracker_server, see package report). Off, the storage serves clients with the
 // parameters of WithParams and never talks to a tracker.
 func WithReporting(on bool) Option { return func(s *Server) { s.reporting = on } }
 
@@ -165,7 +136,7 @@ type Server struct {
 	reporting bool                        // run the tracker reporters (default true)
 	upTime    time.Time                   // process start, JOIN's up_time
 	rep       *reporters                  // the tracker reporters while running
-	peers     peerView                    // leader and group members from change notices
+	peers     report.Peers                // leader and group members from change notices
 	tap       func(cmd byte, body []byte) // tests: every request a reporter sends
 
 	onChangelog func(ChangelogEntry) // OnChangelog
@@ -248,7 +219,7 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	if err := loadOrInitDataFlag(dataDir, s.now(), cfg.Port); err != nil {
+	if err := report.InitDataFlag(dataDir, s.now(), cfg.Port); err != nil {
 		return nil, err
 	}
 	ok := false
@@ -275,7 +246,11 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 		}
 		s.paths = append(s.paths, &storePath{index: i, disk: sp, workers: g})
 	}
-	if err := s.checkStorePathMarks(dataDir); err != nil {
+	disks := make([]*diskio.StorePath, len(s.paths))
+	for i, p := range s.paths {
+		disks[i] = p.disk
+	}
+	if err := report.CheckStorePathMarks(cfg, dataDir, disks, s.log, startPathRecovery); err != nil {
 		return nil, err
 	}
 	b, err := replica.OpenBinlog(dataDir)

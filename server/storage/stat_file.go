@@ -1,36 +1,16 @@
 package storage
 
 import (
-	"bytes"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
+
+	"github.com/gofdfs/gofdfs/server/storage/report"
 )
 
-// storage_stat.dat (cluster.md §7.2): the counters of the BEAT stat block
-// and the subdirectory rotation, saved every sync_stat_file_interval and at
-// stop, read at start, so a restart neither zeroes what the trackers show
-// nor starts filling 00/00 again.
+// storage_stat.dat (cluster.md §7.2, its format in package report): which
+// counter of the BEAT stat block each key is.
 
-const statFileName = "storage_stat.dat"
-
-// statKeys is C's key order; every key maps to a counter of ours or to a
-// kept value.
-var statKeys = []string{
-	"total_upload_count", "success_upload_count", "total_append_count", "success_append_count",
-	"total_modify_count", "success_modify_count", "total_truncate_count", "success_truncate_count",
-	"total_download_count", "success_download_count", "last_source_update", "last_sync_update",
-	"total_set_meta_count", "success_set_meta_count", "total_delete_count", "success_delete_count",
-	"total_get_meta_count", "success_get_meta_count", "total_create_link_count", "success_create_link_count",
-	"total_delete_link_count", "success_delete_link_count", "total_upload_bytes", "success_upload_bytes",
-	"total_append_bytes", "success_append_bytes", "total_modify_bytes", "success_modify_bytes",
-	"total_download_bytes", "success_download_bytes", "total_sync_in_bytes", "success_sync_in_bytes",
-	"total_sync_out_bytes", "success_sync_out_bytes", "total_file_open_count", "success_file_open_count",
-	"total_file_read_count", "success_file_read_count", "total_file_write_count", "success_file_write_count",
-	"dist_path_index_high", "dist_path_index_low", "dist_write_file_count",
-}
+const statFileName = report.StatFileName
 
 // statCounter is the atomic behind a key, nil for kept and dist values.
 func (st *opStats) statCounter(key string) *atomic.Int64 {
@@ -87,26 +67,15 @@ func (st *opStats) statCounter(key string) *atomic.Int64 {
 func (s *Server) loadStats(dataDir string) {
 	s.stats.buffSize = s.cfg.BuffSize
 	s.stats.cmdTimes = newCommandTimes()
-	path := filepath.Join(dataDir, statFileName)
-	data, err := os.ReadFile(path)
+	kv, err := report.ReadStatFile(filepath.Join(dataDir, statFileName), s.log)
 	if err != nil {
-		if !os.IsNotExist(err) {
-			s.log.Warn("storage_stat.dat unreadable, counters start at 0", "err", err)
-		}
+		s.log.Warn("storage_stat.dat unreadable, counters start at 0", "err", err)
+	}
+	if kv == nil {
 		return
 	}
 	s.statKept = map[string]int64{}
-	for _, line := range bytes.Split(data, []byte{'\n'}) {
-		k, v, ok := bytes.Cut(bytes.TrimSpace(line), []byte{'='})
-		if !ok {
-			continue
-		}
-		n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
-		if err != nil || n < 0 {
-			s.log.Warn("storage_stat.dat: bad line ignored", "line", string(line))
-			continue
-		}
-		key := string(bytes.TrimSpace(k))
+	for key, n := range kv {
 		if c := s.stats.statCounter(key); c != nil {
 			c.Store(n)
 			continue
@@ -121,34 +90,19 @@ func (s *Server) loadStats(dataDir string) {
 	d.mu.Unlock()
 }
 
-// saveStats writes storage_stat.dat via a temp file and a rename.
+// saveStats writes storage_stat.dat.
 func (s *Server) saveStats() error {
-	var b []byte
 	d := &s.dist
 	d.mu.Lock()
 	dist := map[string]int64{"dist_path_index_high": int64(d.high), "dist_path_index_low": int64(d.low),
 		"dist_write_file_count": int64(d.count)}
 	d.mu.Unlock()
-	for _, k := range statKeys {
-		var v int64
+	return report.WriteStatFile(filepath.Join(s.cfg.BasePath, "data", statFileName), func(k string) int64 {
 		if c := s.stats.statCounter(k); c != nil {
-			v = c.Load()
+			return c.Load()
 		} else if x, ok := dist[k]; ok {
-			v = x
-		} else {
-			v = s.statKept[k]
+			return x
 		}
-		b = append(b, k...)
-		b = append(b, '=')
-		b = strconv.AppendInt(b, v, 10)
-		b = append(b, '\n')
-	}
-	path := filepath.Join(s.cfg.BasePath, "data", statFileName)
-	if err := os.WriteFile(path+".tmp", b, 0o644); err != nil {
-		return fmt.Errorf("storage_stat.dat: %w", err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		return fmt.Errorf("storage_stat.dat: %w", err)
-	}
-	return nil
+		return s.statKept[k]
+	})
 }

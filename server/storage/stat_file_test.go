@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/storage/report"
 )
 
 // storage_stat.dat has C's 43 keys in C's order, and a restarted storage
@@ -23,6 +24,7 @@ func TestStorageStatFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	statKeys := report.StatKeys()
 	if len(lines) != len(statKeys) || len(statKeys) != 43 {
 		t.Fatalf("%d lines, C writes 43:\n%s", len(lines), data)
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/gofdfs/gofdfs/codec/capture"
 	"github.com/gofdfs/gofdfs/conf"
@@ -51,27 +50,6 @@ func writeFuzzFile(t *testing.T, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// A present .data_init_flag is checked, never rewritten: a bad one stops
-// the storage and stays as it was for the operator to look at.
-func FuzzDataInitFlag(f *testing.F) {
-	for _, b := range cStorageFiles(f, ".data_init_flag") {
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		path := filepath.Join(dir, dataInitFlagName)
-		writeFuzzFile(t, path, data)
-		err := loadOrInitDataFlag(dir, time.Unix(1795299842, 0), 23000)
-		after, rerr := os.ReadFile(path)
-		if rerr != nil || !bytes.Equal(after, data) {
-			t.Fatalf("a present %s was changed (load err %v):\n%q\n->\n%q", dataInitFlagName, err, data, after)
-		}
-		if err != nil && !bytes.Contains([]byte(err.Error()), []byte(path)) {
-			t.Fatalf("error does not name the file: %v", err)
-		}
-	})
 }
 
 // statServer is a storage with just what loadStats and saveStats use.

@@ -1,20 +1,12 @@
 package storage
 
 import (
+	"github.com/gofdfs/gofdfs/server/storage/report"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// Our mark is C's, character for character (.data_init_flag of storage A in
-// the captures' sync_files).
-func TestStorePathMarkIsC(t *testing.T) {
-	const c = "MTI3LjAuMi4yMQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAANhZAAAAAAIaAms"
-	if got := storePathMark("127.0.2.21", 23000, 0, 1795299842); got != c {
-		t.Fatalf("mark %s\n   C %s", got, c)
-	}
-}
 
 // A replaced (empty) store path is detected by its missing mark and gets
 // C's disk recovery flag (the storage keeps its sync state); a path marked
@@ -68,7 +60,7 @@ func TestStorePathMarkCheck(t *testing.T) {
 	}
 
 	// a disk of another storage
-	other := storePathMark("127.0.5.99", 23000, 0, 12345)
+	other := report.StorePathMark("127.0.5.99", 23000, 0, 12345)
 	os.WriteFile(filepath.Join(dir, "sp0", "data", ".fastdfs_vars"), []byte("store_path_mark="+other+"\n"), 0o644)
 	if _, err := open(); err == nil || !strings.Contains(err.Error(), "belongs to another storage") {
 		t.Fatalf("a foreign store path was accepted: %v", err)

@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"fmt"
-	"net/netip"
 	"os"
 	"testing"
 	"time"
@@ -247,65 +246,5 @@ func TestSyncMarkRenamedToStorageID(t *testing.T) {
 	if sent := a.srv.stats.syncOut[0].Load() - sentBefore; sent != int64(len("after the switch")) {
 		t.Errorf("A sent %d content bytes to B after the switch, want only the new file's %d", sent,
 			len("after the switch"))
-	}
-}
-
-// The storage changelog about our own sync source (C's handling): an
-// IP_CHANGED source is followed to its new address, a DELETED one is
-// forgotten (our copy being finished or not listed: nothing starts over),
-// other members' lines leave it alone. The flag file is what changes.
-func TestSourceChangelog(t *testing.T) {
-	dir := t.TempDir()
-	if err := loadOrInitDataFlag(dir, time.Now(), 23000); err != nil {
-		t.Fatal(err)
-	}
-	flag, err := openDataFlag(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := flag.set("sync_old_done", "1", "sync_src_server", "10.0.0.5"); err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{group: []byte(testGroup), log: quietLogger()}
-	s.live.Store(&Params{})
-	l := &link{r: &reporters{s: s, flag: flag}, addr: "tracker"}
-	onDisk := func() string {
-		f, err := openDataFlag(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f.get("sync_old_done") + " " + f.get("sync_src_server")
-	}
-	steps := []struct{ line, want string }{
-		{"1795300420 group1 10.0.0.9 4 \n", "1 10.0.0.5"},         // another member deleted
-		{"1795300421 group2 10.0.0.5 3 10.0.0.7\n", "1 10.0.0.5"}, // another group
-		{"1795300422 group1 10.0.0.5 3 10.0.0.6\n", "1 10.0.0.6"}, // our source moved
-		{"1795300423 group1 10.0.0.6 4 \n", "1 "},                 // our source deleted
-		{"1795300424 group1 10.0.0.6 3 10.0.0.8\n", "1 "},         // nothing to follow any more
-	}
-	for _, st := range steps {
-		l.takeChangelog([]byte(st.line))
-		if got := onDisk(); got != st.want {
-			t.Errorf("after %q: sync_old_done, sync_src_server = %q, want %q", st.line, got, st.want)
-		}
-	}
-	if g := l.r.rejoinGen.Load(); g != 0 {
-		t.Errorf("links asked to re-join %d times for a storage whose copy is not running", g)
-	}
-
-	// copying (the leader lists us WAIT_SYNC): the source's deletion makes
-	// the copy start over (SYNC_DEST_REQ at the re-join)
-	me := netip.MustParseAddr("10.0.0.2")
-	s.myIP.Store(&me)
-	s.peers.members = []Peer{{ID: "10.0.0.2", Status: statusWaitSync}}
-	if err := flag.set("sync_src_server", "10.0.0.8"); err != nil {
-		t.Fatal(err)
-	}
-	l.takeChangelog([]byte("1795300425 group1 10.0.0.8 4 \n"))
-	if got := onDisk(); got != "0 " {
-		t.Errorf("source deleted while copying: sync_old_done, sync_src_server = %q, want \"0 \"", got)
-	}
-	if g := l.r.rejoinGen.Load(); g != 1 {
-		t.Errorf("links asked to re-join %d times, want 1", g)
 	}
 }

@@ -1,4 +1,4 @@
-package storage
+package report
 
 import (
 	"fmt"
@@ -27,7 +27,7 @@ const notifyUnknown = int32(codec.ENOENT)
 
 // allNotifyUnknown reports whether every tracker answered our last
 // SYNC_NOTIFY with ENOENT.
-func (r *reporters) allNotifyUnknown() bool {
+func (r *Reporter) allNotifyUnknown() bool {
 	for _, l := range r.links {
 		if l.notifyResult.Load() != notifyUnknown {
 			return false
@@ -38,12 +38,12 @@ func (r *reporters) allNotifyUnknown() bool {
 
 // maxOwnStatus asks every tracker GET_STATUS (71) for our record and
 // returns the highest status (ok false when no tracker answered).
-func (r *reporters) maxOwnStatus() (byte, bool) {
+func (r *Reporter) maxOwnStatus() (byte, bool) {
 	ip := ""
-	if p := r.s.myIP.Load(); p != nil {
+	if p, ok := r.cfg.Host.MyIP(); ok {
 		ip = p.String()
 	}
-	req := codec.StorageLookupRequest{Group: r.s.group,
+	req := codec.StorageLookupRequest{Group: r.cfg.Group,
 		Addr: []byte(net.JoinHostPort(ip, strconv.Itoa(r.port)))}
 	body := req.Append(nil)
 	var best byte
@@ -56,12 +56,12 @@ func (r *reporters) maxOwnStatus() (byte, bool) {
 		st, reply, err := r.exchange(c, codec.CmdStorageGetStatus, body, codec.StorageBriefSize)
 		r.hangUp(c)
 		if err != nil || st != codec.OK {
-			r.s.log.Warn("GET_STATUS", "tracker", l.addr, "status", st, "err", err)
+			r.log.Warn("GET_STATUS", "tracker", l.addr, "status", st, "err", err)
 			continue
 		}
 		var b codec.StorageBrief
 		if err := b.Decode(reply); err != nil {
-			r.s.log.Warn("GET_STATUS reply", "tracker", l.addr, "err", err)
+			r.log.Warn("GET_STATUS reply", "tracker", l.addr, "err", err)
 			continue
 		}
 		if !found || b.Status > best {
@@ -79,65 +79,65 @@ func (l *link) recoverSource(c *peercall.Conn) error {
 	r := l.r
 	status, ok := r.maxOwnStatus()
 	if !ok {
-		return fmt.Errorf("sync source %q unknown to every tracker; GET_STATUS unanswered", r.flag.get("sync_src_server"))
+		return fmt.Errorf("sync source %q unknown to every tracker; GET_STATUS unanswered", r.flag.Get("sync_src_server"))
 	}
 	// what the tracker recorded (logged: C sends it and keeps nothing either)
 	if st, reply, err := r.exchange(c, codec.CmdStorageSyncDestQuery, nil, codec.SyncSourceSize); err == nil && st == codec.OK {
 		var sr codec.SyncSourceReply
 		if sr.Decode(reply) == nil && sr.Found {
-			r.s.log.Info("SYNC_DEST_QUERY", "tracker", l.addr, "src", string(sr.Source.SrcID), "until", sr.Source.Until)
+			r.log.Info("SYNC_DEST_QUERY", "tracker", l.addr, "src", string(sr.Source.SrcID), "until", sr.Source.Until)
 		}
 	}
-	old := r.flag.get("sync_src_server")
-	if status < statusOffline {
+	old := r.flag.Get("sync_src_server")
+	if status < StatusOffline {
 		r.restartCopy("sync source unknown to every tracker", old, status)
 		return fmt.Errorf("sync source %q gone: asking for a new one (%w)", old, errRejoin)
 	}
 	// our copy was finished: the source no longer matters
-	if err := r.flag.set("sync_src_server", ""); err != nil {
-		r.s.log.Error("save .data_init_flag", "err", err)
+	if err := r.flag.Set("sync_src_server", ""); err != nil {
+		r.log.Error("save .data_init_flag", "err", err)
 	}
 	return nil
 }
 
 // restartCopy forgets the sync source and marks the full copy as not
 // set up, so that the next join asks SYNC_DEST_REQ (87) again.
-func (r *reporters) restartCopy(why, old string, status byte) {
+func (r *Reporter) restartCopy(why, old string, status byte) {
 	r.syncMu.Lock()
 	defer r.syncMu.Unlock()
-	if err := r.flag.set("sync_old_done", "0", "sync_src_server", ""); err != nil {
-		r.s.log.Error("save .data_init_flag", "err", err)
+	if err := r.flag.Set("sync_old_done", "0", "sync_src_server", ""); err != nil {
+		r.log.Error("save .data_init_flag", "err", err)
 	}
-	r.s.log.Warn("full copy starts over from a new source", "why", why, "old_src", old, "my_status", status)
+	r.log.Warn("full copy starts over from a new source", "why", why, "old_src", old, "my_status", status)
 }
 
 // sourceChangelog follows the storage changelog for our own sync source
 // (C: a DELETED source is cleared, an IP_CHANGED one renamed without
 // storage ids). It reports whether the links must re-join.
-func (r *reporters) sourceChangelog(e ChangelogEntry) bool {
+func (r *Reporter) sourceChangelog(e ChangelogEntry) bool {
 	if r.flag == nil {
-		return false // reporters built by hand in a test
+		return false // a reporter built by hand in a test
 	}
-	src := r.flag.get("sync_src_server")
+	src := r.flag.Get("sync_src_server")
 	if src == "" || e.ID != src {
 		return false
 	}
 	switch e.Status {
-	case statusIPChanged:
-		if p := r.s.prm(); !p.UseStorageID && !p.ClusterIDs && e.NewID != "" {
-			if err := r.flag.set("sync_src_server", e.NewID); err != nil {
-				r.s.log.Error("save .data_init_flag", "err", err)
+	case StatusIPChanged:
+		if p := r.cfg.Host.Params(); !p.UseStorageID && !p.ClusterIDs && e.NewID != "" {
+			if err := r.flag.Set("sync_src_server", e.NewID); err != nil {
+				r.log.Error("save .data_init_flag", "err", err)
 			}
 		}
 		return false
-	case statusDeleted:
-		st, listed := r.s.peers.status(r.ownID(nil))
-		if listed && (st == statusInit || st == statusWaitSync || st == statusSyncing) {
+	case StatusDeleted:
+		st, listed := r.cfg.Peers.Status(r.ownID(nil))
+		if listed && (st == StatusInit || st == StatusWaitSync || st == StatusSyncing) {
 			r.restartCopy("sync source deleted", src, st)
 			return true
 		}
-		if err := r.flag.set("sync_src_server", ""); err != nil {
-			r.s.log.Error("save .data_init_flag", "err", err)
+		if err := r.flag.Set("sync_src_server", ""); err != nil {
+			r.log.Error("save .data_init_flag", "err", err)
 		}
 	}
 	return false
@@ -155,18 +155,18 @@ const sourceGraceBeats = 5
 // the leader lists our source as gone (deleted, renamed, unlisted) or
 // OFFLINE for sourceGraceBeats heartbeats, the copy starts over from a
 // new source. It reports whether the links must re-join.
-func (r *reporters) watchSource() bool {
+func (r *Reporter) watchSource() bool {
 	r.srcWatchMu.Lock()
 	defer r.srcWatchMu.Unlock()
-	src := r.flag.get("sync_src_server")
-	own, listed := r.s.peers.status(r.ownID(nil))
-	if src == "" || r.flag.get("sync_old_done") != "1" || !listed || (own != statusWaitSync && own != statusSyncing) {
+	src := r.flag.Get("sync_src_server")
+	own, listed := r.cfg.Peers.Status(r.ownID(nil))
+	if src == "" || r.flag.Get("sync_old_done") != "1" || !listed || (own != StatusWaitSync && own != StatusSyncing) {
 		r.srcGoneSince = time.Time{}
 		return false
 	}
-	st, ok := r.s.peers.status(src)
-	gone := !ok || st == statusDeleted || st == statusIPChanged
-	if !gone && st != statusOffline {
+	st, ok := r.cfg.Peers.Status(src)
+	gone := !ok || st == StatusDeleted || st == StatusIPChanged
+	if !gone && st != StatusOffline {
 		r.srcGoneSince = time.Time{}
 		return false
 	}

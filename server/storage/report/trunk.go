@@ -1,4 +1,4 @@
-package storage
+package report
 
 import (
 	"fmt"
@@ -15,6 +15,22 @@ import (
 // a new trunk server numbers its containers after the group's last one.
 // current_trunk_file_id goes back into .data_init_flag when it moves.
 
+// TrunkServer is what the reporter needs of the storage's trunk side.
+type TrunkServer interface {
+	// TrunkParams takes the trunk keys of the PARAMETER_REQ reply.
+	TrunkParams(p codec.Parameters)
+	// TrunkNotice takes every change notice (it may name the trunk server).
+	TrunkNotice(n *codec.ChangeNotice)
+	// TrunkFree is the trunk allocator's free space in bytes; serving is
+	// false unless trunk files are on and a tracker named this storage the
+	// group's trunk server; err: the allocator does not open (reports wait).
+	TrunkFree() (free int64, serving bool, err error)
+	// ContainerID is the last trunk container id handed out;
+	// RaiseContainerID makes new containers number after id.
+	ContainerID() int32
+	RaiseContainerID(id int32)
+}
+
 // trunkReport is one report session's memory of what it told its tracker.
 type trunkReport struct {
 	fetched  bool  // FETCH_TRUNK_FID done since we became trunk server
@@ -25,14 +41,17 @@ type trunkReport struct {
 // reportTrunk sends this session's due trunk reports.
 func (l *link) reportTrunk(c *peercall.Conn) error {
 	r := l.r
-	s := r.s
-	s.saveContainerID(r.flag)
+	t := r.cfg.Trunk
+	if t == nil {
+		return nil
+	}
+	r.saveContainerID()
 	tr := &l.trunkRep
-	if !s.trunk.on.Load() || !s.isTrunkServer() {
+	freeBytes, serving, err := t.TrunkFree()
+	if !serving {
 		*tr = trunkReport{lastFree: -1}
 		return nil
 	}
-	st, err := s.trunkStore()
 	if err != nil {
 		return nil // logged where it opens; uploads answer for it
 	}
@@ -43,17 +62,14 @@ func (l *link) reportTrunk(c *peercall.Conn) error {
 		}
 		var id codec.TrunkFileID
 		if status == codec.OK && id.Decode(reply) == nil {
-			s.raiseContainerID(id.ID)
-			s.saveContainerID(r.flag)
+			t.RaiseContainerID(id.ID)
+			r.saveContainerID()
 		} else {
-			s.log.Warn("FETCH_TRUNK_FID", "tracker", l.addr, "status", status, "reply_len", len(reply))
+			r.log.Warn("FETCH_TRUNK_FID", "tracker", l.addr, "status", status, "reply_len", len(reply))
 		}
 		tr.fetched = true
 	}
-	s.trunk.mu.Lock()
-	id := s.trunk.nextID
-	s.trunk.mu.Unlock()
-	if id > tr.lastFID {
+	if id := t.ContainerID(); id > tr.lastFID {
 		body := codec.TrunkFileID{ID: id}
 		if status, _, err := r.exchange(c, codec.CmdStorageReportTrunkFID, body.Append(nil), 0); err != nil {
 			return fmt.Errorf("REPORT_TRUNK_FID: %w", err)
@@ -62,7 +78,7 @@ func (l *link) reportTrunk(c *peercall.Conn) error {
 		}
 		tr.lastFID = id
 	}
-	if free := st.FreeBytes() / (1 << 20); free != tr.lastFree {
+	if free := freeBytes / (1 << 20); free != tr.lastFree {
 		body := codec.TrunkFreeSpace{FreeMB: free}
 		if status, _, err := r.exchange(c, codec.CmdStorageReportTrunkFree, body.Append(nil), 0); err != nil {
 			return fmt.Errorf("REPORT_TRUNK_FREE: %w", err)
@@ -74,31 +90,15 @@ func (l *link) reportTrunk(c *peercall.Conn) error {
 	return nil
 }
 
-// raiseContainerID makes new containers number after id.
-func (s *Server) raiseContainerID(id int32) {
-	t := &s.trunk
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if id > t.nextID {
-		s.log.Info("trunk file id from the tracker", "old", t.nextID, "new", id)
-		t.nextID = id
-	}
-}
-
 // saveContainerID writes current_trunk_file_id into .data_init_flag when
 // it moved, as C does.
-func (s *Server) saveContainerID(flag *dataFlag) {
-	if flag == nil {
-		return
-	}
-	s.trunk.mu.Lock()
-	id := s.trunk.nextID
-	s.trunk.mu.Unlock()
+func (r *Reporter) saveContainerID() {
+	id := r.cfg.Trunk.ContainerID()
 	v := strconv.Itoa(int(id))
-	if id == 0 || flag.get("current_trunk_file_id") == v {
+	if id == 0 || r.flag.Get("current_trunk_file_id") == v {
 		return
 	}
-	if err := flag.set("current_trunk_file_id", v); err != nil {
-		s.log.Warn("save current_trunk_file_id", "err", err)
+	if err := r.flag.Set("current_trunk_file_id", v); err != nil {
+		r.log.Warn("save current_trunk_file_id", "err", err)
 	}
 }

@@ -1,7 +1,6 @@
-package storage
+package report
 
 import (
-	"net/netip"
 	"slices"
 	"sync"
 
@@ -22,9 +21,10 @@ func peerOf(b *codec.StorageBrief) Peer {
 		Port: int(b.Port), Status: b.Status}
 }
 
-// peerView is what change notices told this storage (cluster.md §1.4): the
-// leader tracker and the group's member list from the leader.
-type peerView struct {
+// Peers is what change notices told this storage (cluster.md §1.4): the
+// leader tracker and the group's member list from the leader. The zero
+// value knows nothing yet.
+type Peers struct {
 	mu        sync.RWMutex
 	leader    Peer
 	hasLeader bool
@@ -35,23 +35,33 @@ type peerView struct {
 
 // Leader is the leader tracker from the last change notice that named one
 // (ok false when none is known).
-func (s *Server) Leader() (p Peer, ok bool) {
-	s.peers.mu.RLock()
-	defer s.peers.mu.RUnlock()
-	return s.peers.leader, s.peers.hasLeader
+func (v *Peers) Leader() (p Peer, ok bool) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.leader, v.hasLeader
 }
 
 // Members is the group member list from the leader's last change notice
 // (this storage included), and a generation number that changes with it.
-func (s *Server) Members() ([]Peer, uint64) {
-	s.peers.mu.RLock()
-	defer s.peers.mu.RUnlock()
-	return slices.Clone(s.peers.members), s.peers.gen
+func (v *Peers) Members() ([]Peer, uint64) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return slices.Clone(v.members), v.gen
 }
 
-// applyNotice merges one change notice. It reports whether the reply
+// SetMembers replaces the member list as a leader's notice would (for a
+// storage whose group is known without a tracker: tests that drive the
+// replication by hand).
+func (v *Peers) SetMembers(list []Peer) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.members, v.hasList = slices.Clone(list), true
+	v.gen++
+}
+
+// ApplyNotice merges one change notice. It reports whether the reply
 // carried a member list (only the leader sends one).
-func (v *peerView) applyNotice(n *codec.ChangeNotice) (fromLeader bool) {
+func (v *Peers) ApplyNotice(n *codec.ChangeNotice) (fromLeader bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if n.Flags&codec.ChangeTrackerLeader != 0 {
@@ -73,8 +83,8 @@ func (v *peerView) applyNotice(n *codec.ChangeNotice) (fromLeader bool) {
 	return fromLeader
 }
 
-// status is the leader's view of storage id (ok false if not listed).
-func (v *peerView) status(id string) (byte, bool) {
+// Status is the leader's view of storage id (ok false if not listed).
+func (v *Peers) Status(id string) (byte, bool) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	for _, m := range v.members {
@@ -86,7 +96,7 @@ func (v *peerView) status(id string) (byte, bool) {
 }
 
 // ids lists the members' ids (for SYNC_REPORT).
-func (v *peerView) ids() []string {
+func (v *Peers) ids() []string {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	out := make([]string, 0, len(v.members))
@@ -94,26 +104,4 @@ func (v *peerView) ids() []string {
 		out = append(out, m.ID)
 	}
 	return out
-}
-
-// MyIP is this storage's address as the trackers see it (GET_MY_IP); ok is
-// false until a tracker answered.
-func (s *Server) MyIP() (ip netip.Addr, ok bool) {
-	if p := s.myIP.Load(); p != nil {
-		return *p, true
-	}
-	return netip.Addr{}, false
-}
-
-// SyncSource is this storage's full-copy setup from .data_init_flag: whether
-// it is done (SYNC_DEST_REQ answered), the source storage id (empty: none)
-// and the until timestamp.
-func (s *Server) SyncSource() (done bool, src string, until int64) {
-	s.mu.Lock()
-	r := s.rep
-	s.mu.Unlock()
-	if r == nil {
-		return false, "", 0
-	}
-	return r.flag.get("sync_old_done") == "1", r.flag.get("sync_src_server"), r.flag.getInt("sync_until_timestamp")
 }

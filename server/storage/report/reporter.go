@@ -1,12 +1,20 @@
-package storage
+// Package report is the storage's tracker side (cluster.md §1): the
+// startup phase (GET_MY_IP, PARAMETER_REQ, FETCH_STORAGE_IDS), then one
+// report connection per tracker_server: JOIN, SYNC_DEST_REQ/SYNC_NOTIFY,
+// BEAT + CHANGELOG_REQ every heart_beat_interval, REPORT_DISK_USAGE every
+// stat_report_interval, SYNC_REPORT on change, and the trunk server's
+// reports; plus the files that carry this state across restarts
+// (.data_init_flag, storage_stat.dat, the store path marks). What it needs
+// of the storage is the Storage and TrunkServer interfaces.
+package report
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,7 +23,6 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
-	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/internal/peercall"
 )
 
@@ -24,25 +31,68 @@ const storageVersion = "6.16.1"
 
 // Storage statuses (cluster.md §3.1) the reporter needs.
 const (
-	statusInit    = 0
-	statusOffline = 5
-	statusOnline  = 6
-	statusActive  = 7
+	StatusInit      = 0
+	StatusWaitSync  = 1
+	StatusSyncing   = 2
+	StatusIPChanged = 3
+	StatusDeleted   = 4
+	StatusOffline   = 5
+	StatusOnline    = 6
+	StatusActive    = 7
 )
 
-// reporters are the storage's links to its trackers (cluster.md §1): a
-// startup phase (GET_MY_IP to every tracker, PARAMETER_REQ to one), then
-// one goroutine per tracker_server keeping a report connection: JOIN,
-// SYNC_DEST_REQ/SYNC_NOTIFY, BEAT + CHANGELOG_REQ every heart_beat_interval,
-// REPORT_DISK_USAGE every stat_report_interval, SYNC_REPORT on change.
-type reporters struct {
-	s      *Server
+// Storage is what the reporter needs of the storage around it.
+type Storage interface {
+	// MyIP is our address as the trackers see it (ok false until learned).
+	MyIP() (netip.Addr, bool)
+	// LearnIP records ip as our address unless one is known; true when
+	// it was recorded.
+	LearnIP(ip netip.Addr) bool
+	// Params are the parameters in force; SetParams replaces them.
+	Params() Params
+	SetParams(Params)
+	// StatsGen moves whenever a counter of the BEAT stat block moves;
+	// Stats fills the block.
+	StatsGen() int64
+	Stats(b *codec.StatBlock)
+	// DiskUsage is total and free MB of every store path, in order.
+	DiskUsage() []codec.PathUsage
+	// SyncedFrom is the newest source timestamp received from peer id.
+	SyncedFrom(id string) int64
+	// Changelog takes a changelog entry about our group.
+	Changelog(e ChangelogEntry)
+	// RecoverPaths runs before the first JOIN (C's disk recovery); false
+	// when the reporter stopped meanwhile.
+	RecoverPaths() bool
+}
+
+// Config is the reporter's setting.
+type Config struct {
+	Conf       *conf.Storage // tracker_server, intervals, timeouts, bind, server_id, upload_priority
+	Group      []byte
+	Port       int // the port clients reach us on
+	StorePaths int
+	Subdirs    int       // subdir_count_per_path in force
+	UpTime     time.Time // process start, JOIN's up_time
+	DataDir    string    // <base_path>/data, where .data_init_flag is
+	Log        *slog.Logger
+	Peers      *Peers      // the leader and member list, filled from change notices
+	Host       Storage     // the storage
+	Trunk      TrunkServer // the trunk side (nil: no trunk reports)
+	// Tap, when set, sees every request the reporter sends (tests).
+	Tap func(cmd byte, body []byte)
+}
+
+// Reporter is the storage's links to its trackers.
+type Reporter struct {
+	cfg    Config
+	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	flag   *dataFlag
+	flag   *DataFlag
 	links  []*link
-	port   int // the port clients reach us on
+	port   int
 
 	autoAdjust atomic.Bool // storage_ip_changed_auto_adjust: CHANGELOG_REQ after beats
 	stopping   atomic.Bool // Stop is closing the report connections
@@ -56,30 +106,28 @@ type reporters struct {
 	syncGen atomic.Int64
 
 	// rejoinGen moves when every link must join again (our full copy
-	// starts over from a new source, reporter_recover.go)
+	// starts over from a new source, recover.go)
 	rejoinGen atomic.Int64
 
 	srcWatchMu   sync.Mutex
 	srcGoneSince time.Time // when our sync source was first seen gone or OFFLINE (watchSource)
-
-	pushers *syncManager // one sync pusher per group peer (sync_pusher.go)
 
 	ownIDFound string // our id from FETCH_STORAGE_IDS (run goroutine, before the links start)
 }
 
 // link is one tracker_server.
 type link struct {
-	r    *reporters
+	r    *Reporter
 	ts   conf.TrackerServer
 	host string // the IP the connection targets (current_tracker_ip)
 	addr string
 
 	answered atomic.Bool  // this tracker has answered a JOIN (even with an error)
-	syncSent int64        // the reporters' syncGen last reported (link goroutine only)
+	syncSent int64        // the reporter's syncGen last reported (link goroutine only)
 	status   atomic.Int32 // the tracker's view of us (JOIN reply, then CHANGE_STATUS)
 
 	notifyResult atomic.Int32 // this tracker's answer to our last SYNC_NOTIFY (-1: none yet)
-	rejoinSeen   int64        // the reporters' rejoinGen at this session's join (link goroutine only)
+	rejoinSeen   int64        // the reporter's rejoinGen at this session's join (link goroutine only)
 
 	mu   sync.Mutex
 	conn net.Conn // the report connection, for Stop
@@ -89,56 +137,43 @@ type link struct {
 	trunkRep trunkReport // what this session told the tracker as trunk server
 }
 
-// startReporting starts the reporters (called once the engine listens).
-func (s *Server) startReporting() {
-	if !s.reporting || len(s.cfg.TrackerServers) == 0 {
-		return
-	}
-	flag, err := openDataFlag(filepath.Join(s.cfg.BasePath, "data"))
+// New opens .data_init_flag and sets up one link per tracker_server;
+// nothing is sent before Start.
+func New(cfg Config) (*Reporter, error) {
+	flag, err := OpenDataFlag(cfg.DataDir)
 	if err != nil {
-		s.log.Error("tracker reporters not started", "err", err)
-		return
+		return nil, err
 	}
-	port := s.cfg.Port
-	if a, ok := s.addr.(*net.TCPAddr); ok && a != nil {
-		port = a.Port
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Peers == nil {
+		cfg.Peers = &Peers{}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &reporters{s: s, ctx: ctx, cancel: cancel, flag: flag, port: port}
-	for _, ts := range s.cfg.TrackerServers {
+	r := &Reporter{cfg: cfg, log: cfg.Log, ctx: ctx, cancel: cancel, flag: flag, port: cfg.Port}
+	for _, ts := range cfg.Conf.TrackerServers {
 		if len(ts.Hosts) == 0 {
 			continue
 		}
 		host := ts.Hosts[0]
-		r.links = append(r.links, &link{r: r, ts: ts, host: host,
-			addr: net.JoinHostPort(host, strconv.Itoa(ts.Port))})
-	}
-	for _, l := range r.links {
+		l := &link{r: r, ts: ts, host: host, addr: net.JoinHostPort(host, strconv.Itoa(ts.Port))}
 		l.status.Store(-1)
 		l.notifyResult.Store(-1)
+		r.links = append(r.links, l)
 	}
-	s.mu.Lock()
-	s.rep = r
-	s.mu.Unlock()
-	r.wg.Add(1)
-	r.pushers = s.startPushers(r)
-	go r.run()
-	if s.cfg.CompressBinlog {
-		r.wg.Add(1)
-		go r.runBinlogCompressor()
-	}
+	return r, nil
 }
 
-// stopReporting sends QUIT on the report connections, closes them and waits
-// for the reporters to end.
-func (s *Server) stopReporting() {
-	s.mu.Lock()
-	r := s.rep
-	s.rep = nil
-	s.mu.Unlock()
-	if r == nil {
-		return
-	}
+// Start runs the startup phase, then the links, in the background.
+func (r *Reporter) Start() {
+	r.wg.Add(1)
+	go r.run()
+}
+
+// Stop sends QUIT on the report connections, closes them and waits for
+// the reporter's goroutines to end.
+func (r *Reporter) Stop() {
 	r.stopping.Store(true)
 	for _, l := range r.links {
 		l.mu.Lock()
@@ -152,25 +187,25 @@ func (s *Server) stopReporting() {
 		l.mu.Unlock()
 	}
 	r.cancel()
-	if r.pushers != nil {
-		r.pushers.stop() // each pusher saves its mark
-	}
 	r.wg.Wait()
 }
 
-// NoteSyncProgress tells the reporters that there are new sync timestamps
-// to report (SYNC_REPORT goes out with the next beat).
-func (s *Server) NoteSyncProgress() {
-	s.mu.Lock()
-	r := s.rep
-	s.mu.Unlock()
-	if r != nil {
-		r.syncGen.Add(1)
-	}
+// Context ends when the reporter stops.
+func (r *Reporter) Context() context.Context { return r.ctx }
+
+// NoteSyncProgress says that there are new sync timestamps to report
+// (SYNC_REPORT goes out with the next beat).
+func (r *Reporter) NoteSyncProgress() { r.syncGen.Add(1) }
+
+// SyncSource is the full-copy setup from .data_init_flag: whether it is
+// done (SYNC_DEST_REQ answered), the source storage id (empty: none) and
+// the until timestamp.
+func (r *Reporter) SyncSource() (done bool, src string, until int64) {
+	return r.flag.Get("sync_old_done") == "1", r.flag.Get("sync_src_server"), r.flag.GetInt("sync_until_timestamp")
 }
 
-// sleep waits d or until the reporters stop (false then).
-func (r *reporters) sleep(d time.Duration) bool {
+// Sleep waits d or until the reporter stops (false then).
+func (r *Reporter) Sleep(d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -181,27 +216,27 @@ func (r *reporters) sleep(d time.Duration) bool {
 	}
 }
 
-func (r *reporters) retryDelay() time.Duration {
-	if d := r.s.cfg.HeartBeatInterval; d > 0 {
+func (r *Reporter) retryDelay() time.Duration {
+	if d := r.cfg.Conf.HeartBeatInterval; d > 0 {
 		return d
 	}
 	return 30 * time.Second
 }
 
 // run is the startup phase, then one goroutine per tracker.
-func (r *reporters) run() {
+func (r *Reporter) run() {
 	defer r.wg.Done()
 	for {
 		r.learnMyIP()
 		if r.fetchParams() {
 			break
 		}
-		if !r.sleep(r.retryDelay()) {
+		if !r.Sleep(r.retryDelay()) {
 			return
 		}
 	}
-	// C recovers lost store paths before its first JOIN (recovery.go)
-	if !r.recoverPaths() {
+	// C recovers lost store paths before its first JOIN
+	if !r.cfg.Host.RecoverPaths() {
 		return
 	}
 	for _, l := range r.links {
@@ -210,14 +245,15 @@ func (r *reporters) run() {
 	}
 }
 
-// dialer is the reporters' dialer: bound to bind_addr when client_bind is
+// dialer is the reporter's dialer: bound to bind_addr when client_bind is
 // on, so several storages on one host are told apart.
-func (r *reporters) dialer() *net.Dialer {
-	d := &net.Dialer{Timeout: r.s.cfg.ConnectTimeout}
+func (r *Reporter) dialer() *net.Dialer {
+	c := r.cfg.Conf
+	d := &net.Dialer{Timeout: c.ConnectTimeout}
 	if d.Timeout <= 0 {
 		d.Timeout = 10 * time.Second
 	}
-	if b := r.s.cfg.BindAddr; b != "" && r.s.cfg.ClientBind {
+	if b := c.BindAddr; b != "" && c.ClientBind {
 		if ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(b, ",")[0])); err == nil {
 			d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
 		}
@@ -226,30 +262,30 @@ func (r *reporters) dialer() *net.Dialer {
 }
 
 // netTimeout is the idle limit of each step of a tracker call.
-func (r *reporters) netTimeout() time.Duration {
-	if d := r.s.cfg.NetworkTimeout; d > 0 {
+func (r *Reporter) netTimeout() time.Duration {
+	if d := r.cfg.Conf.NetworkTimeout; d > 0 {
 		return d
 	}
 	return 30 * time.Second
 }
 
-// dial opens a plain connection (the sync pusher and disk recovery speak
-// on it themselves).
-func (r *reporters) dial(addr string) (net.Conn, error) {
+// Dial opens a plain connection to a tracker or a peer (the sync pusher
+// and disk recovery speak on it themselves).
+func (r *Reporter) Dial(addr string) (net.Conn, error) {
 	return r.dialer().DialContext(r.ctx, "tcp", addr)
 }
 
-// open opens a connection to a tracker for the reporters' calls.
-func (r *reporters) open(addr string) (*peercall.Conn, error) {
+// open opens a connection to a tracker for the reporter's calls.
+func (r *Reporter) open(addr string) (*peercall.Conn, error) {
 	return peercall.Dial(r.ctx, r.dialer(), addr, r.netTimeout())
 }
 
 // exchange sends one request and reads the reply (at most max body bytes;
-// it sits in pc.Buf until pc's next call). Stopping the reporters expires
+// it sits in pc.Buf until pc's next call). Stopping the reporter expires
 // the socket's deadline; the owner closes pc after an error.
-func (r *reporters) exchange(pc *peercall.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
-	if r.s.tap != nil {
-		r.s.tap(cmd, body)
+func (r *Reporter) exchange(pc *peercall.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
+	if r.cfg.Tap != nil {
+		r.cfg.Tap(cmd, body)
 	}
 	stop := pc.Watch(r.ctx)
 	defer stop()
@@ -257,50 +293,60 @@ func (r *reporters) exchange(pc *peercall.Conn, cmd byte, body []byte, max int) 
 }
 
 // hangUp ends a short connection as C does: QUIT, then close.
-func (r *reporters) hangUp(pc *peercall.Conn) {
-	if r.s.tap != nil {
-		r.s.tap(codec.CmdQuit, nil)
+func (r *Reporter) hangUp(pc *peercall.Conn) {
+	if r.cfg.Tap != nil {
+		r.cfg.Tap(codec.CmdQuit, nil)
 	}
 	_ = pc.Quit()
 }
 
-// call is exchange for callers holding a plain connection from dial (sync
+// Call is exchange for callers holding a plain connection from Dial (sync
 // setup, disk recovery); the reply is theirs to keep.
-func (r *reporters) call(c net.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
+func (r *Reporter) Call(c net.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
 	return r.exchange(peercall.New(c, c.RemoteAddr().String(), r.netTimeout()), cmd, body, max)
 }
 
-// quit is hangUp for a plain connection from dial.
-func (r *reporters) quit(c net.Conn) {
+// Quit is hangUp for a plain connection from Dial.
+func (r *Reporter) Quit(c net.Conn) {
 	r.hangUp(peercall.New(c, c.RemoteAddr().String(), 0))
 }
 
+// Addrs are the tracker_servers, host:port.
+func (r *Reporter) Addrs() []string {
+	addrs := make([]string, len(r.links))
+	for i, l := range r.links {
+		addrs[i] = l.addr
+	}
+	return addrs
+}
+
+// Port is the port clients reach us on.
+func (r *Reporter) Port() int { return r.port }
+
 // learnMyIP asks every tracker for our address (GET_MY_IP, short
 // connections); the first answer's first IP becomes "my IP".
-func (r *reporters) learnMyIP() {
-	req := codec.GetMyIPRequest{Group: r.s.group, Port: int32(r.port)}
+func (r *Reporter) learnMyIP() {
+	req := codec.GetMyIPRequest{Group: r.cfg.Group, Port: int32(r.port)}
 	body := req.Append(nil)
 	for _, l := range r.links {
 		c, err := r.open(l.addr)
 		if err != nil {
-			r.s.log.Warn("connect to tracker", "tracker", l.addr, "err", err)
+			r.log.Warn("connect to tracker", "tracker", l.addr, "err", err)
 			continue
 		}
 		st, reply, err := r.exchange(c, codec.CmdStorageGetMyIP, body, 2*codec.IPv6AddrSize)
 		r.hangUp(c)
 		if err != nil || st != codec.OK {
-			r.s.log.Warn("GET_MY_IP", "tracker", l.addr, "status", st, "err", err)
+			r.log.Warn("GET_MY_IP", "tracker", l.addr, "status", st, "err", err)
 			continue
 		}
 		first, _, _ := strings.Cut(string(reply), ",")
-		if ip, err := netip.ParseAddr(first); err == nil && r.s.myIP.Load() == nil {
-			ip = ip.Unmap()
-			r.s.myIP.Store(&ip)
-			r.s.log.Info("my IP from tracker", "tracker", l.addr, "ip", ip)
+		if ip, err := netip.ParseAddr(first); err == nil && r.cfg.Host.LearnIP(ip.Unmap()) {
+			r.log.Info("my IP from tracker", "tracker", l.addr, "ip", ip.Unmap())
 			// what C keeps for its IP-change check at the next start
-			if r.flag.get("last_ip_addr") != string(reply) || r.flag.getInt("last_server_port") != int64(r.port) {
-				if err := r.flag.set("last_ip_addr", string(reply), "last_server_port", strconv.Itoa(r.port)); err != nil {
-					r.s.log.Error("save .data_init_flag", "err", err)
+			if r.flag.Get("last_ip_addr") != string(reply) || r.flag.GetInt("last_server_port") != int64(r.port) {
+				if err := r.flag.Set("last_ip_addr", string(reply), "last_server_port", strconv.Itoa(r.port)); err != nil {
+					r.log.Error("save .data_init_flag", "err", err)
 				}
 			}
 		}
@@ -309,9 +355,9 @@ func (r *reporters) learnMyIP() {
 
 // fetchParams asks the trackers for their parameters (PARAMETER_REQ) in
 // list order, the leader first when one is known, until one answers.
-func (r *reporters) fetchParams() bool {
+func (r *Reporter) fetchParams() bool {
 	order := r.links
-	if lead, ok := r.s.Leader(); ok {
+	if lead, ok := r.cfg.Peers.Leader(); ok {
 		order = nil
 		for _, l := range r.links {
 			if l.host == lead.IP && l.ts.Port == lead.Port {
@@ -329,20 +375,20 @@ func (r *reporters) fetchParams() bool {
 		st, reply, err := r.exchange(c, codec.CmdStorageParameterReq, nil, 1023)
 		_ = c.NC.Close() // C closes this one without QUIT (cluster_startup_fresh)
 		if err != nil || st != codec.OK {
-			r.s.log.Warn("PARAMETER_REQ", "tracker", l.addr, "status", st, "err", err)
+			r.log.Warn("PARAMETER_REQ", "tracker", l.addr, "status", st, "err", err)
 			continue
 		}
 		var p codec.Parameters
 		if err := p.Decode(reply); err != nil {
-			r.s.log.Warn("PARAMETER_REQ reply", "tracker", l.addr, "err", err)
+			r.log.Warn("PARAMETER_REQ reply", "tracker", l.addr, "err", err)
 			continue
 		}
-		if v, _ := p.Get("use_storage_id"); v != "" && v != "0" && r.s.prm().StorageID == "" && r.s.cfg.ServerID == "" {
+		if v, _ := p.Get("use_storage_id"); v != "" && v != "0" && r.cfg.Host.Params().StorageID == "" && r.cfg.Conf.ServerID == "" {
 			if c, err := r.open(l.addr); err == nil {
-				id, err := r.lookUpOwnID(c.NC)
+				id, err := r.lookUpOwnID(c)
 				r.hangUp(c)
 				if err != nil {
-					r.s.log.Warn("own storage id not found", "tracker", l.addr, "err", err)
+					r.log.Warn("own storage id not found", "tracker", l.addr, "err", err)
 				}
 				r.ownIDFound = id
 			}
@@ -353,81 +399,17 @@ func (r *reporters) fetchParams() bool {
 	return false
 }
 
-// applyParams puts the tracker's parameters in force.
-func (r *reporters) applyParams(p codec.Parameters) {
-	s := r.s
-	s.noteTrunkParams(p)
-	np := *s.prm()
-	flag := func(k string) (bool, bool) {
-		v, ok := p.Get(k)
-		if !ok {
-			return false, false
-		}
-		n, err := strconv.Atoi(v)
-		return err == nil && n != 0, true
-	}
-	if v, ok := p.Get("store_path"); ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			np.StorePathMode = n
-		}
-	}
-	if v, ok := p.Get("reserved_storage_space"); ok {
-		if rs, err := conf.ParseReservedSpace(v); err == nil {
-			np.Reserve = diskio.Reserve{MB: rs.MB, Ratio: rs.Ratio}
-		} else {
-			s.log.Warn("tracker parameter reserved_storage_space", "value", v, "err", err)
-		}
-	}
-	if v, ok := p.Get("response_ip_addr_size"); ok {
-		if n, err := strconv.Atoi(v); err == nil && n == codec.IPv4AddrSize {
-			np.ResponseIPSize = codec.IPv4AddrSize
-		} else {
-			np.ResponseIPSize = codec.IPv6AddrSize
-		}
-	}
-	if on, ok := flag("store_slave_file_use_link"); ok {
-		np.SlaveUseLink = on
-	}
-	if on, ok := flag("storage_ip_changed_auto_adjust"); ok {
-		r.autoAdjust.Store(on)
-	}
-	useID, _ := flag("use_storage_id")
-	idType, _ := p.Get("id_type_in_filename")
-	if np.StorageID == "" {
-		np.StorageID = s.cfg.ServerID
-	}
-	if np.StorageID == "" {
-		np.StorageID = r.ownIDFound
-	}
-	idOK := false
-	if id, err := strconv.ParseUint(np.StorageID, 10, 32); err == nil && id > 0 && id <= 0xFFFFFF {
-		idOK = true
-	}
-	switch {
-	case useID && idType == "id" && idOK:
-		np.UseStorageID = true
-	case useID && idType == "id":
-		s.log.Warn("tracker uses storage ids in file names but this storage's id is unknown (set server_id); using the IP",
-			"server_id", np.StorageID)
-		np.UseStorageID = false
-	default:
-		np.UseStorageID = false
-	}
-	np.ClusterIDs = useID && idOK
-	s.live.Store(&np)
-	s.log.Info("tracker parameters applied", "store_path", np.StorePathMode, "reserve_mb", np.Reserve.MB,
-		"reserve_ratio", np.Reserve.Ratio, "response_ip_addr_size", np.ResponseIPSize,
-		"slave_use_link", np.SlaveUseLink, "id_in_filename", np.UseStorageID)
-}
+// OwnID is this storage's id at the trackers: the storage id when the
+// cluster uses them, else its IP ("" while GET_MY_IP has not answered).
+func (r *Reporter) OwnID() string { return r.ownID(nil) }
 
-// ownID is this storage's id at the trackers: the storage id when the
-// cluster uses them, else its IP (falling back to the connection's local
-// address while GET_MY_IP has not answered).
-func (r *reporters) ownID(c *peercall.Conn) string {
-	if p := r.s.prm(); p.StorageID != "" && (p.UseStorageID || p.ClusterIDs) {
+// ownID is OwnID, falling back to c's local address while GET_MY_IP has
+// not answered.
+func (r *Reporter) ownID(c *peercall.Conn) string {
+	if p := r.cfg.Host.Params(); p.StorageID != "" && (p.UseStorageID || p.ClusterIDs) {
 		return p.StorageID
 	}
-	if ip := r.s.myIP.Load(); ip != nil {
+	if ip, ok := r.cfg.Host.MyIP(); ok {
 		return ip.String()
 	}
 	if c != nil {
@@ -454,11 +436,11 @@ func (l *link) loop() {
 		delay := r.retryDelay()
 		if errors.Is(err, errRejoin) {
 			delay = time.Second
-			r.s.log.Info("re-joining tracker", "tracker", l.addr)
+			r.log.Info("re-joining tracker", "tracker", l.addr)
 		} else {
-			r.s.log.Warn("tracker report connection ended", "tracker", l.addr, "err", err)
+			r.log.Warn("tracker report connection ended", "tracker", l.addr, "err", err)
 		}
-		if !r.sleep(delay) {
+		if !r.Sleep(delay) {
 			return
 		}
 	}
@@ -499,15 +481,15 @@ func (l *link) session() error {
 	var lastDisk time.Time
 	l.trunkRep = trunkReport{lastFree: -1}
 	for {
-		if !first && !r.sleep(r.retryDelay()) {
+		if !first && !r.Sleep(r.retryDelay()) {
 			return r.ctx.Err()
 		}
 		// BEAT: the full stat block after every (re)join and when a
 		// counter moved, else empty.
 		var beat codec.StorageBeat
-		if gen := r.s.stats.gen.Load(); first || gen != lastGen {
+		if gen := r.cfg.Host.StatsGen(); first || gen != lastGen {
 			beat.HasStats = true
-			r.s.stats.snapshot(&beat.Stats)
+			r.cfg.Host.Stats(&beat.Stats)
 			lastGen = gen
 		}
 		if err := l.noticeCall(c, codec.CmdStorageBeat, beat.Append(nil)); err != nil {
@@ -519,12 +501,12 @@ func (l *link) session() error {
 				return err
 			}
 			if st != codec.OK {
-				r.s.log.Debug("CHANGELOG_REQ", "tracker", l.addr, "status", st)
+				r.log.Debug("CHANGELOG_REQ", "tracker", l.addr, "status", st)
 			} else if len(reply) > 0 {
 				l.takeChangelog(reply)
 			}
 		}
-		if now := time.Now(); first || now.Sub(lastDisk) >= r.s.cfg.StatReportInterval {
+		if now := time.Now(); first || now.Sub(lastDisk) >= r.cfg.Conf.StatReportInterval {
 			lastDisk = now
 			if err := l.noticeCall(c, codec.CmdStorageReportDiskUsage, r.diskUsage()); err != nil {
 				return err
@@ -555,24 +537,23 @@ func (l *link) session() error {
 // join sends JOIN (81) and records the tracker's view of us.
 func (l *link) join(c *peercall.Conn) error {
 	r := l.r
-	s := r.s
 	req := codec.StorageJoinRequest{
-		GroupName:          s.group,
+		GroupName:          r.cfg.Group,
 		StoragePort:        int64(r.port),
-		StorePathCount:     int64(len(s.paths)),
-		SubdirCountPerPath: int64(s.dist.subdirs),
-		UploadPriority:     int64(s.cfg.UploadPriority),
-		JoinTime:           r.flag.getInt("storage_join_time"),
-		UpTime:             s.upTime.Unix(),
+		StorePathCount:     int64(r.cfg.StorePaths),
+		SubdirCountPerPath: int64(r.cfg.Subdirs),
+		UploadPriority:     int64(r.cfg.Conf.UploadPriority),
+		JoinTime:           r.flag.GetInt("storage_join_time"),
+		UpTime:             r.cfg.UpTime.Unix(),
 		Version:            []byte(storageVersion),
-		InitFlag:           r.flag.get("sync_old_done") != "1",
+		InitFlag:           r.flag.Get("sync_old_done") != "1",
 		Status:             r.joinStatus(c),
 		CurrentTrackerIP:   []byte(l.host),
 	}
-	if p := s.prm(); p.UseStorageID || p.ClusterIDs {
+	if p := r.cfg.Host.Params(); p.UseStorageID || p.ClusterIDs {
 		req.StorageID = []byte(p.StorageID)
 	}
-	for _, ts := range s.cfg.TrackerServers {
+	for _, ts := range r.cfg.Conf.TrackerServers {
 		req.AddTracker([]byte(ts.String()))
 	}
 	st, reply, err := r.exchange(c, codec.CmdStorageJoin, req.Append(nil), codec.JoinReplySize)
@@ -588,26 +569,26 @@ func (l *link) join(c *peercall.Conn) error {
 		return fmt.Errorf("JOIN reply: %w", err)
 	}
 	l.status.Store(int32(jr.Status))
-	s.log.Info("joined tracker", "tracker", l.addr, "status", jr.Status, "src_id", string(jr.SrcID))
+	r.log.Info("joined tracker", "tracker", l.addr, "status", jr.Status, "src_id", string(jr.SrcID))
 	return nil
 }
 
 // joinStatus is JOIN's status byte (§1.2 field 74): our status in the
 // leader's list; not listed: INIT when there is one tracker or every
 // tracker has answered a JOIN, else -1.
-func (r *reporters) joinStatus(c *peercall.Conn) int8 {
-	if st, ok := r.s.peers.status(r.ownID(c)); ok {
+func (r *Reporter) joinStatus(c *peercall.Conn) int8 {
+	if st, ok := r.cfg.Peers.Status(r.ownID(c)); ok {
 		return int8(st)
 	}
 	if len(r.links) == 1 {
-		return statusInit
+		return StatusInit
 	}
 	for _, l := range r.links {
 		if !l.answered.Load() {
 			return -1
 		}
 	}
-	return statusInit
+	return StatusInit
 }
 
 // syncSetup follows a JOIN: the storage's one SYNC_DEST_REQ (87) while
@@ -616,7 +597,7 @@ func (r *reporters) joinStatus(c *peercall.Conn) int8 {
 func (l *link) syncSetup(c *peercall.Conn) error {
 	r := l.r
 	r.syncMu.Lock()
-	if r.flag.get("sync_old_done") != "1" {
+	if r.flag.Get("sync_old_done") != "1" {
 		st, reply, err := r.exchange(c, codec.CmdStorageSyncDestReq, nil, codec.SyncSourceSize)
 		if err != nil {
 			r.syncMu.Unlock()
@@ -635,21 +616,21 @@ func (l *link) syncSetup(c *peercall.Conn) error {
 		if sr.Found {
 			src, until = string(sr.Source.SrcID), sr.Source.Until
 		}
-		if err := r.flag.set("sync_old_done", "1", "sync_src_server", src,
+		if err := r.flag.Set("sync_old_done", "1", "sync_src_server", src,
 			"sync_until_timestamp", strconv.FormatInt(until, 10)); err != nil {
-			r.s.log.Error("save .data_init_flag", "err", err)
+			r.log.Error("save .data_init_flag", "err", err)
 		}
-		r.s.log.Info("sync source from tracker", "tracker", l.addr, "src", src, "until", until)
+		r.log.Info("sync source from tracker", "tracker", l.addr, "src", src, "until", until)
 	}
 	r.syncMu.Unlock()
-	ss := codec.SyncSource{SrcID: []byte(r.flag.get("sync_src_server")), Until: r.flag.getInt("sync_until_timestamp")}
+	ss := codec.SyncSource{SrcID: []byte(r.flag.Get("sync_src_server")), Until: r.flag.GetInt("sync_until_timestamp")}
 	st, _, err := r.exchange(c, codec.CmdStorageSyncNotify, ss.Append(nil), 0)
 	if err != nil {
 		return fmt.Errorf("SYNC_NOTIFY: %w", err)
 	}
 	l.notifyResult.Store(int32(st))
 	if st != codec.OK {
-		r.s.log.Warn("SYNC_NOTIFY refused", "tracker", l.addr, "status", st, "src", string(ss.SrcID))
+		r.log.Warn("SYNC_NOTIFY refused", "tracker", l.addr, "status", st, "src", string(ss.SrcID))
 		if st == codec.ENOENT && len(ss.SrcID) > 0 && r.allNotifyUnknown() {
 			return l.recoverSource(c)
 		}
@@ -671,11 +652,13 @@ func (l *link) noticeCall(c *peercall.Conn, cmd byte, body []byte) error {
 	if err := n.Decode(reply); err != nil {
 		return fmt.Errorf("%s reply: %w", codec.CmdName(cmd), err)
 	}
-	r.s.noteTrunkServer(&n)
-	if r.s.peers.applyNotice(&n) {
+	if r.cfg.Trunk != nil {
+		r.cfg.Trunk.TrunkNotice(&n)
+	}
+	if r.cfg.Peers.ApplyNotice(&n) {
 		// the list came from this tracker, the leader: its view of us
 		// is this tracker's view
-		if st, ok := r.s.peers.status(r.ownID(c)); ok {
+		if st, ok := r.cfg.Peers.Status(r.ownID(c)); ok {
 			l.status.Store(int32(st))
 		}
 	}
@@ -687,7 +670,7 @@ func (l *link) noticeCall(c *peercall.Conn, cmd byte, body []byte) error {
 // both in {OFFLINE, ONLINE, ACTIVE}), then closes to re-join (§1.4).
 func (l *link) checkStatus(c *peercall.Conn) error {
 	r := l.r
-	want, ok := r.s.peers.status(r.ownID(c))
+	want, ok := r.cfg.Peers.Status(r.ownID(c))
 	if !ok {
 		return nil
 	}
@@ -700,33 +683,29 @@ func (l *link) checkStatus(c *peercall.Conn) error {
 	if err != nil {
 		return fmt.Errorf("CHANGE_STATUS: %w", err)
 	}
-	r.s.log.Info("status changed at tracker", "tracker", l.addr, "from", have, "to", want, "reply", st)
+	r.log.Info("status changed at tracker", "tracker", l.addr, "from", have, "to", want, "reply", st)
 	l.status.Store(int32(want))
 	return errRejoin
 }
 
-func available(st byte) bool { return st == statusOffline || st == statusOnline || st == statusActive }
+func available(st byte) bool { return st == StatusOffline || st == StatusOnline || st == StatusActive }
 
 // diskUsage is the REPORT_DISK_USAGE body: total and free MB per store path.
-func (r *reporters) diskUsage() []byte {
+func (r *Reporter) diskUsage() []byte {
 	var rep codec.DiskUsageReport
-	for _, p := range r.s.paths {
-		sp, err := p.disk.Space()
-		if err != nil {
-			r.s.log.Warn("statfs store path", "store_path", p.disk.Root(), "err", err)
-		}
-		rep.Add(codec.PathUsage{TotalMB: sp.TotalMB(), FreeMB: sp.FreeMB()})
+	for _, u := range r.cfg.Host.DiskUsage() {
+		rep.Add(u)
 	}
 	return rep.Append(nil)
 }
 
 // syncReport is the SYNC_REPORT body: every member the leader listed (self
 // included, listed first when the list is not known yet) with the newest
-// source timestamp received from it (sync_receiver.go credits them).
-func (r *reporters) syncReport(c *peercall.Conn) []byte {
+// source timestamp received from it.
+func (r *Reporter) syncReport(c *peercall.Conn) []byte {
 	var rep codec.SyncReport
 	own := r.ownID(c)
-	ids := r.s.peers.ids()
+	ids := r.cfg.Peers.ids()
 	seen := false
 	for _, id := range ids {
 		seen = seen || id == own
@@ -735,7 +714,7 @@ func (r *reporters) syncReport(c *peercall.Conn) []byte {
 		ids = append([]string{own}, ids...)
 	}
 	for _, id := range ids {
-		rep.Add(codec.SyncTimestamp{ID: []byte(id), Timestamp: int32(r.s.synced.get(id))})
+		rep.Add(codec.SyncTimestamp{ID: []byte(id), Timestamp: int32(r.cfg.Host.SyncedFrom(id))})
 	}
 	return rep.Append(nil)
 }
@@ -748,11 +727,6 @@ type ChangelogEntry struct {
 	Status    byte
 	NewID     string
 }
-
-// OnChangelog sets fn to receive the changelog entries of our group the
-// trackers send after beats (the replication code renames mark files and
-// clears its sync source with them). Set it before Start.
-func OnChangelog(fn func(ChangelogEntry)) Option { return func(s *Server) { s.onChangelog = fn } }
 
 // takeChangelog parses a CHANGELOG_REQ reply; a chunk may end inside a
 // line, which is kept for the next reply.
@@ -767,23 +741,18 @@ func (l *link) takeChangelog(chunk []byte) {
 		}
 		buf = buf[n:]
 		if err != nil {
-			r.s.log.Warn("bad changelog line from tracker", "tracker", l.addr, "err", err)
+			r.log.Warn("bad changelog line from tracker", "tracker", l.addr, "err", err)
 			continue
 		}
-		if string(line.Group) != string(r.s.group) {
+		if string(line.Group) != string(r.cfg.Group) {
 			continue
 		}
 		e := ChangelogEntry{Timestamp: line.Timestamp, ID: string(line.StorageID), Status: line.Status,
 			NewID: string(line.NewID)}
-		r.s.log.Info("storage changelog", "tracker", l.addr, "id", e.ID, "status", e.Status, "new_id", e.NewID)
-		if r.pushers != nil {
-			r.pushers.changelog(e)
-		}
+		r.log.Info("storage changelog", "tracker", l.addr, "id", e.ID, "status", e.Status, "new_id", e.NewID)
+		r.cfg.Host.Changelog(e)
 		if r.sourceChangelog(e) {
 			r.rejoinGen.Add(1)
-		}
-		if r.s.onChangelog != nil {
-			r.s.onChangelog(e)
 		}
 	}
 	l.changelog = append(l.changelog[:0], buf...)
