@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -221,23 +220,22 @@ func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64, s
 	t.Helper()
 	my := netip.MustParseAddr("127.0.2.21")
 	a.myIP.Store(&my)
-	a.peers.mu.Lock()
-	a.peers.members = []Peer{{ID: "127.0.2.21", IP: "127.0.2.21", Port: 23000, Status: statusActive},
-		{ID: "127.0.2.22", IP: syncBlock + "21", Port: ln.Addr().(*net.TCPAddr).Port, Status: statusActive}}
-	a.peers.hasList, a.peers.gen = true, 1
-	a.peers.mu.Unlock()
+	setMembers(a, []Peer{{ID: "127.0.2.21", IP: "127.0.2.21", Port: 23000, Status: statusActive},
+		{ID: "127.0.2.22", IP: syncBlock + "21", Port: ln.Addr().(*net.TCPAddr).Port, Status: statusActive}})
 	markFile := filepath.Join(aBase, "data", "sync", "127.0.2.22_23000.mark")
 	if err := replica.SaveMark(markFile, &start); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &reporters{s: a, ctx: ctx, cancel: cancel, port: 23000}
+	r, err := a.newReporters(23000)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := a.startPushers(r)
 	waitUntil(t, "the pusher at the end of the binlog", func() (bool, string) {
 		mk, _, _ := replica.LoadMark(markFile)
 		return mk.BinlogOffset == end, strings.TrimSpace(string(mk.Encode()))
 	})
-	cancel()
+	r.rep.Stop()
 	m.stop()
 	return markFile
 }
