@@ -43,8 +43,8 @@ const (
 
 // opStats are the client-operation counters of the BEAT stat block. Every
 // field is an atomic on its own, so the event loops and disk workers only
-// add; gen moves with every change so the reporter can tell whether a beat
-// carries the block.
+// add; gen moves with every change so the reporter (package report, through
+// reportHost.StatsGen) can tell whether a beat carries the block.
 type opStats struct {
 	c                [stCount]atomic.Int64
 	connCur          atomic.Int32 // client connections open now
