@@ -75,9 +75,13 @@ func (r *reporters) sleep(d time.Duration) bool  { return r.rep.Sleep(d) }
 // on); nothing runs before startReporting.
 func (s *Server) newReporters(port int) (*reporters, error) {
 	r := &reporters{s: s, port: port}
-	rep, err := report.New(report.Config{Conf: s.cfg, Group: s.group, Port: port, StorePaths: len(s.paths),
-		Subdirs: s.dist.subdirs, UpTime: s.upTime, DataDir: filepath.Join(s.cfg.BasePath, "data"),
-		Log: s.log, Peers: &s.peers, Host: reportHost{s, r}, Trunk: reportHost{s, r}, Tap: s.tap})
+	c := s.cfg
+	rep, err := report.New(report.Config{TrackerServers: c.TrackerServers, HeartBeatInterval: c.HeartBeatInterval,
+		StatReportInterval: c.StatReportInterval, ConnectTimeout: c.ConnectTimeout, NetworkTimeout: c.NetworkTimeout,
+		BindAddr: c.BindAddr, ClientBind: c.ClientBind, ServerID: c.ServerID, UploadPriority: c.UploadPriority,
+		Group: s.group, Port: port, StorePaths: len(s.paths), Subdirs: s.dist.subdirs, UpTime: s.upTime,
+		DataDir: filepath.Join(c.BasePath, "data"), Log: s.log, Peers: &s.peers,
+		Host: reportHost{s, r}, Trunk: reportHost{s, r}, Tap: s.tap})
 	if err != nil {
 		return nil, err
 	}

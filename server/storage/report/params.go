@@ -80,7 +80,7 @@ func (r *Reporter) applyParams(p codec.Parameters) {
 	useID, _ := flag("use_storage_id")
 	idType, _ := p.Get("id_type_in_filename")
 	if np.StorageID == "" {
-		np.StorageID = r.cfg.Conf.ServerID
+		np.StorageID = r.cfg.ServerID
 	}
 	if np.StorageID == "" {
 		np.StorageID = r.ownIDFound

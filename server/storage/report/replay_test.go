@@ -112,14 +112,15 @@ func TestReplayStartupFresh(t *testing.T) {
 	ct := startCapturedTracker(t, "127.0.0.10", want)
 	port := ct.ln.Addr().(*net.TCPAddr).Port
 
-	cfg := &conf.Storage{}
-	cfg.TrackerServers = []conf.TrackerServer{{Hosts: []string{"127.0.0.10"}, Port: port}}
-	cfg.HeartBeatInterval = time.Hour // one round is what the capture holds
-	cfg.StatReportInterval = time.Hour
-	cfg.UploadPriority = 10 // storage.conf's default
 	h := &memHost{params: DefaultParams()}
-	r, err := New(Config{Conf: cfg, Group: []byte("group1"), Port: 23000, StorePaths: 1, Subdirs: 256,
-		UpTime: time.Now(), DataDir: newFlagDir(t), Log: quietLogger(), Host: h})
+	r, err := New(Config{
+		TrackerServers: []conf.TrackerServer{{Hosts: []string{"127.0.0.10"}, Port: port}},
+		// one round is what the capture holds
+		HeartBeatInterval: time.Hour, StatReportInterval: time.Hour,
+		UploadPriority: 10, // storage.conf's default
+		Group:          []byte("group1"), Port: 23000, StorePaths: 1, Subdirs: 256,
+		UpTime: time.Now(), DataDir: newFlagDir(t), Log: quietLogger(), Host: h,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,17 @@ type Storage interface {
 
 // Config is the reporter's setting.
 type Config struct {
-	Conf       *conf.Storage // tracker_server, intervals, timeouts, bind, server_id, upload_priority
+	// from storage.conf
+	TrackerServers     []conf.TrackerServer
+	HeartBeatInterval  time.Duration // also the retry delay after a failure
+	StatReportInterval time.Duration // REPORT_DISK_USAGE
+	ConnectTimeout     time.Duration
+	NetworkTimeout     time.Duration // idle limit of each step of a call
+	BindAddr           string        // with ClientBind: the local address of tracker connections
+	ClientBind         bool
+	ServerID           string // our storage id when storage.conf names it
+	UploadPriority     int
+
 	Group      []byte
 	Port       int // the port clients reach us on
 	StorePaths int
@@ -152,7 +162,7 @@ func New(cfg Config) (*Reporter, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Reporter{cfg: cfg, log: cfg.Log, ctx: ctx, cancel: cancel, flag: flag, port: cfg.Port}
-	for _, ts := range cfg.Conf.TrackerServers {
+	for _, ts := range cfg.TrackerServers {
 		if len(ts.Hosts) == 0 {
 			continue
 		}
@@ -217,7 +227,7 @@ func (r *Reporter) Sleep(d time.Duration) bool {
 }
 
 func (r *Reporter) retryDelay() time.Duration {
-	if d := r.cfg.Conf.HeartBeatInterval; d > 0 {
+	if d := r.cfg.HeartBeatInterval; d > 0 {
 		return d
 	}
 	return 30 * time.Second
@@ -248,7 +258,7 @@ func (r *Reporter) run() {
 // dialer is the reporter's dialer: bound to bind_addr when client_bind is
 // on, so several storages on one host are told apart.
 func (r *Reporter) dialer() *net.Dialer {
-	c := r.cfg.Conf
+	c := &r.cfg
 	d := &net.Dialer{Timeout: c.ConnectTimeout}
 	if d.Timeout <= 0 {
 		d.Timeout = 10 * time.Second
@@ -263,7 +273,7 @@ func (r *Reporter) dialer() *net.Dialer {
 
 // netTimeout is the idle limit of each step of a tracker call.
 func (r *Reporter) netTimeout() time.Duration {
-	if d := r.cfg.Conf.NetworkTimeout; d > 0 {
+	if d := r.cfg.NetworkTimeout; d > 0 {
 		return d
 	}
 	return 30 * time.Second
@@ -383,7 +393,7 @@ func (r *Reporter) fetchParams() bool {
 			r.log.Warn("PARAMETER_REQ reply", "tracker", l.addr, "err", err)
 			continue
 		}
-		if v, _ := p.Get("use_storage_id"); v != "" && v != "0" && r.cfg.Host.Params().StorageID == "" && r.cfg.Conf.ServerID == "" {
+		if v, _ := p.Get("use_storage_id"); v != "" && v != "0" && r.cfg.Host.Params().StorageID == "" && r.cfg.ServerID == "" {
 			if c, err := r.open(l.addr); err == nil {
 				id, err := r.lookUpOwnID(c)
 				r.hangUp(c)
@@ -506,7 +516,7 @@ func (l *link) session() error {
 				l.takeChangelog(reply)
 			}
 		}
-		if now := time.Now(); first || now.Sub(lastDisk) >= r.cfg.Conf.StatReportInterval {
+		if now := time.Now(); first || now.Sub(lastDisk) >= r.cfg.StatReportInterval {
 			lastDisk = now
 			if err := l.noticeCall(c, codec.CmdStorageReportDiskUsage, r.diskUsage()); err != nil {
 				return err
@@ -542,7 +552,7 @@ func (l *link) join(c *peercall.Conn) error {
 		StoragePort:        int64(r.port),
 		StorePathCount:     int64(r.cfg.StorePaths),
 		SubdirCountPerPath: int64(r.cfg.Subdirs),
-		UploadPriority:     int64(r.cfg.Conf.UploadPriority),
+		UploadPriority:     int64(r.cfg.UploadPriority),
 		JoinTime:           r.flag.GetInt("storage_join_time"),
 		UpTime:             r.cfg.UpTime.Unix(),
 		Version:            []byte(storageVersion),
@@ -553,7 +563,7 @@ func (l *link) join(c *peercall.Conn) error {
 	if p := r.cfg.Host.Params(); p.UseStorageID || p.ClusterIDs {
 		req.StorageID = []byte(p.StorageID)
 	}
-	for _, ts := range r.cfg.Conf.TrackerServers {
+	for _, ts := range r.cfg.TrackerServers {
 		req.AddTracker([]byte(ts.String()))
 	}
 	st, reply, err := r.exchange(c, codec.CmdStorageJoin, req.Append(nil), codec.JoinReplySize)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/codec/capture"
-	"github.com/gofdfs/gofdfs/conf"
 )
 
 // memHost is a storage kept in memory: what the reporter learns is
@@ -75,7 +74,7 @@ func initFlag(t *testing.T, dir string) string {
 // testReporter is a reporter of group1 on dir's flag, with no tracker.
 func testReporter(t *testing.T, dir string, h *memHost) *Reporter {
 	t.Helper()
-	r, err := New(Config{Conf: &conf.Storage{}, Group: []byte("group1"), Port: 23000, DataDir: dir,
+	r, err := New(Config{Group: []byte("group1"), Port: 23000, DataDir: dir,
 		Log: quietLogger(), Host: h})
 	if err != nil {
 		t.Fatal(err)
