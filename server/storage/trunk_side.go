@@ -461,3 +461,23 @@ func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (cod
 	s.log.Warn("trunk command not served", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd))
 	return codec.EINVAL, nil
 }
+
+// On, ContainerID and RaiseContainerID are trunk.Side's names for what the
+// reporters read, so that their files switch before the core does.
+func (t *trunkSide) On() bool { return t.on.Load() }
+
+func (t *trunkSide) ContainerID() int32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.nextID
+}
+
+func (t *trunkSide) RaiseContainerID(id int32) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if id <= t.nextID {
+		return false
+	}
+	t.nextID = id
+	return true
+}
