@@ -28,7 +28,7 @@ func (l *link) reportTrunk(c *peercall.Conn) error {
 	s := r.s
 	s.saveContainerID(r.flag)
 	tr := &l.trunkRep
-	if !s.trunk.on.Load() || !s.isTrunkServer() {
+	if !s.trunk.On() || !s.isTrunkServer() {
 		*tr = trunkReport{lastFree: -1}
 		return nil
 	}
@@ -50,9 +50,7 @@ func (l *link) reportTrunk(c *peercall.Conn) error {
 		}
 		tr.fetched = true
 	}
-	s.trunk.mu.Lock()
-	id := s.trunk.nextID
-	s.trunk.mu.Unlock()
+	id := s.trunk.ContainerID()
 	if id > tr.lastFID {
 		body := codec.TrunkFileID{ID: id}
 		if status, _, err := r.exchange(c, codec.CmdStorageReportTrunkFID, body.Append(nil), 0); err != nil {
@@ -76,13 +74,7 @@ func (l *link) reportTrunk(c *peercall.Conn) error {
 
 // raiseContainerID makes new containers number after id.
 func (s *Server) raiseContainerID(id int32) {
-	t := &s.trunk
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if id > t.nextID {
-		s.log.Info("trunk file id from the tracker", "old", t.nextID, "new", id)
-		t.nextID = id
-	}
+	s.trunk.RaiseContainerID(id)
 }
 
 // saveContainerID writes current_trunk_file_id into .data_init_flag when
@@ -91,9 +83,7 @@ func (s *Server) saveContainerID(flag *dataFlag) {
 	if flag == nil {
 		return
 	}
-	s.trunk.mu.Lock()
-	id := s.trunk.nextID
-	s.trunk.mu.Unlock()
+	id := s.trunk.ContainerID()
 	v := strconv.Itoa(int(id))
 	if id == 0 || flag.get("current_trunk_file_id") == v {
 		return
