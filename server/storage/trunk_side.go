@@ -10,6 +10,7 @@ import (
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
+	"github.com/gofdfs/gofdfs/server/storage/web"
 )
 
 // The command path's hooks into package trunk (s.trunk, a trunk.Side):
@@ -183,4 +184,9 @@ func (s *Server) eraseTrunkFile(op *pendingOp, ref *codec.TrunkRef) error {
 // OpenTrunkRead opens a trunk-resident file for reading (trunk.Side.OpenRead).
 func (s *Server) OpenTrunkRead(logic []byte) (f *os.File, offset, length int64, ok bool, err error) {
 	return s.trunk.OpenRead(logic)
+}
+
+// OpenTrunk opens a trunk-resident file for the HTTP server (web.Core).
+func (c httpCore) OpenTrunk(rf *codec.RemoteFilename, ref *codec.TrunkRef, p web.Path) (diskio.ReadFd, diskio.FileStat, int64, error) {
+	return c.s.trunk.OpenFd(p.(*storePath).disk, rf, ref)
 }
