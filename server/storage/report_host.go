@@ -214,7 +214,7 @@ func (h reportHost) Changelog(e ChangelogEntry) {
 }
 
 func (h reportHost) TrunkFree() (int64, bool, error) {
-	if !h.s.trunk.on.Load() || !h.s.isTrunkServer() {
+	if !h.s.trunk.On() || !h.s.isTrunkServer() {
 		return 0, false, nil
 	}
 	st, err := h.s.trunkStore()
@@ -224,19 +224,6 @@ func (h reportHost) TrunkFree() (int64, bool, error) {
 	return st.FreeBytes(), true, nil
 }
 
-func (h reportHost) ContainerID() int32 {
-	t := &h.s.trunk
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.nextID
-}
+func (h reportHost) ContainerID() int32 { return h.s.trunk.ContainerID() }
 
-func (h reportHost) RaiseContainerID(id int32) {
-	t := &h.s.trunk
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if id > t.nextID {
-		h.s.log.Info("trunk file id from the tracker", "old", t.nextID, "new", id)
-		t.nextID = id
-	}
-}
+func (h reportHost) RaiseContainerID(id int32) { h.s.trunk.RaiseContainerID(id) }

@@ -29,6 +29,7 @@ import (
 	"github.com/gofdfs/gofdfs/server/internal/engine"
 	"github.com/gofdfs/gofdfs/server/storage/replica"
 	"github.com/gofdfs/gofdfs/server/storage/report"
+	"github.com/gofdfs/gofdfs/server/storage/trunk"
 	"github.com/gofdfs/gofdfs/server/storage/web"
 )
 
@@ -145,7 +146,7 @@ type Server struct {
 	lastStats   time.Time            // last storage_stat.dat write (ticker goroutine only)
 
 	http       *web.Server // the HTTP download server (web, wired in http.go); nil when off
-	trunk      trunkSide   // trunk-resident files (trunk_side.go)
+	trunk      trunk.Side  // trunk-resident files (package trunk; hooks in trunk_side.go)
 	httpListen string      // WithHTTPListenAddr
 
 	// conns are the attached connections, for the network_timeout sweep.
@@ -259,6 +260,7 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 	}
 	s.binlog = b
 	s.loadStats(dataDir)
+	s.configureTrunk()
 	s.handler = &eventHandler{srv: s}
 	if err := s.newHTTP(); err != nil {
 		return nil, err

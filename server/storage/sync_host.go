@@ -104,7 +104,7 @@ func (t trackerLinks) Quit(c net.Conn) { t.r.quit(c) }
 type trunkHost struct{ s *Server }
 
 func (t trunkHost) Store() (*trunk.Store, error)  { return t.s.trunkStore() }
-func (t trunkHost) IsTrunkServer() bool           { return t.s.trunk.on.Load() && t.s.isTrunkServer() }
+func (t trunkHost) IsTrunkServer() bool           { return t.s.trunk.On() && t.s.isTrunkServer() }
 func (t trunkHost) IsMe(ip string, port int) bool { return t.s.isMyIP(ip) && port == t.s.cfg.Port }
 
 // syncCounters feeds storage_stat.dat's sync-out bytes.

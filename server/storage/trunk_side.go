@@ -1,182 +1,44 @@
 package storage
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
-	"net"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	"golang.org/x/sys/unix"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
+	"github.com/gofdfs/gofdfs/server/storage/web"
 )
 
-// trunkSide is a storage's trunk-file state: the store (opened on first
-// use, so a storage that never sees a trunk name never creates
-// data/trunk) and the group's trunk server from the trackers' notices.
-// The zero value is ready.
-type trunkSide struct {
-	once  sync.Once
-	store *trunk.Store
-	err   error
+// The command path's hooks into package trunk (s.trunk, a trunk.Side):
+// trunk-resident files in stat, download, delete and sync, and the trunk
+// commands 27-33.
 
-	mu     sync.Mutex
-	server codec.StorageBrief // the group's trunk server; zero: none heard of
-	heard  bool
-	// the tracker's trunk parameters (PARAMETER_REQ); zero: C's defaults
-	on                          atomic.Bool // use_trunk_file (read on every upload)
-	slotMin, slotMax, alignment int32
-	fileSize                    int64
-	maxBackups                  int   // trunk_binlog_max_backups
-	nextID                      int32 // the last container id handed out
+// configureTrunk hands the trunk side what it needs of this storage (New).
+func (s *Server) configureTrunk() {
+	paths := make([]string, len(s.cfg.StorePaths))
+	for i, p := range s.cfg.StorePaths {
+		paths[i] = p.Path
+	}
+	s.trunk.Configure(trunk.SideConfig{Group: s.group, BasePath: s.cfg.BasePath, StorePaths: paths,
+		PickDir: func(b64 []byte) (int, int) { return s.dist.next(b64) },
+		IsMe: func(ip string, port int) bool {
+			return port == s.cfg.Port && (ip == s.cfg.BindAddr || s.isMyIP(ip))
+		},
+		ConnectTimeout: s.cfg.ConnectTimeout, NetworkTimeout: s.cfg.NetworkTimeout, Log: s.log, Now: s.now})
 }
 
-// trunkStore opens the trunk store once.
-func (s *Server) trunkStore() (*trunk.Store, error) {
-	t := &s.trunk
-	t.once.Do(func() {
-		paths := make([]string, len(s.cfg.StorePaths))
-		for i, p := range s.cfg.StorePaths {
-			paths[i] = p.Path
-		}
-		t.mu.Lock()
-		slotMin, alignment, fileSize := t.slotMin, t.alignment, t.fileSize
-		t.mu.Unlock()
-		t.nextID = s.lastContainerID()
-		t.store, t.err = trunk.Open(trunk.Config{BasePath: s.cfg.BasePath, StorePaths: paths,
-			SlotMinSize: slotMin, Alignment: alignment, TrunkFileSize: fileSize,
-			NextFileID: s.nextContainerID, PickDir: func(b64 []byte) (int, int) { return s.dist.next(b64) },
-			Log: s.log, Now: s.now})
-		if t.err != nil {
-			s.log.Error("open trunk store", "base_path", s.cfg.BasePath, "err", t.err)
-		}
-	})
-	return t.store, t.err
-}
-
-// closeTrunk closes the trunk store if it was opened (server stop).
-func (s *Server) closeTrunk() {
-	t := &s.trunk
-	t.once.Do(func() { t.err = errors.New("storage stopped") })
-	if t.store != nil {
-		if err := t.store.SaveSnapshot(); err != nil {
-			s.log.Warn("save trunk snapshot", "err", err)
-		}
-		_ = t.store.Close()
-	}
-}
-
-// noteTrunkParams takes the trunk keys of the tracker's PARAMETER_REQ reply.
-func (s *Server) noteTrunkParams(p codec.Parameters) {
-	num := func(k string) int64 {
-		v, ok := p.Get(k)
-		if !ok {
-			return 0
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0
-		}
-		return n
-	}
-	t := &s.trunk
-	t.mu.Lock()
-	t.on.Store(num("use_trunk_file") != 0)
-	t.slotMin, t.slotMax = int32(num("slot_min_size")), int32(num("slot_max_size"))
-	t.alignment, t.fileSize = int32(num("trunk_alloc_alignment_size")), num("trunk_file_size")
-	t.maxBackups = int(num("trunk_binlog_max_backups"))
-	slotMin, alignment, fileSize := t.slotMin, t.alignment, t.fileSize
-	t.mu.Unlock()
-	if num("use_trunk_file") == 0 {
-		return // the store opens when a trunk name or command first needs it
-	}
-	if st, err := s.trunkStore(); err == nil {
-		st.SetAllocation(slotMin, alignment, fileSize)
-	}
-}
-
-// lastContainerID is current_trunk_file_id of .data_init_flag (0 if
-// absent): new containers are numbered after it. Ids whose file exists are
-// skipped anyway, so a stale value costs a few stats, never a collision.
-func (s *Server) lastContainerID() int32 {
-	b, err := os.ReadFile(filepath.Join(s.cfg.BasePath, "data", dataInitFlagName))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "current_trunk_file_id="); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
-			return int32(n)
-		}
-	}
-	return 0
-}
-
-// nextContainerID hands out the next container id.
-func (s *Server) nextContainerID() (int32, error) {
-	t := &s.trunk
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.nextID++
-	return t.nextID, nil
-}
-
-// noteTrunkServer records the trunk server a tracker's change notice names.
+func (s *Server) trunkStore() (*trunk.Store, error)  { return s.trunk.Store() }
+func (s *Server) isTrunkServer() bool                { return s.trunk.IsServer() }
+func (s *Server) closeTrunk()                        { s.trunk.Close() }
+func (s *Server) noteTrunkParams(p codec.Parameters) { s.trunk.SetParams(p) }
 func (s *Server) noteTrunkServer(n *codec.ChangeNotice) {
-	if n.Flags&codec.ChangeTrunkServer == 0 {
-		return
+	if n.Flags&codec.ChangeTrunkServer != 0 {
+		s.trunk.NoteServer(n.TrunkServer)
 	}
-	t := &s.trunk
-	t.mu.Lock()
-	b := n.TrunkServer // its slices alias the reply buffer
-	b.ID, b.IP = bytes.Clone(codec.FixedBytes(b.ID)), bytes.Clone(codec.FixedBytes(b.IP))
-	t.server, t.heard = b, true
-	t.mu.Unlock()
-	s.log.Info("trunk server", "group", string(s.group), "id", string(b.ID), "ip", string(b.IP), "port", b.Port)
-}
-
-// errNoTrunkServer: no tracker has named the group's trunk server yet, or
-// the trackers say there is none now (between a trunk server's loss and
-// the next election). Uploads then fail EAGAIN rather than take space
-// locally: two storages must never hand out the same slot.
-var errNoTrunkServer = fmt.Errorf("the group has no trunk server now: %w", codec.EAGAIN)
-
-// trunkServerAddr is the address of the group's trunk server when it is
-// another storage, "" when it is this one, errNoTrunkServer when there is
-// none known.
-func (s *Server) trunkServerAddr() (string, error) {
-	t := &s.trunk
-	t.mu.Lock()
-	b, heard := t.server, t.heard
-	t.mu.Unlock()
-	ip := string(b.IP)
-	if !heard || ip == "" {
-		return "", errNoTrunkServer
-	}
-	if int(b.Port) == s.cfg.Port && (ip == s.cfg.BindAddr || s.isMyIP(ip)) {
-		return "", nil
-	}
-	return net.JoinHostPort(ip, strconv.Itoa(int(b.Port))), nil
-}
-
-// isTrunkServer reports whether a tracker named this storage the group's
-// trunk server (C's g_if_trunker_self): it keeps the group's free space,
-// and the storages it pushes its trunk binlog to refuse that binlog from
-// anyone while they are it.
-func (s *Server) isTrunkServer() bool {
-	addr, err := s.trunkServerAddr()
-	return addr == "" && err == nil
 }
 
 // isMyIP reports whether ip is this storage's address as the trackers see it.
@@ -188,18 +50,7 @@ func (s *Server) isMyIP(ip string) bool {
 }
 
 // trunkRefOf decodes the trunk part of the request's file name.
-func trunkRefOf(op *pendingOp) (codec.TrunkRef, bool, error) {
-	return codec.TrunkRefOf(&op.rf)
-}
-
-// locateTrunk finds the slot of a trunk-resident file.
-func (s *Server) locateTrunk(op *pendingOp, ref *codec.TrunkRef) (trunk.Slot, error) {
-	st, err := s.trunkStore()
-	if err != nil {
-		return trunk.Slot{}, err
-	}
-	return st.Locate(op.rf.StorePath, op.rf.High, op.rf.Low, ref)
-}
+func trunkRefOf(op *pendingOp) (codec.TrunkRef, bool, error) { return codec.TrunkRefOf(&op.rf) }
 
 // statFile is disk.Stat of the request's file, trunk-resident files
 // included (size and mtime from the slot, a regular file).
@@ -208,14 +59,11 @@ func (s *Server) statFile(op *pendingOp) (diskio.FileStat, error) {
 	if !isTrunk {
 		return op.path.disk.Stat(op.ref)
 	}
-	if err != nil {
-		return diskio.FileStat{}, err
+	var sl trunk.Slot
+	if err == nil {
+		sl, err = s.trunk.Locate(&op.rf, &ref)
 	}
-	sl, err := s.locateTrunk(op, &ref)
-	if err != nil {
-		return diskio.FileStat{}, err
-	}
-	return diskio.FileStat{Size: sl.Size, ModTime: sl.Mtime, Mode: unix.S_IFREG | 0o644}, nil
+	return sl.Stat(), err
 }
 
 // openDownload opens the request's file for DOWNLOAD_FILE: the file
@@ -231,20 +79,7 @@ func (s *Server) openDownload(op *pendingOp) (diskio.ReadFd, diskio.FileStat, in
 	if err != nil {
 		return diskio.ReadFd{}, diskio.FileStat{}, 0, err
 	}
-	sl, err := s.locateTrunk(op, &ref)
-	if err != nil {
-		return diskio.ReadFd{}, diskio.FileStat{}, 0, err
-	}
-	if sl.Type == codec.TrunkSlotLink {
-		return diskio.ReadFd{}, diskio.FileStat{}, 0, fmt.Errorf("trunk link slot %s: %w", op.rf.Logic, codec.EOPNOTSUPP)
-	}
-	var name []byte
-	name = codec.AppendTrunkContainerName(name, sl.Info.FileID)
-	rf, _, err := op.path.disk.OpenReadFd(diskio.FileRef{High: int(op.rf.High), Low: int(op.rf.Low), Name: string(name)})
-	if err != nil {
-		return rf, diskio.FileStat{}, 0, err
-	}
-	return rf, diskio.FileStat{Size: sl.Size, ModTime: sl.Mtime, Mode: unix.S_IFREG | 0o644}, sl.Offset, nil
+	return s.trunk.OpenFd(op.path.disk, &op.rf, &ref)
 }
 
 // deleteTrunkFile serves DELETE_FILE for a trunk-resident file (worker
@@ -254,18 +89,8 @@ func (s *Server) openDownload(op *pendingOp) (diskio.ReadFd, diskio.FileStat, in
 // merge, as in C, and does not fail the delete).
 func (s *Server) deleteTrunkFile(cs *connState, ref *codec.TrunkRef) {
 	op := &cs.op
-	st, err := s.trunkStore()
+	sl, err := s.trunk.Erase(&op.rf, ref)
 	if err != nil {
-		cs.finishError(codec.EIO)
-		return
-	}
-	sl, err := st.Locate(op.rf.StorePath, op.rf.High, op.rf.Low, ref)
-	if err != nil {
-		s.logOpError(cs, err)
-		cs.finishError(errnoOf(err))
-		return
-	}
-	if err := st.Erase(sl); err != nil {
 		s.logOpError(cs, err)
 		cs.finishError(errnoOf(err))
 		return
@@ -281,87 +106,15 @@ func (s *Server) deleteTrunkFile(cs *connState, ref *codec.TrunkRef) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		s.logOpError(cs, err)
 	}
-	if err := s.freeTrunkSpace(st, sl.Info); err != nil {
+	if err := s.trunk.Free(sl.Info); err != nil {
 		s.log.Warn("free trunk space", "file", string(op.rf.Logic), "slot", trunk.String(sl.Info), "err", err)
 	}
 	cs.setReply(codec.OK, 0)
 	cs.finish(false)
 }
 
-// freeTrunkSpace gives a slot back: into our own free space when we are
-// the trunk server, else with TRUNK_FREE_SPACE to it.
-func (s *Server) freeTrunkSpace(st *trunk.Store, info codec.TrunkInfo) error {
-	addr, err := s.trunkServerAddr()
-	if err != nil {
-		return err
-	}
-	if addr == "" {
-		return st.Free(info)
-	}
-	req := codec.TrunkSpaceRequest{Group: s.group, Trunk: info}
-	return s.trunkCall(addr, codec.CmdTrunkFreeSpace, 0, req.Append(nil), 0)
-}
-
-// trunkCall sends one trunk command to a peer storage and reads a reply of
-// want body bytes.
-func (s *Server) trunkCall(addr string, cmd, status byte, body []byte, want int) error {
-	_, err := s.trunkExchange(addr, cmd, status, body, want)
-	return err
-}
-
-// trunkExchange is trunkCall returning the reply body.
-func (s *Server) trunkExchange(addr string, cmd, status byte, body []byte, want int) ([]byte, error) {
-	timeout := s.cfg.NetworkTimeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	c, err := net.DialTimeout("tcp", addr, s.cfg.ConnectTimeout)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(timeout))
-	h := codec.Request(cmd, len(body))
-	h.Status = status
-	pkt := h.Append(make([]byte, 0, codec.HeaderSize+len(body)))
-	if _, err := c.Write(append(pkt, body...)); err != nil {
-		return nil, err
-	}
-	var rh [codec.HeaderSize]byte
-	if _, err := readFull(c, rh[:]); err != nil {
-		return nil, err
-	}
-	reply, err := codec.DecodeHeader(rh[:])
-	if err != nil {
-		return nil, err
-	}
-	if reply.Status != 0 {
-		return nil, fmt.Errorf("%s from %s: %w", codec.CmdName(cmd), addr, codec.Errno(reply.Status))
-	}
-	if reply.BodyLen != int64(want) {
-		return nil, fmt.Errorf("%s from %s: reply body %d bytes, want %d", codec.CmdName(cmd), addr, reply.BodyLen, want)
-	}
-	out := make([]byte, want)
-	if _, err := readFull(c, out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func readFull(c net.Conn, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := c.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// handleTrunk serves the trunk-server commands (27-33) on the loop. Their
-// bodies are small; each does at most one short file operation.
+// handleTrunk serves the trunk commands (27-33) on the loop. Their bodies
+// are small; each does at most one short file operation.
 func (s *Server) handleTrunk(cs *connState, c gnet.Conn, hdr codec.Header, n int) step {
 	if hdr.BodyLen > s.maxRequest {
 		return s.replyError(c, codec.EINVAL)
@@ -371,8 +124,7 @@ func (s *Server) handleTrunk(cs *connState, c gnet.Conn, hdr codec.Header, n int
 		return stepMore
 	}
 	pkt, _ := c.Peek(total)
-	body := pkt[codec.HeaderSize:]
-	errno, reply := s.trunkCommand(cs, hdr, body)
+	errno, reply := s.trunk.Serve(hdr.Cmd, hdr.Status, pkt[codec.HeaderSize:], cs.peer)
 	_, _ = c.Discard(total)
 	if errno != codec.OK {
 		return s.replyError(c, errno)
@@ -383,81 +135,58 @@ func (s *Server) handleTrunk(cs *connState, c gnet.Conn, hdr codec.Header, n int
 	return stepNext
 }
 
-// trunkCommand answers one trunk command: the status and reply body.
-func (s *Server) trunkCommand(cs *connState, hdr codec.Header, body []byte) (codec.Errno, []byte) {
-	switch hdr.Cmd {
-	case codec.CmdTrunkGetBinlogSize:
-		if len(body) != 0 {
-			return codec.EINVAL, nil
-		}
-		st, err := s.trunkStore()
-		if err != nil {
-			return codec.EIO, nil
-		}
-		r := codec.TrunkBinlogSize{BinlogSize: st.BinlogSize()}
-		return codec.OK, r.Append(nil)
-	case codec.CmdTrunkDeleteBinlogMarks, codec.CmdTrunkTruncateBinlogFile, codec.CmdTrunkSyncBinlog:
-		return s.trunkBinlogCommand(cs, hdr, body)
-	case codec.CmdTrunkAllocSpace:
-		var r codec.TrunkAllocRequest
-		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) || r.FileSize < 0 ||
-			int(r.StorePathIndex) >= len(s.paths) || !s.isTrunkServer() {
-			return codec.EINVAL, nil
-		}
-		s.trunk.mu.Lock()
-		slotMax := s.trunk.slotMax
-		s.trunk.mu.Unlock()
-		if slotMax > 0 && r.FileSize > slotMax {
-			return codec.EINVAL, nil
-		}
-		st, err := s.trunkStore()
-		if err != nil {
-			return codec.EIO, nil
-		}
-		info, err := st.Alloc(int(r.StorePathIndex), r.FileSize)
-		if err != nil {
-			s.log.Error("TRUNK_ALLOC_SPACE", "peer", cs.peer, "size", r.FileSize, "err", err)
-			if errors.Is(err, trunk.ErrNoTrunkSpace) {
-				return codec.EINVAL, nil
-			}
-			return errnoOf(err), nil
-		}
-		return codec.OK, info.Append(nil)
-	case codec.CmdTrunkAllocConfirm:
-		var r codec.TrunkSpaceRequest
-		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) || !s.isTrunkServer() {
-			return codec.EINVAL, nil
-		}
-		st, err := s.trunkStore()
-		if err != nil {
-			return codec.EIO, nil
-		}
-		if err := st.Confirm(r.Trunk, codec.Errno(hdr.Status)); err != nil {
-			s.log.Warn("TRUNK_ALLOC_CONFIRM", "peer", cs.peer, "slot", trunk.String(r.Trunk), "err", err)
-			return errnoOf(err), nil
-		}
-		return codec.OK, nil
-	case codec.CmdTrunkFreeSpace:
-		var r codec.TrunkSpaceRequest
-		if err := r.Decode(body); err != nil || !s.ownGroup(r.Group) {
-			return codec.EINVAL, nil
-		}
-		if !s.isTrunkServer() {
-			return codec.EINVAL, nil // only the trunk server keeps the free space (C: EINVAL)
-		}
-		st, err := s.trunkStore()
-		if err != nil {
-			return codec.EIO, nil
-		}
-		if int(r.Trunk.StorePathIndex) >= len(s.paths) {
-			return codec.EINVAL, nil
-		}
-		if err := st.Free(r.Trunk); err != nil {
-			s.log.Error("TRUNK_FREE_SPACE", "peer", cs.peer, "slot", trunk.String(r.Trunk), "err", err)
-			return codec.EIO, nil
-		}
-		return codec.OK, nil
+// Trunk-resident files between group members: a synced one is written
+// into the slot its name gives (content first, header last), a deleted one
+// zero-filled; a sender reads them from their slot (package trunk).
+
+// openTrunkSyncWriter opens the slot a synced trunk file goes to, for its
+// content. A retry of a file already there answers EEXIST.
+func (s *Server) openTrunkSyncWriter(op *pendingOp, ref *codec.TrunkRef, wo diskio.WriteOptions) (*diskio.FileWriter, error) {
+	exists, err := s.trunk.PrepareSync(&op.rf, ref, op.size, op.cmd == codec.CmdSyncCreateFile)
+	if err != nil {
+		return nil, err
 	}
-	s.log.Warn("trunk command not served", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd))
-	return codec.EINVAL, nil
+	if exists {
+		s.logOp(nil, codec.BinlogReplicaCreate, op.syncTS, op.rf.Logic, nil, 0, 0)
+		return nil, codec.EEXIST
+	}
+	return op.path.disk.OpenModify(trunk.ContainerRef(&op.rf, ref.Slot.ID), ref.ContentOffset(), wo)
+}
+
+// commitTrunkSync ends a synced trunk file: the header goes in front of
+// its content, then the replica line.
+func (s *Server) commitTrunkSync(cs *connState, w *diskio.FileWriter, ref *codec.TrunkRef) codec.Errno {
+	op := &cs.op
+	written := w.Written()
+	if err := w.Finish(); err != nil {
+		s.logOpError(cs, err)
+		return errnoOf(err)
+	}
+	if err := s.trunk.WriteHeader(&op.rf, ref, written); err != nil {
+		s.logOpError(cs, err)
+		return errnoOf(err)
+	}
+	letter := codec.BinlogReplicaCreate
+	if op.cmd == codec.CmdSyncUpdateFile {
+		letter = codec.BinlogReplicaUpdate
+	}
+	return s.applied(cs, letter, op.rf.Logic, nil, 0, 0)
+}
+
+// eraseTrunkFile zero-fills the slot of a trunk file (SYNC_DELETE_FILE on
+// a member: the space itself is the trunk server's business, which the
+// source storage told). ENOENT when the slot does not hold it.
+func (s *Server) eraseTrunkFile(op *pendingOp, ref *codec.TrunkRef) error {
+	_, err := s.trunk.Erase(&op.rf, ref)
+	return err
+}
+
+// OpenTrunkRead opens a trunk-resident file for reading (trunk.Side.OpenRead).
+func (s *Server) OpenTrunkRead(logic []byte) (f *os.File, offset, length int64, ok bool, err error) {
+	return s.trunk.OpenRead(logic)
+}
+
+// OpenTrunk opens a trunk-resident file for the HTTP server (web.Core).
+func (c httpCore) OpenTrunk(rf *codec.RemoteFilename, ref *codec.TrunkRef, p web.Path) (diskio.ReadFd, diskio.FileStat, int64, error) {
+	return c.s.trunk.OpenFd(p.(*storePath).disk, rf, ref)
 }

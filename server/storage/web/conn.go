@@ -39,6 +39,7 @@ type conn struct {
 	r    httpd.Request        // parsed from req
 	rf   codec.RemoteFilename // the file, validated as for the binary protocol
 	path Path                 // the store path holding it
+	base int64                // where its content starts in the file sent (a trunk file's slot)
 	etag []byte               // validators' buffer
 
 	// The answer being built or sent.

@@ -52,8 +52,11 @@ func (hs *Server) handle(hc *conn, c gnet.Conn) step {
 	// A plain descriptor, no *os.File: its poller registration (fcntls, a
 	// failing epoll_ctl, allocations) would be paid on every small answer;
 	// a worker send turns it into a File.
-	f, st, err := path.OpenRead(&hc.rf)
+	f, st, base, err := hs.open(hc, path)
 	if err != nil {
+		if errors.Is(err, codec.EINVAL) {
+			return hs.respondSimple(hc, c, 400, "")
+		}
 		if errors.Is(err, os.ErrNotExist) {
 			return hs.notHere(hc, c, core.Group(), remote, true)
 		}
@@ -63,8 +66,26 @@ func (hs *Server) handle(hc *conn, c gnet.Conn) step {
 		hs.log.Warn("http: open failed", "peer", hc.peerIP, "group", string(core.Group()), "file", string(remote), "err", err)
 		return hs.respondSimple(hc, c, 500, "")
 	}
+	hc.base = base
 	lastMod, etag := hs.validators(hc, st)
 	return hs.serveFile(hc, c, f, st.Size, lastMod, etag)
+}
+
+// open opens the file hc.rf names: a plain file of its store path, or for
+// a trunk-resident file (C's use_trunk_file) the trunk file that holds it,
+// with base the offset of its content there; the stat is the content's.
+// A malformed trunk part is EINVAL.
+func (hs *Server) open(hc *conn, p Path) (diskio.ReadFd, diskio.FileStat, int64, error) {
+	if len(hc.rf.Name) == codec.B64PartLen+codec.TrunkPartLen+codec.Ext7Len {
+		if ref, ok, err := codec.TrunkRefOf(&hc.rf); ok {
+			if err != nil {
+				return diskio.ReadFd{}, diskio.FileStat{}, 0, err
+			}
+			return hs.core.OpenTrunk(&hc.rf, &ref, p)
+		}
+	}
+	f, st, err := p.OpenRead(&hc.rf)
+	return f, st, 0, err
 }
 
 // checkToken applies http.anti_steal: a missing token or ts is answered
@@ -102,16 +123,16 @@ func (hs *Server) checkToken(hc *conn, c gnet.Conn, group, remote []byte) step {
 	return stepNext
 }
 
-// validators are Last-Modified and ETag. A normal file never changes, so
-// both come from its name, the same on every storage of the group: the
-// creation time (what the nginx module sends) and a tag of creation time,
-// size and CRC32. Appender and slave files take mtime and size, the tag
-// nginx itself would send for them.
+// validators are Last-Modified and ETag. A normal file (in a trunk file
+// or not) never changes, so both come from its name, the same on every
+// storage of the group: the creation time (what the nginx module sends)
+// and a tag of creation time, size and CRC32. Appender and slave files
+// take mtime and size, the tag nginx itself would send for them.
 func (hs *Server) validators(hc *conn, st diskio.FileStat) (int64, []byte) {
 	rf := &hc.rf
 	buf := hc.etag[:0]
-	if fields, err := rf.Fields(); err == nil && rf.Kind(fields) == codec.KindNormal &&
-		!fields.IsTrunk() && fields.Timestamp > 0 {
+	if fields, err := rf.Fields(); err == nil && fields.Timestamp > 0 &&
+		(rf.Kind(fields) == codec.KindNormal || rf.Kind(fields) == codec.KindTrunk) {
 		buf = httpd.AppendETag(buf, uint64(fields.Timestamp), uint64(st.Size), uint64(fields.CRC32))
 		hc.etag = buf
 		return int64(fields.Timestamp), buf
@@ -215,7 +236,7 @@ func (hs *Server) writeSmall(hc *conn, c gnet.Conn, f diskio.ReadFd, bodyLen int
 		}
 		at := len(buf)
 		buf = append(buf, make([]byte, rg.Length)...)
-		n, err := f.ReadSmall(rg.Start, buf[at:])
+		n, err := f.ReadSmall(hc.base+rg.Start, buf[at:])
 		if err != nil || int64(n) != rg.Length {
 			if err != nil && !errors.Is(err, diskio.ErrWouldBlock) {
 				hs.log.Warn("http: read failed", "file", string(hc.rf.Logic), "err", err)
@@ -283,7 +304,7 @@ func (hc *conn) sendNext() error {
 		if hc.multipart {
 			hdr = hc.mp.AppendPartHead(hdr, rg)
 		}
-		job.File, job.Offset, job.Length = hc.file, rg.Start, rg.Length
+		job.File, job.Offset, job.Length = hc.file, hc.base+rg.Start, rg.Length
 	} else {
 		hdr = hc.mp.AppendTail(hdr)
 	}

@@ -44,6 +44,12 @@ type Core interface {
 	// (M00/00/00/...), as the binary protocol does, and gives the store
 	// path that holds it. rf views remote's bytes.
 	ParseName(remote []byte) (rf codec.RemoteFilename, p Path, err error)
+	// OpenTrunk opens a trunk-resident file (rf names one, ref is its
+	// trunk part) through its store path p: the trunk file that holds it
+	// as a plain descriptor, base the offset of its content there, and the
+	// content's stat. It wraps os.ErrNotExist when the slot does not hold
+	// the file.
+	OpenTrunk(rf *codec.RemoteFilename, ref *codec.TrunkRef, p Path) (f diskio.ReadFd, st diskio.FileStat, base int64, err error)
 	// SourceOf is the address and binary port of the storage a file was
 	// uploaded to (its name's source field); ok is false when unknown.
 	SourceOf(f codec.NameFields) (ip netip.Addr, port int, ok bool)

@@ -72,6 +72,11 @@ func (c *core) OpenRead(rf *codec.RemoteFilename) (diskio.ReadFd, diskio.FileSta
 	return c.sp.OpenReadFd(diskio.FileRef{High: int(rf.High), Low: int(rf.Low), Name: string(rf.Name)})
 }
 
+// OpenTrunk: this fake core holds no trunk files.
+func (c *core) OpenTrunk(rf *codec.RemoteFilename, _ *codec.TrunkRef, _ web.Path) (diskio.ReadFd, diskio.FileStat, int64, error) {
+	return diskio.ReadFd{}, diskio.FileStat{}, 0, fmt.Errorf("%s: %w", rf.Logic, os.ErrNotExist)
+}
+
 func (c *core) Send(job diskio.SendJob) error { return c.workers.Pick().Send(job) }
 
 // store writes data as a file whose name says it came from source, uploaded
