@@ -86,7 +86,6 @@ func (st *opStats) statCounter(key string) *atomic.Int64 {
 // logged and ignored: counters are not worth refusing to start for.
 func (s *Server) loadStats(dataDir string) {
 	s.stats.buffSize = s.cfg.BuffSize
-	s.stats.cmdTimes = newCommandTimes()
 	path := filepath.Join(dataDir, statFileName)
 	data, err := os.ReadFile(path)
 	if err != nil {
