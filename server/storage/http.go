@@ -96,7 +96,7 @@ func (c httpCore) Group() []byte { return c.s.group }
 
 func (c httpCore) Now() time.Time { return c.s.now() }
 
-func (c httpCore) CountStatus(status int) { c.s.stats.CountHTTPStatus(status) }
+func (c httpCore) CountStatus(status int) { c.s.metrics.CountHTTPStatus(status) }
 
 // ParseName validates a name as the binary download does.
 func (c httpCore) ParseName(remote []byte) (codec.RemoteFilename, web.Path, error) {

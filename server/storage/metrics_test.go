@@ -30,10 +30,10 @@ func TestStorageMetricsAndScrubPass(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e.srv.scrubPass(context.Background(), 0)
-	e.srv.stats.CountHTTPStatus(200)
-	e.srv.stats.CountHTTPStatus(404)
-	e.srv.stats.CountHTTPStatus(599)
+	e.srv.metrics.ScrubPass(context.Background(), 0, e.srv.scrubbed())
+	e.srv.metrics.CountHTTPStatus(200)
+	e.srv.metrics.CountHTTPStatus(404)
+	e.srv.metrics.CountHTTPStatus(599)
 	e.srv.ObserveRequest(codec.CmdTruncateFile, time.Now().Add(-3*time.Millisecond).UnixNano())
 
 	var out bytes.Buffer
@@ -95,7 +95,7 @@ func TestMetricsHooksDoNotAllocate(t *testing.T) {
 	start := time.Now().UnixNano()
 	if n := testing.AllocsPerRun(1000, func() {
 		s.ObserveRequest(codec.CmdDownloadFile, start)
-		s.stats.CountHTTPStatus(206)
+		s.metrics.CountHTTPStatus(206)
 		s.stats.done(codec.CmdDownloadFile, true, 300<<10, nil)
 		s.stats.done(codec.CmdUploadFile, true, 5000, s.now)
 	}); n != 0 {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
-	"github.com/gofdfs/gofdfs/server/metrics"
 )
 
 // Stat counter indexes, in the wire order of codec.StatBlock (cluster.md §1.3).
@@ -63,12 +62,6 @@ type opStats struct {
 	// buffSize is buff_size, the chunk of C's disk reads and writes
 	// (set by loadStats; 256 KiB until then).
 	buffSize int64
-
-	// metrics of ours (metrics.go): request durations per command, HTTP
-	// answers by status, disk busy time, scrub results
-	cmdTimes  *metrics.Commands
-	httpCodes [len(httpCodeList) + 1]atomic.Int64
-	obs       obsState
 }
 
 // Indexes of opStats.file: total then success of each.

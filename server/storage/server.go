@@ -27,6 +27,7 @@ import (
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/internal/engine"
+	"github.com/gofdfs/gofdfs/server/storage/prom"
 	"github.com/gofdfs/gofdfs/server/storage/replica"
 	"github.com/gofdfs/gofdfs/server/storage/report"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
@@ -145,6 +146,8 @@ type Server struct {
 	statKept    map[string]int64     // storage_stat.dat values we do not count ourselves
 	lastStats   time.Time            // last storage_stat.dat write (ticker goroutine only)
 
+	metrics *prom.Metrics // histograms, HTTP answers, disk busy time, scrub results (metrics.go)
+
 	http       *web.Server // the HTTP download server (web, wired in http.go); nil when off
 	trunk      trunk.Side  // trunk-resident files (package trunk; hooks in trunk_side.go)
 	httpListen string      // WithHTTPListenAddr
@@ -174,7 +177,7 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 		return nil, errors.New("storage: nil config")
 	}
 	s := &Server{cfg: cfg, log: slog.Default(), now: time.Now, multicore: true,
-		params: DefaultParams(), smallBody: smallBodyDefault, reporting: true,
+		params: DefaultParams(), smallBody: smallBodyDefault, reporting: true, metrics: prom.New(),
 		booted: make(chan struct{}), done: make(chan struct{})}
 	for _, o := range opts {
 		o(s)

@@ -66,7 +66,6 @@ func (st *opStats) statCounter(key string) *atomic.Int64 {
 // logged and ignored: counters are not worth refusing to start for.
 func (s *Server) loadStats(dataDir string) {
 	s.stats.buffSize = s.cfg.BuffSize
-	s.stats.cmdTimes = newCommandTimes()
 	kv, err := report.ReadStatFile(filepath.Join(dataDir, statFileName), s.log)
 	if err != nil {
 		s.log.Warn("storage_stat.dat unreadable, counters start at 0", "err", err)

@@ -162,3 +162,9 @@ func (l localFiles) Open(logic []byte) (replica.LocalFile, error) {
 	}
 	return replica.LocalFile{File: f, Size: st.Size}, nil
 }
+
+// isTrunkName: a name whose size field carries the trunk flag.
+func isTrunkName(rf *codec.RemoteFilename) bool {
+	f, err := rf.Fields()
+	return err == nil && rf.Kind(f) == codec.KindTrunk
+}

@@ -2,62 +2,32 @@ package storage
 
 import (
 	"errors"
-	"os"
-	"sync"
-	"time"
 
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
-// The receiving side of group replication (cluster.md §4.5): the commands
-// another storage of the group sends to copy its operations here. Every
-// applied operation is written atomically (temp file + rename for whole
-// files), answered with the status C answers, logged in our binlog as a
-// replica line (lowercase letter, the source's timestamp), and credited to
-// the announcing source for SYNC_REPORT. Retries are harmless: an
-// operation found already applied is answered EEXIST and changes nothing.
+// The receiving side of group replication (cluster.md §4.5) as the
+// command path sees it: framing the sync commands into cs.op, running
+// package replica's decisions and disk operations on the store path's
+// workers, and logging every applied operation as a replica line credited
+// to the announcing source. What knows no connection is in
+// server/storage/replica/receive.go.
 
 // isSyncStream: the sync commands whose body ends in file content.
-func isSyncStream(cmd byte) bool {
-	switch cmd {
-	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile, codec.CmdSyncAppendFile, codec.CmdSyncModifyFile:
-		return true
-	}
-	return false
-}
+func isSyncStream(cmd byte) bool { return replica.IsStream(cmd) }
 
-// syncCredits are the newest source timestamps of operations applied here,
-// per source storage id (last_sync_src_timestamp in C).
-type syncCredits struct {
-	mu sync.Mutex
-	ts map[string]int64
-}
+// syncCredits are the newest source timestamps applied here, per source.
+type syncCredits struct{ replica.Credits }
 
-func (c *syncCredits) credit(src string, ts int64) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ts == nil {
-		c.ts = map[string]int64{}
-	}
-	if ts <= c.ts[src] {
-		return false
-	}
-	c.ts[src] = ts
-	return true
-}
-
-func (c *syncCredits) get(src string) int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ts[src]
-}
+func (c *syncCredits) get(src string) int64 { return c.Get(src) }
 
 // SyncedFrom is the newest source timestamp of the operations received from
 // storage id src (0 if none).
-func (s *Server) SyncedFrom(src string) int64 { return s.synced.get(src) }
+func (s *Server) SyncedFrom(src string) int64 { return s.synced.Get(src) }
 
 // applied records a replica operation: the binlog line, then the credit.
 // C credits only operations that came after REPORT_SERVER_ID.
@@ -67,32 +37,27 @@ func (s *Server) applied(cs *connState, op codec.BinlogOp, logic, src []byte, a,
 	}
 	s.stats.lastSyncUpdate.Store(s.now().Unix())
 	s.stats.gen.Add(1)
-	if cs.syncSrc != "" && s.synced.credit(cs.syncSrc, cs.op.syncTS) {
+	if cs.syncSrc != "" && s.synced.Credit(cs.syncSrc, cs.op.syncTS) {
 		s.NoteSyncProgress()
 	}
 	return codec.OK
 }
 
+// syncForOtherGroup refuses a sync request naming another group.
+func (s *Server) syncForOtherGroup(cs *connState, c gnet.Conn, cmd byte, group []byte) step {
+	s.log.Warn("sync for another group", "peer", cs.peer, "cmd", codec.CmdName(cmd),
+		"group", string(codec.FixedBytes(group)))
+	return s.replyError(c, codec.EINVAL)
+}
+
 // handleSyncWhole serves REPORT_SERVER_ID and the sync commands without
 // content (delete, truncate, link, rename): the body arrives whole.
 func (s *Server) handleSyncWhole(cs *connState, c gnet.Conn, hdr codec.Header, n int) step {
-	if hdr.BodyLen > s.maxRequest {
-		return s.replyError(c, codec.EINVAL)
+	body, st, ok := s.takeWhole(cs, c, hdr, n)
+	if !ok {
+		return st
 	}
-	total := codec.HeaderSize + int(hdr.BodyLen)
-	if n < total {
-		return stepMore
-	}
-	pkt, _ := c.Peek(total)
-	cs.req = append(cs.req[:0], pkt[codec.HeaderSize:]...)
-	_, _ = c.Discard(total)
-	op := &cs.op
-	*op = pendingOp{cmd: hdr.Cmd, nameBuf: op.nameBuf, auxBuf: op.auxBuf, logicBuf: op.logicBuf}
-	body := cs.req
-	var group, name, name2 []byte
-	var ts int32
-	switch hdr.Cmd {
-	case codec.CmdReportServerID:
+	if hdr.Cmd == codec.CmdReportServerID {
 		var r codec.ReportServerID
 		if err := r.Decode(body); err != nil {
 			s.log.Warn("REPORT_SERVER_ID refused", "peer", cs.peer, "err", err)
@@ -100,59 +65,34 @@ func (s *Server) handleSyncWhole(cs *connState, c gnet.Conn, hdr codec.Header, n
 		}
 		cs.syncSrc = string(r.ID)
 		return s.reply(c, codec.OK)
-	case codec.CmdSyncDeleteFile:
-		var r codec.SyncDeleteRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		ts, group, name = r.Timestamp, r.Group, r.Filename
-	case codec.CmdSyncTruncateFile:
-		var r codec.SyncTruncateRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		ts, group, name = r.Timestamp, r.Group, r.Filename
-		op.offset, op.newSize = r.OldSize, r.NewSize
-	case codec.CmdSyncCreateLink:
-		var r codec.SyncLinkRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		ts, group, name, name2 = r.Timestamp, r.Group, r.LinkName, r.SrcFilename
-	case codec.CmdSyncRenameFile:
-		var r codec.SyncRenameRequest
-		if err := r.Decode(body); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		ts, group, name, name2 = r.Timestamp, r.Group, r.NewFilename, r.OldFilename
 	}
-	if !s.ownGroup(group) {
-		s.log.Warn("sync for another group", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd),
-			"group", string(codec.FixedBytes(group)))
-		return s.replyError(c, codec.EINVAL)
+	op := &cs.op
+	var r replica.Request
+	if err := replica.DecodeWhole(hdr.Cmd, body, &r); err != nil {
+		return s.replyError(c, errnoOf(err))
 	}
-	op.syncTS = int64(ts)
-	if name2 != nil {
-		if err := s.parseName(op, name2); err != nil {
+	if !s.ownGroup(r.Group) {
+		return s.syncForOtherGroup(cs, c, hdr.Cmd, r.Group)
+	}
+	op.syncTS, op.offset, op.newSize = r.Timestamp, r.Offset, r.FileSize
+	if r.Other != nil {
+		if err := s.parseName(op, r.Other); err != nil {
 			return s.replyError(c, errnoOf(err))
 		}
 		op.rf2, op.ref2 = op.rf, op.ref
-		if err := s.parseName(op, name); err != nil {
+		if err := s.parseName(op, r.Name); err != nil {
 			return s.replyError(c, errnoOf(err))
 		}
 		if op.rf2.StorePath != op.rf.StorePath {
-			s.log.Warn("sync link/rename across store paths", "peer", cs.peer, "file", string(name),
-				"other", string(name2))
+			s.log.Warn("sync link/rename across store paths", "peer", cs.peer, "file", string(r.Name),
+				"other", string(r.Other))
 			return s.replyError(c, codec.EINVAL)
 		}
-	} else if err := s.parseName(op, name); err != nil {
+	} else if err := s.parseName(op, r.Name); err != nil {
 		return s.replyError(c, errnoOf(err))
 	}
 	return cs.submit(op.path)
 }
-
-// syncStreamFixedMax bounds the part before the content of 16/18/25/35.
-const syncStreamFixedMax = 8 + 8 + 8 + 4 + codec.GroupNameSize + codec.MaxFilenameLen
 
 // handleSyncStream serves SYNC_CREATE_FILE, SYNC_UPDATE_FILE,
 // SYNC_APPEND_FILE and SYNC_MODIFY_FILE like the client uploads: a small
@@ -166,53 +106,29 @@ func (s *Server) handleSyncStream(cs *connState, c gnet.Conn, hdr codec.Header, 
 	if buffered < 8 {
 		return stepMore
 	}
-	head, _ := c.Peek(min(n, codec.HeaderSize+syncStreamFixedMax))
+	head, _ := c.Peek(min(n, codec.HeaderSize+replica.StreamFixedMax))
 	head = head[codec.HeaderSize:]
-	nameLen := codec.Int64(head)
-	base := int64(8 + 8 + 4 + codec.GroupNameSize)
-	if hdr.Cmd == codec.CmdSyncAppendFile || hdr.Cmd == codec.CmdSyncModifyFile {
-		base += 8
-	}
-	if nameLen < 1 || nameLen > codec.MaxFilenameLen || hdr.BodyLen < base+nameLen {
-		s.log.Warn("bad sync request", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd), "name_len", nameLen)
+	fixed, err := replica.StreamFixedLen(hdr.Cmd, hdr.BodyLen, head)
+	if err != nil {
+		s.log.Warn("bad sync request", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd), "err", err)
 		return s.replyError(c, codec.EINVAL)
 	}
-	fixed := int(base + nameLen)
 	if buffered < fixed {
 		return stepMore
 	}
 	cs.req = append(cs.req[:0], head[:fixed]...)
 	op := &cs.op
 	*op = pendingOp{cmd: hdr.Cmd, nameBuf: op.nameBuf, auxBuf: op.auxBuf, logicBuf: op.logicBuf}
-	var group, name []byte
-	switch hdr.Cmd {
-	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile:
-		var r codec.SyncFileRequest
-		if _, err := r.DecodeFixed(cs.req); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		if err := r.CheckBodyLen(hdr.BodyLen, hdr.Status); err != nil {
-			s.log.Warn("bad sync request", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd), "err", err)
-			return s.replyError(c, codec.EINVAL)
-		}
-		group, name, op.syncTS, op.size, op.noContent = r.Group, r.Filename, int64(r.Timestamp), r.ContentLen(), r.NoContent
-		op.newSize = r.FileSize
-	default:
-		var r codec.SyncAppendRequest
-		if _, err := r.DecodeFixed(cs.req); err != nil {
-			return s.replyError(c, errnoOf(err))
-		}
-		if hdr.BodyLen != int64(fixed)+r.Length {
-			return s.replyError(c, codec.EINVAL)
-		}
-		group, name, op.syncTS, op.size, op.offset = r.Group, r.Filename, int64(r.Timestamp), r.Length, r.Offset
+	var r replica.Request
+	if err := replica.DecodeStream(hdr, cs.req, &r); err != nil {
+		s.log.Warn("bad sync request", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd), "err", err)
+		return s.replyError(c, errnoOf(err))
 	}
-	if !s.ownGroup(group) {
-		s.log.Warn("sync for another group", "peer", cs.peer, "cmd", codec.CmdName(hdr.Cmd),
-			"group", string(codec.FixedBytes(group)))
-		return s.replyError(c, codec.EINVAL)
+	if !s.ownGroup(r.Group) {
+		return s.syncForOtherGroup(cs, c, hdr.Cmd, r.Group)
 	}
-	if err := s.parseName(op, name); err != nil {
+	op.syncTS, op.size, op.offset, op.newSize, op.noContent = r.Timestamp, r.Size, r.Offset, r.FileSize, r.NoContent
+	if err := s.parseName(op, r.Name); err != nil {
 		return s.replyError(c, errnoOf(err))
 	}
 	whole := int64(buffered) >= hdr.BodyLen
@@ -240,67 +156,23 @@ func (s *Server) handleSyncStream(cs *connState, c gnet.Conn, hdr codec.Header, 
 }
 
 // openSyncWriter decides a content-carrying sync command against the file
-// as it is here (worker thread) and opens where the bytes go. The refusals
-// are C's answers: EEXIST "already there", ENOENT "send the whole file".
+// as it is here (worker thread) and opens where the bytes go: a trunk
+// slot (trunk_replica.go) or a plain file (replica.OpenWriter).
 func (s *Server) openSyncWriter(op *pendingOp, wo diskio.WriteOptions) (*diskio.FileWriter, error) {
-	disk := op.path.disk
-	switch op.cmd {
-	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile:
+	if op.cmd == codec.CmdSyncCreateFile || op.cmd == codec.CmdSyncUpdateFile {
 		if ref, isTrunk, err := trunkRefOf(op); isTrunk {
 			if err != nil {
 				return nil, err
 			}
 			return s.openTrunkSyncWriter(op, &ref, wo)
 		}
-		if op.cmd == codec.CmdSyncCreateFile {
-			if st, err := disk.Lstat(op.ref); err == nil && st.IsRegular() && st.Size == op.size {
-				// a retry, or the file came by another way: keep it (C
-				// still logs the replica line)
-				s.logOp(nil, codec.BinlogReplicaCreate, op.syncTS, op.rf.Logic, nil, 0, 0)
-				return nil, codec.EEXIST
-			}
-		}
-		// in the file's own directory, as uploads: see diskio.CreateTempIn
-		w := &op.wbuf
-		if err := disk.CreateTempIn(w, op.ref, wo); err != nil {
-			return nil, err
-		}
-		w.SetModTime(time.Unix(op.syncTS, 0))
-		return w, nil
-	case codec.CmdSyncAppendFile:
-		st, err := disk.Stat(op.ref)
-		switch {
-		case err != nil:
-			return nil, syncMissing(err)
-		case !st.IsRegular():
-			return nil, codec.EEXIST
-		case st.Size == op.offset:
-			return disk.OpenAppend(op.ref, wo)
-		case st.Size >= op.offset+op.size:
-			return nil, codec.EEXIST // applied before
-		}
-		return nil, codec.ENOENT
-	default: // modify
-		st, err := disk.Stat(op.ref)
-		switch {
-		case err != nil:
-			return nil, syncMissing(err)
-		case !st.IsRegular():
-			return nil, codec.EEXIST
-		case st.Size >= op.offset:
-			return disk.OpenModify(op.ref, op.offset, wo)
-		}
-		return nil, codec.ENOENT
 	}
-}
-
-// syncMissing maps a failed stat: a missing file is ENOENT, anything else
-// keeps its errno.
-func syncMissing(err error) error {
-	if errors.Is(err, os.ErrNotExist) {
-		return codec.ENOENT
+	w, err := replica.OpenWriter(op.path.disk, op.cmd, op.ref, op.offset, op.size, op.syncTS, &op.wbuf, wo)
+	if errors.Is(err, replica.ErrKept) {
+		s.logOp(nil, codec.BinlogReplicaCreate, op.syncTS, op.rf.Logic, nil, 0, 0)
+		return nil, codec.EEXIST
 	}
-	return err
+	return w, err
 }
 
 // sinkRefusedSync: a sync command refused (EEXIST, ENOENT) while its
@@ -341,12 +213,11 @@ func (s *Server) commitSync(cs *connState, w *diskio.FileWriter) codec.Errno {
 
 func (s *Server) commitSyncBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 	op := &cs.op
+	var errno codec.Errno
 	switch op.cmd {
 	case codec.CmdSyncCreateFile, codec.CmdSyncUpdateFile:
 		if ref, isTrunk, _ := trunkRefOf(op); isTrunk {
-			if errno := s.commitTrunkSync(cs, w, &ref); errno != codec.OK {
-				return errno
-			}
+			errno = s.commitTrunkSync(cs, w, &ref)
 			break
 		}
 		if err := w.CommitReplace(op.ref); err != nil {
@@ -354,13 +225,7 @@ func (s *Server) commitSyncBody(cs *connState, w *diskio.FileWriter) codec.Errno
 			s.logOpError(cs, err)
 			return errnoOf(err)
 		}
-		letter := codec.BinlogReplicaCreate
-		if op.cmd == codec.CmdSyncUpdateFile {
-			letter = codec.BinlogReplicaUpdate
-		}
-		if errno := s.applied(cs, letter, op.rf.Logic, nil, 0, 0); errno != codec.OK {
-			return errno
-		}
+		errno = s.applied(cs, replica.ReplicaOp(op.cmd), op.rf.Logic, nil, 0, 0)
 	default:
 		start, written := op.offset, w.Written()
 		if err := w.Finish(); err != nil {
@@ -368,16 +233,12 @@ func (s *Server) commitSyncBody(cs *connState, w *diskio.FileWriter) codec.Errno
 			s.logOpError(cs, err)
 			return errnoOf(err)
 		}
-		letter := codec.BinlogReplicaAppend
-		if op.cmd == codec.CmdSyncModifyFile {
-			letter = codec.BinlogReplicaModify
-		}
-		if errno := s.applied(cs, letter, op.rf.Logic, nil, start, written); errno != codec.OK {
-			return errno
-		}
+		errno = s.applied(cs, replica.ReplicaOp(op.cmd), op.rf.Logic, nil, start, written)
 	}
-	cs.setReply(codec.OK, 0)
-	return codec.OK
+	if errno == codec.OK {
+		cs.setReply(codec.OK, 0)
+	}
+	return errno
 }
 
 // doSyncNoContent serves a SYNC_CREATE_FILE with header status EEXIST: the
@@ -390,7 +251,7 @@ func (s *Server) doSyncNoContent(cs *connState) {
 	}
 	st, err := lstat(op.ref)
 	if err != nil {
-		cs.finishError(errnoOf(syncMissing(err)))
+		cs.finishError(errnoOf(replica.Missing(err)))
 		return
 	}
 	if st.IsRegular() && st.Size == op.newSize {
@@ -404,68 +265,36 @@ func (s *Server) doSyncNoContent(cs *connState) {
 func (s *Server) doSyncWhole(cs *connState) {
 	op := &cs.op
 	disk := op.path.disk
-	var errno codec.Errno
+	var err error
+	var src []byte
+	var a, b int64
 	switch op.cmd {
 	case codec.CmdSyncDeleteFile:
-		if ref, isTrunk, err := trunkRefOf(op); isTrunk {
-			if err == nil {
-				err = s.eraseTrunkFile(op, &ref)
+		if ref, isTrunk, terr := trunkRefOf(op); isTrunk {
+			if err = terr; err == nil {
+				err = replica.Missing(s.eraseTrunkFile(op, &ref))
 			}
-			if err != nil {
-				cs.finishError(errnoOf(syncMissing(err)))
-				return
-			}
-		} else if err := disk.Remove(op.ref); err != nil {
-			cs.finishError(errnoOf(syncMissing(err)))
-			return
+		} else {
+			err = replica.Delete(disk, op.ref)
 		}
-		errno = s.applied(cs, codec.BinlogReplicaDelete, op.rf.Logic, nil, 0, 0)
 	case codec.CmdSyncTruncateFile:
-		st, err := disk.Stat(op.ref)
-		if err != nil {
-			cs.finishError(errnoOf(syncMissing(err)))
-			return
-		}
-		if !st.IsRegular() || st.Size != op.offset {
-			cs.finishError(codec.EEXIST)
-			return
-		}
-		if err := disk.Truncate(op.ref, op.newSize); err != nil {
-			s.logOpError(cs, err)
-			cs.finishError(errnoOf(err))
-			return
-		}
-		errno = s.applied(cs, codec.BinlogReplicaTruncate, op.rf.Logic, nil, op.offset, op.newSize)
+		err = replica.Truncate(disk, op.ref, op.offset, op.newSize)
+		a, b = op.offset, op.newSize
 	case codec.CmdSyncCreateLink:
-		if _, err := disk.Lstat(op.ref); err == nil {
-			cs.finishError(codec.EEXIST)
-			return
-		}
-		if _, err := disk.Stat(op.ref2); err != nil {
-			cs.finishError(errnoOf(syncMissing(err)))
-			return
-		}
-		if err := disk.Symlink(op.ref2, op.ref); err != nil {
-			s.logOpError(cs, err)
-			cs.finishError(errnoOf(err))
-			return
-		}
-		errno = s.applied(cs, codec.BinlogReplicaLink, op.rf.Logic, op.rf2.Logic, 0, 0)
+		err = replica.Link(disk, op.ref, op.ref2)
+		src = op.rf2.Logic
 	case codec.CmdSyncRenameFile:
-		if _, err := disk.Lstat(op.ref); err == nil {
-			cs.finishError(codec.EEXIST) // renamed before
-			return
-		}
-		if err := disk.Rename(op.ref2, op.ref); err != nil {
-			if !errors.Is(err, os.ErrNotExist) {
-				s.logOpError(cs, err)
-			}
-			cs.finishError(errnoOf(syncMissing(err)))
-			return
-		}
-		errno = s.applied(cs, codec.BinlogReplicaRename, op.rf.Logic, op.rf2.Logic, 0, 0)
+		err = replica.Rename(disk, op.ref, op.ref2)
+		src = op.rf2.Logic
 	}
-	if errno != codec.OK {
+	if err != nil {
+		if op.cmd != codec.CmdSyncDeleteFile && !replica.Refusal(err) {
+			s.logOpError(cs, err)
+		}
+		cs.finishError(errnoOf(err))
+		return
+	}
+	if errno := s.applied(cs, replica.ReplicaOp(op.cmd), op.rf.Logic, src, a, b); errno != codec.OK {
 		cs.finishError(errno)
 		return
 	}

@@ -1,15 +1,18 @@
-package storage
+package recovery
 
 import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 )
 
 // The FETCH_ONE_PATH_BINLOG reply, byte for byte: header with
@@ -17,11 +20,24 @@ import (
 // what the disk holds (C's rules), the 8-byte count, nothing else.
 func TestFetchPathBinlogStream(t *testing.T) {
 	dir := t.TempDir()
-	s, err := New(testConf(t, dir, 2, ""), WithReporting(false), WithLogger(quietLogger()))
+	var paths []*diskio.StorePath
+	for _, sp := range []string{"sp0", "sp1"} {
+		if err := os.MkdirAll(filepath.Join(dir, sp), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p, err := diskio.Open(filepath.Join(dir, sp), diskio.Options{SubdirCount: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.CloseOpenFiles()
+		paths = append(paths, p)
+	}
+	binlog, err := replica.OpenBinlog(filepath.Join(dir, "data"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.closeDisks()
+	defer binlog.Close()
+	s := &Source{Binlog: binlog, Paths: paths, Log: slog.New(slog.DiscardHandler)}
 	data1 := filepath.Join(dir, "sp1", "data")
 	write := func(rel string) {
 		if err := os.WriteFile(filepath.Join(data1, rel), []byte(rel), 0o644); err != nil {
@@ -55,7 +71,7 @@ func TestFetchPathBinlogStream(t *testing.T) {
 		{107, 'L', "M01/00/00/lnk2", "M01/00/00/nothere"},
 	} {
 		rec := codec.BinlogRecord{Timestamp: r.ts, Op: codec.BinlogOp(r.op), Filename: []byte(r.name), SrcFilename: []byte(r.sr)}
-		if err := s.binlog.Append(&rec); err != nil {
+		if err := binlog.Append(&rec); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -64,7 +80,7 @@ func TestFetchPathBinlogStream(t *testing.T) {
 	client, server := net.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.streamPathBinlog(server, 1)
+		_, err := s.Stream(server, 1)
 		server.Close()
 		done <- err
 	}()
