@@ -63,24 +63,22 @@ func FirstCall(now time.Time, base, interval time.Duration) time.Time {
 	return now.Add(interval - remain%interval)
 }
 
-// runTasks runs the trunk server's timed tasks until stop closes.
-func (d *Side) runTasks(p advanceParams, stop <-chan struct{}) {
-	next := FirstCall(d.cfg.Now(), p.base, p.interval)
+// runTask runs fn at base + k*interval (C's scheduler) until stop closes.
+func (d *Side) runTask(name string, base, interval time.Duration, stop <-chan struct{}, fn func() error) {
+	next := FirstCall(d.cfg.Now(), base, interval)
 	for {
-		wait := time.NewTimer(time.Until(next))
+		wait := time.NewTimer(next.Sub(d.cfg.Now()))
 		select {
 		case <-stop:
 			wait.Stop()
 			return
 		case <-wait.C:
 		}
-		if n, err := d.CreateAdvance(); err != nil {
-			d.cfg.Log.Warn("create trunk files in advance", "err", err)
-		} else if n > 0 {
-			d.cfg.Log.Info("created trunk files in advance", "count", n)
+		if err := fn(); err != nil {
+			d.cfg.Log.Info(name, "err", err)
 		}
 		for now := d.cfg.Now(); !next.After(now); {
-			next = next.Add(p.interval)
+			next = next.Add(interval)
 		}
 	}
 }

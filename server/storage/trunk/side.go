@@ -38,13 +38,17 @@ type Side struct {
 	// the tracker's trunk parameters (PARAMETER_REQ); zero: C's defaults
 	slotMin, slotMax, alignment int32
 	fileSize                    int64
-	maxBackups                  int   // trunk_binlog_max_backups
-	nextID                      int32 // the last container id handed out
-	merge, deleteUnused         bool  // trunk_free_space_merge, delete_unused_trunk_files
-	compressInterval            int64 // trunk_compress_binlog_interval, seconds
-	compressMinInterval         int64 // trunk_compress_binlog_min_interval, seconds
-	checkOccupying              bool  // trunk_init_check_occupying
-	advance                     advanceParams
+	maxBackups                  int           // trunk_binlog_max_backups
+	nextID                      int32         // the last container id handed out
+	merge, deleteUnused         bool          // trunk_free_space_merge, delete_unused_trunk_files
+	compressInterval            int64         // trunk_compress_binlog_interval, seconds
+	compressMinInterval         int64         // trunk_compress_binlog_min_interval, seconds
+	compressBase                time.Duration // trunk_compress_binlog_time_base; < 0: none
+	lastCompress                time.Time     // the last compression (compress.go)
+	compressedSize              int64         // the binlog's size and generation right after it
+	compressedGen               uint64
+	checkOccupying              bool          // trunk_init_check_occupying
+	advance                     advanceParams // trunk_create_file_* (advance.go)
 	started                     time.Time
 	stopTasks                   chan struct{} // the trunk server's timed tasks run while non-nil
 }
@@ -118,7 +122,10 @@ func (d *Side) Close() {
 	d.scheduleTasks(false)
 	d.once.Do(func() { d.err = errors.New("storage stopped") })
 	if d.store != nil {
-		if _, err := d.store.SaveSnapshotMerged(d.IsServer() && d.leavingMergeDue()); err != nil {
+		if d.IsServer() && d.saveAtStop() {
+			d.save()
+		}
+		if _, err := d.store.SaveSnapshotMerged(false); err != nil {
 			d.cfg.Log.Warn("save trunk snapshot", "err", err)
 		}
 		_ = d.store.Close()
@@ -155,6 +162,12 @@ func (d *Side) SetParams(p codec.Parameters) {
 			d.advance.base = b
 		}
 	}
+	d.compressBase = -1
+	if v, ok := p.Get("trunk_compress_binlog_time_base"); ok {
+		if b, ok := parseTimeOfDay(v); ok {
+			d.compressBase = b
+		}
+	}
 	slotMin, alignment, fileSize := d.slotMin, d.alignment, d.fileSize
 	merge, deleteUnused := d.merge, d.deleteUnused
 	d.mu.Unlock()
@@ -167,34 +180,48 @@ func (d *Side) SetParams(p codec.Parameters) {
 	}
 }
 
-// leavingMergeDue: a stopping trunk server merges after an hour up
-// without periodic compression (see saveOnDuty).
-func (d *Side) leavingMergeDue() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.compressInterval == 0 && d.cfg.Now().Sub(d.started) >= time.Hour
-}
-
-// saveOnDuty saves storage_trunk.dat with a free-space merge where C's
-// trunk server does (storage_trunk_save without compression) on becoming
-// trunk server, after loading its free space; only when no periodic
-// binlog compression is set (which merges at its own time).
+// saveOnDuty is C's storage_trunk_save on the trunk server: on becoming
+// it (after loading the free space) when no periodic compression is set,
+// and on stopping after an hour up (saveAtStop). With
+// trunk_compress_binlog_min_interval past since the last compression it
+// compresses instead (refused in the first 600 s up: then nothing is
+// saved); else it saves storage_trunk.dat after a free-space merge.
 func (d *Side) saveOnDuty() {
 	d.mu.Lock()
-	// with a min interval C tries a compression instead, which it refuses
-	// in the first 600 s up: no save, no merge
-	due := d.compressInterval == 0 && d.compressMinInterval == 0
+	periodic := d.compressInterval != 0
 	d.mu.Unlock()
-	if !due || !d.on.Load() {
-		return
+	if !periodic && d.on.Load() {
+		d.save()
 	}
+}
+
+func (d *Side) save() {
 	st, err := d.Store()
 	if err != nil {
+		return
+	}
+	d.mu.Lock()
+	minIv := time.Duration(d.compressMinInterval) * time.Second
+	viaCompress := minIv > 0 && d.cfg.Now().Sub(d.lastCompress) > minIv
+	d.mu.Unlock()
+	if viaCompress {
+		if err := d.compress(); err != nil {
+			d.cfg.Log.Info("trunk binlog compression", "err", err)
+		}
 		return
 	}
 	if _, err := st.SaveSnapshotMerged(true); err != nil {
 		d.cfg.Log.Warn("save trunk snapshot", "err", err)
 	}
+}
+
+// saveAtStop reports whether a stopping trunk server saves as C does
+// (after an hour up, without periodic compression); else the snapshot is
+// saved without a merge.
+func (d *Side) saveAtStop() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.compressInterval == 0 && d.cfg.Now().Sub(d.started) >= time.Hour
 }
 
 // slotMaxSize is slot_max_size (C's default, trunk_file_size / 8, when unset).
@@ -281,12 +308,23 @@ func (d *Side) NoteServer(b codec.StorageBrief) {
 func (d *Side) scheduleTasks(on bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p := d.advance
-	on = on && d.on.Load() && p.on && p.interval > 0
+	adv, compress := d.advance, time.Duration(d.compressInterval)*time.Second
+	on = on && d.on.Load()
 	switch {
 	case on && d.stopTasks == nil:
 		d.stopTasks = make(chan struct{})
-		go d.runTasks(p, d.stopTasks)
+		if adv.on && adv.interval > 0 {
+			go d.runTask("create trunk files in advance", adv.base, adv.interval, d.stopTasks, func() error {
+				n, err := d.CreateAdvance()
+				if n > 0 {
+					d.cfg.Log.Info("created trunk files in advance", "count", n)
+				}
+				return err
+			})
+		}
+		if compress > 0 {
+			go d.runTask("compress trunk binlog", d.compressBase, compress, d.stopTasks, d.compress)
+		}
 	case !on && d.stopTasks != nil:
 		close(d.stopTasks)
 		d.stopTasks = nil

@@ -84,6 +84,7 @@ type Store struct {
 	binlogSize int64
 	// trunk_free_space_merge, delete_unused_trunk_files (merge.go)
 	merge, deleteUnused bool
+	generation          uint64 // compressions (compress.go)
 
 	fmu   sync.Mutex
 	files map[containerKey]*os.File // containers written to, kept open
