@@ -74,4 +74,28 @@ func TestTrunkMixedOurTrunkServerCStorage(t *testing.T) {
 	if confirms < 40 {
 		t.Fatalf("our trunk binlog logged %d D lines for 20 C uploads:\n%s", confirms, after[len(before):])
 	}
+
+	// a slave of a trunk master, on the C storage and on ours: the same
+	// name shape (the master's whole name, trunk part included, then the
+	// prefix), a plain file that downloads
+	oursOn := client.StorageServer{Group: "group1", Addr: net.JoinHostPort(ours, strconv.Itoa(port)), StorePathIndex: -1}
+	for _, at := range []client.StorageServer{on, oursOn} {
+		var master string
+		waitUntil(t, "trunk master upload to "+at.Addr, func() (bool, string) {
+			var err error
+			master, err = cl.Upload(ctx(t), strings.NewReader("trunk master"), 12, "txt", client.OnStorage(at))
+			return err == nil, fmt.Sprint(err)
+		})
+		if !isTrunkID(t, master) {
+			t.Fatalf("master %s on %s is not in a trunk file", master, at.Addr)
+		}
+		slave, err := cl.UploadSlave(ctx(t), master, "_s", "txt", strings.NewReader("slave"), 5)
+		if err != nil || slave != strings.TrimSuffix(master, ".txt")+"_s.txt" {
+			t.Fatalf("slave of trunk master %s on %s: %s %v", master, at.Addr, slave, err)
+		}
+		var buf bytes.Buffer
+		if _, err := cl.DownloadFrom(ctx(t), at, slave, &buf, 0, 0); err != nil || buf.String() != "slave" {
+			t.Fatalf("download slave %s from %s: %q %v", slave, at.Addr, buf.String(), err)
+		}
+	}
 }

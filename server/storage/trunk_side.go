@@ -25,6 +25,13 @@ func (s *Server) configureTrunk() {
 	}
 	s.trunk.Configure(trunk.SideConfig{Group: s.group, BasePath: s.cfg.BasePath, StorePaths: paths,
 		PickDir: func(b64 []byte) (int, int) { return s.dist.next(b64) },
+		PickPath: func(size int64) (int, error) {
+			p, err := s.choosePath(-1, size)
+			if err != nil {
+				return 0, err
+			}
+			return p.index, nil
+		},
 		IsMe: func(ip string, port int) bool {
 			return port == s.cfg.Port && (ip == s.cfg.BindAddr || s.isMyIP(ip))
 		},

@@ -223,8 +223,8 @@ func (s *Server) openWriter(op *pendingOp) (*diskio.FileWriter, error) {
 	case codec.CmdModifyFile:
 		return op.path.disk.OpenModify(op.ref, op.offset, wo)
 	case codec.CmdUploadSlaveFile:
-		if _, err := op.path.disk.Stat(op.ref); err != nil {
-			return nil, err // the master must exist
+		if _, err := s.statFile(op); err != nil {
+			return nil, err // the master must exist (in a trunk slot or not)
 		}
 		if _, err := op.path.disk.Lstat(op.slaveRef); err == nil {
 			return nil, codec.EEXIST

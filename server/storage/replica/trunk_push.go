@@ -151,6 +151,7 @@ func (p *trunkPusher) session(st *trunk.Store, addr string) error {
 		return err
 	}
 	p.conn = c
+	gen := st.Generation() // a compression rewrites the binlog: offsets start over
 	if err := p.loadMark(st); err != nil {
 		return err
 	}
@@ -173,7 +174,7 @@ func (p *trunkPusher) session(st *trunk.Store, addr string) error {
 		if err != nil {
 			return err
 		}
-		if size < p.off {
+		if size < p.off || st.Generation() != gen {
 			// the binlog was cut under us (compressed): send it all again
 			p.h.Log.Warn("trunk binlog shorter than the member's mark, resending it", "peer", p.peer.ID,
 				"offset", p.off, "binlog_size", size)

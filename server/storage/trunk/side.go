@@ -38,8 +38,19 @@ type Side struct {
 	// the tracker's trunk parameters (PARAMETER_REQ); zero: C's defaults
 	slotMin, slotMax, alignment int32
 	fileSize                    int64
-	maxBackups                  int   // trunk_binlog_max_backups
-	nextID                      int32 // the last container id handed out
+	maxBackups                  int           // trunk_binlog_max_backups
+	nextID                      int32         // the last container id handed out
+	merge, deleteUnused         bool          // trunk_free_space_merge, delete_unused_trunk_files
+	compressInterval            int64         // trunk_compress_binlog_interval, seconds
+	compressMinInterval         int64         // trunk_compress_binlog_min_interval, seconds
+	compressBase                time.Duration // trunk_compress_binlog_time_base; < 0: none
+	lastCompress                time.Time     // the last compression (compress.go)
+	compressedSize              int64         // the binlog's size and generation right after it
+	compressedGen               uint64
+	checkOccupying              bool          // trunk_init_check_occupying
+	advance                     advanceParams // trunk_create_file_* (advance.go)
+	started                     time.Time
+	stopTasks                   chan struct{} // the trunk server's timed tasks run while non-nil
 }
 
 // SideConfig is what the trunk side needs of its storage.
@@ -50,6 +61,9 @@ type SideConfig struct {
 	// PickDir is the data/HH/HH directory of a new container, from the
 	// base64 of its id (the storage's file_distribute_path_mode).
 	PickDir func(b64 []byte) (high, low int)
+	// PickPath is the store path for size more bytes of trunk files
+	// (store_path rules and their reserve; an error when none has room).
+	PickPath func(size int64) (int, error)
 	// IsMe reports whether ip:port, a trunk server a tracker named, is
 	// this storage.
 	IsMe func(ip string, port int) bool
@@ -75,6 +89,7 @@ func (d *Side) Configure(cfg SideConfig) {
 		cfg.NetworkTimeout = 30 * time.Second
 	}
 	d.cfg = cfg
+	d.started = cfg.Now()
 }
 
 // On reports use_trunk_file as the tracker handed it.
@@ -88,11 +103,11 @@ func (d *Side) Store() (*Store, error) {
 			return
 		}
 		d.mu.Lock()
-		slotMin, alignment, fileSize := d.slotMin, d.alignment, d.fileSize
+		slotMin, alignment, fileSize, occupying := d.slotMin, d.alignment, d.fileSize, d.checkOccupying
 		d.mu.Unlock()
 		d.nextID = d.lastContainerID()
 		d.store, d.err = Open(Config{BasePath: d.cfg.BasePath, StorePaths: d.cfg.StorePaths,
-			SlotMinSize: slotMin, Alignment: alignment, TrunkFileSize: fileSize,
+			SlotMinSize: slotMin, Alignment: alignment, TrunkFileSize: fileSize, CheckOccupying: occupying,
 			NextFileID: d.nextContainerID, PickDir: d.cfg.PickDir, Log: d.cfg.Log, Now: d.cfg.Now})
 		if d.err != nil {
 			d.cfg.Log.Error("open trunk store", "base_path", d.cfg.BasePath, "err", d.err)
@@ -104,9 +119,13 @@ func (d *Side) Store() (*Store, error) {
 // Close saves the free-space snapshot and closes the store if it was
 // opened (storage stop).
 func (d *Side) Close() {
+	d.scheduleTasks(false)
 	d.once.Do(func() { d.err = errors.New("storage stopped") })
 	if d.store != nil {
-		if err := d.store.SaveSnapshot(); err != nil {
+		if d.IsServer() && d.saveAtStop() {
+			d.save()
+		}
+		if _, err := d.store.SaveSnapshotMerged(false); err != nil {
 			d.cfg.Log.Warn("save trunk snapshot", "err", err)
 		}
 		_ = d.store.Close()
@@ -131,14 +150,78 @@ func (d *Side) SetParams(p codec.Parameters) {
 	d.slotMin, d.slotMax = int32(num("slot_min_size")), int32(num("slot_max_size"))
 	d.alignment, d.fileSize = int32(num("trunk_alloc_alignment_size")), num("trunk_file_size")
 	d.maxBackups = int(num("trunk_binlog_max_backups"))
+	d.merge, d.deleteUnused = num("trunk_free_space_merge") != 0, num("delete_unused_trunk_files") != 0
+	d.compressInterval = num("trunk_compress_binlog_interval")
+	d.compressMinInterval = num("trunk_compress_binlog_min_interval")
+	d.checkOccupying = num("trunk_init_check_occupying") != 0
+	d.advance = advanceParams{on: num("trunk_create_file_advance") != 0, base: -1,
+		interval:  time.Duration(num("trunk_create_file_interval")) * time.Second,
+		threshold: num("trunk_create_file_space_threshold")}
+	if v, ok := p.Get("trunk_create_file_time_base"); ok {
+		if b, ok := parseTimeOfDay(v); ok {
+			d.advance.base = b
+		}
+	}
+	d.compressBase = -1
+	if v, ok := p.Get("trunk_compress_binlog_time_base"); ok {
+		if b, ok := parseTimeOfDay(v); ok {
+			d.compressBase = b
+		}
+	}
 	slotMin, alignment, fileSize := d.slotMin, d.alignment, d.fileSize
+	merge, deleteUnused := d.merge, d.deleteUnused
 	d.mu.Unlock()
 	if !d.on.Load() {
 		return // the store opens when a trunk name or command first needs it
 	}
 	if st, err := d.Store(); err == nil {
 		st.SetAllocation(slotMin, alignment, fileSize)
+		st.SetMerge(merge, deleteUnused)
 	}
+}
+
+// saveOnDuty is C's storage_trunk_save on the trunk server: on becoming
+// it (after loading the free space) when no periodic compression is set,
+// and on stopping after an hour up (saveAtStop). With
+// trunk_compress_binlog_min_interval past since the last compression it
+// compresses instead (refused in the first 600 s up: then nothing is
+// saved); else it saves storage_trunk.dat after a free-space merge.
+func (d *Side) saveOnDuty() {
+	d.mu.Lock()
+	periodic := d.compressInterval != 0
+	d.mu.Unlock()
+	if !periodic && d.on.Load() {
+		d.save()
+	}
+}
+
+func (d *Side) save() {
+	st, err := d.Store()
+	if err != nil {
+		return
+	}
+	d.mu.Lock()
+	minIv := time.Duration(d.compressMinInterval) * time.Second
+	viaCompress := minIv > 0 && d.cfg.Now().Sub(d.lastCompress) > minIv
+	d.mu.Unlock()
+	if viaCompress {
+		if err := d.compress(); err != nil {
+			d.cfg.Log.Info("trunk binlog compression", "err", err)
+		}
+		return
+	}
+	if _, err := st.SaveSnapshotMerged(true); err != nil {
+		d.cfg.Log.Warn("save trunk snapshot", "err", err)
+	}
+}
+
+// saveAtStop reports whether a stopping trunk server saves as C does
+// (after an hour up, without periodic compression); else the snapshot is
+// saved without a merge.
+func (d *Side) saveAtStop() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.compressInterval == 0 && d.cfg.Now().Sub(d.started) >= time.Hour
 }
 
 // slotMaxSize is slot_max_size (C's default, trunk_file_size / 8, when unset).
@@ -207,10 +290,45 @@ func (d *Side) RaiseContainerID(id int32) bool {
 // (the brief's slices may alias a reply buffer: they are copied).
 func (d *Side) NoteServer(b codec.StorageBrief) {
 	b.ID, b.IP = bytes.Clone(codec.FixedBytes(b.ID)), bytes.Clone(codec.FixedBytes(b.IP))
+	was := d.IsServer()
 	d.mu.Lock()
 	d.server, d.heard = b, true
 	d.mu.Unlock()
 	d.cfg.Log.Info("trunk server", "group", string(d.cfg.Group), "id", string(b.ID), "ip", string(b.IP), "port", b.Port)
+	is := d.IsServer()
+	if !was && is {
+		d.saveOnDuty()
+	}
+	d.scheduleTasks(is)
+}
+
+// scheduleTasks starts the trunk server's timed tasks
+// (trunk_create_file_advance) when this storage is trunk server, and
+// stops them when it is not.
+func (d *Side) scheduleTasks(on bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	adv, compress := d.advance, time.Duration(d.compressInterval)*time.Second
+	on = on && d.on.Load()
+	switch {
+	case on && d.stopTasks == nil:
+		d.stopTasks = make(chan struct{})
+		if adv.on && adv.interval > 0 {
+			go d.runTask("create trunk files in advance", adv.base, adv.interval, d.stopTasks, func() error {
+				n, err := d.CreateAdvance()
+				if n > 0 {
+					d.cfg.Log.Info("created trunk files in advance", "count", n)
+				}
+				return err
+			})
+		}
+		if compress > 0 {
+			go d.runTask("compress trunk binlog", d.compressBase, compress, d.stopTasks, d.compress)
+		}
+	case !on && d.stopTasks != nil:
+		close(d.stopTasks)
+		d.stopTasks = nil
+	}
 }
 
 // ErrNoServer: no tracker has named the group's trunk server yet, or the

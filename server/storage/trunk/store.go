@@ -35,6 +35,10 @@ type Config struct {
 	BasePath    string   // base_path: data/trunk/binlog and data/storage_trunk.dat
 	StorePaths  []string // store_path0.. : the containers
 	SlotMinSize int32    // slot_min_size: smaller free pieces are not kept (C: 256)
+	// CheckOccupying (trunk_init_check_occupying): a free slot of
+	// storage_trunk.dat whose header says a file lives there is not taken
+	// as free.
+	CheckOccupying bool
 
 	// Allocation (the trunk server only).
 	TrunkFileSize int64 // trunk_file_size: size of a new container (C: 64 MB)
@@ -78,6 +82,9 @@ type Store struct {
 	free       freeSpace
 	binlog     *os.File // data/trunk/binlog, append-only
 	binlogSize int64
+	// trunk_free_space_merge, delete_unused_trunk_files (merge.go)
+	merge, deleteUnused bool
+	generation          uint64 // compressions (compress.go)
 
 	fmu   sync.Mutex
 	files map[containerKey]*os.File // containers written to, kept open
@@ -361,7 +368,7 @@ func (s *Store) loadSnapshot() (int64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("trunk: %s line %d: %w", s.SnapshotPath(), line, err)
 		}
-		if t.SlotSize >= s.cfg.SlotMinSize {
+		if t.SlotSize >= s.cfg.SlotMinSize && !(s.cfg.CheckOccupying && s.occupied(t)) {
 			s.apply(codec.TrunkBinlogAdd, t)
 		}
 		b = b[m:]
@@ -414,16 +421,35 @@ func (s *Store) replay(from int64) error {
 // per free slot) through a temporary file and a rename, as C does when it
 // stops or compresses the binlog.
 func (s *Store) SaveSnapshot() error {
-	slots := s.FreeSlots()
+	_, err := s.SaveSnapshotMerged(false)
+	return err
+}
+
+// SaveSnapshotMerged is SaveSnapshot after a free-space merge (merge.go)
+// when merge is set and trunk_free_space_merge is on.
+func (s *Store) SaveSnapshotMerged(merge bool) (MergeStat, error) {
 	s.mu.Lock()
+	var ms MergeStat
+	if merge && s.merge {
+		ms = s.mergeLocked()
+		s.cfg.Log.Info("merge free trunk spaces", "merge_count", ms.Merges, "merged_trunk_count", ms.Pieces,
+			"merged_size", ms.MergedBytes, "deleted_file_count", ms.Deleted, "deleted_file_size", ms.DeletedBytes)
+	}
+	slots := s.free.list()
 	size := s.binlogSize
 	if s.binlog != nil {
 		if err := s.binlog.Sync(); err != nil {
 			s.mu.Unlock()
-			return fmt.Errorf("trunk: %w", err)
+			return ms, fmt.Errorf("trunk: %w", err)
 		}
 	}
 	s.mu.Unlock()
+	return ms, s.writeSnapshot(size, slots)
+}
+
+// writeSnapshot writes storage_trunk.dat: the binlog size it covers, then
+// the free slots.
+func (s *Store) writeSnapshot(size int64, slots []codec.TrunkInfo) error {
 	now := s.cfg.Now().Unix()
 	b := codec.AppendTrunkDataHead(nil, size)
 	for _, t := range slots {
@@ -445,4 +471,32 @@ func String(t codec.TrunkInfo) string {
 	return strconv.Itoa(int(t.StorePathIndex)) + "/" + strconv.Itoa(int(t.SubPathHigh)) + "/" +
 		strconv.Itoa(int(t.SubPathLow)) + "/" + strconv.Itoa(int(t.FileID)) + "@" +
 		strconv.Itoa(int(t.Offset)) + "+" + strconv.Itoa(int(t.SlotSize))
+}
+
+// occupied reports whether a slot's header says a file lives there, as C
+// checks with trunk_init_check_occupying: the 24 bytes at its offset,
+// type and both sizes aside, are not all zero. A container that cannot be
+// read counts as not occupied.
+func (s *Store) occupied(t codec.TrunkInfo) bool {
+	path, err := s.ContainerPath(t)
+	if err != nil {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		s.cfg.Log.Warn("trunk_init_check_occupying: open", "file", path, "err", err)
+		return false
+	}
+	defer f.Close()
+	var hdr [codec.TrunkSlotHeaderSize]byte
+	if _, err := f.ReadAt(hdr[:], int64(t.Offset)); err != nil {
+		return false
+	}
+	for _, b := range hdr[1+4+4:] { // type, alloc size and file size aside
+		if b != 0 {
+			s.cfg.Log.Warn("free trunk slot already occupied by a file; not free", "file", path, "slot", String(t))
+			return true
+		}
+	}
+	return false
 }

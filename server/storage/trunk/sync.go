@@ -134,21 +134,7 @@ func (s *Store) DeleteBinlogMarks() error {
 	if err := os.Remove(s.SnapshotPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("trunk: %w", err)
 	}
-	dir := filepath.Dir(s.BinlogPath())
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("trunk: %w", err)
-	}
-	for _, e := range ents {
-		n := e.Name()
-		if e.IsDir() || len(n) <= len(MarkSuffix) || !strings.HasSuffix(n, MarkSuffix) {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("trunk: %w", err)
-		}
-	}
-	return nil
+	return s.deleteMarks()
 }
 
 // ReadLines reads the trunk binlog from off into buf and returns the
