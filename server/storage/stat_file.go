@@ -67,7 +67,8 @@ func (st *opStats) statCounter(key string) *atomic.Int64 {
 func (s *Server) loadStats(dataDir string) {
 	s.stats.buffSize = s.cfg.BuffSize
 	s.stats.cmdTimes = newCommandTimes()
-	kv, err := report.ReadStatFile(filepath.Join(dataDir, statFileName), s.log)
+	path := filepath.Join(dataDir, statFileName)
+	kv, err := report.ReadStatFile(path, s.log)
 	if err != nil {
 		s.log.Warn("storage_stat.dat unreadable, counters start at 0", "err", err)
 	}
