@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/internal/peercall"
 	"github.com/gofdfs/gofdfs/server/storage/report"
 )
@@ -39,6 +40,27 @@ const (
 
 // dataInitFlagName is the storage-local sync state file (cluster.md §4.8).
 const dataInitFlagName = report.DataFlagName
+
+// peerView is the leader tracker and the group's member list as change
+// notices tell them (the reporter fills it; the core and its HTTP and
+// replication glue read it).
+type peerView = report.Peers
+
+// loadOrInitDataFlag checks .data_init_flag, writing it on the first start.
+func loadOrInitDataFlag(dataDir string, now time.Time, port int) error {
+	return report.InitDataFlag(dataDir, now, port)
+}
+
+// checkStorePathMarks compares every store path's mark with the flag's
+// (report.CheckStorePathMarks); a path that lost its data gets disk
+// recovery.
+func (s *Server) checkStorePathMarks(dataDir string) error {
+	disks := make([]*diskio.StorePath, len(s.paths))
+	for i, p := range s.paths {
+		disks[i] = p.disk
+	}
+	return report.CheckStorePathMarks(s.cfg, dataDir, disks, s.log, startPathRecovery)
+}
 
 // OnChangelog sets fn to receive the changelog entries of our group the
 // trackers send after beats (the replication code renames mark files and

@@ -29,7 +29,6 @@ import (
 	"github.com/gofdfs/gofdfs/server/internal/engine"
 	"github.com/gofdfs/gofdfs/server/storage/prom"
 	"github.com/gofdfs/gofdfs/server/storage/replica"
-	"github.com/gofdfs/gofdfs/server/storage/report"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
 	"github.com/gofdfs/gofdfs/server/storage/web"
 )
@@ -138,7 +137,7 @@ type Server struct {
 	reporting bool                        // run the tracker reporters (default true)
 	upTime    time.Time                   // process start, JOIN's up_time
 	rep       *reporters                  // the tracker reporters while running
-	peers     report.Peers                // leader and group members from change notices
+	peers     peerView                    // leader and group members from change notices
 	tap       func(cmd byte, body []byte) // tests: every request a reporter sends
 
 	onChangelog func(ChangelogEntry) // OnChangelog
@@ -223,7 +222,7 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	if err := report.InitDataFlag(dataDir, s.now(), cfg.Port); err != nil {
+	if err := loadOrInitDataFlag(dataDir, s.now(), cfg.Port); err != nil {
 		return nil, err
 	}
 	ok := false
@@ -250,11 +249,7 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 		}
 		s.paths = append(s.paths, &storePath{index: i, disk: sp, workers: g})
 	}
-	disks := make([]*diskio.StorePath, len(s.paths))
-	for i, p := range s.paths {
-		disks[i] = p.disk
-	}
-	if err := report.CheckStorePathMarks(cfg, dataDir, disks, s.log, startPathRecovery); err != nil {
+	if err := s.checkStorePathMarks(dataDir); err != nil {
 		return nil, err
 	}
 	b, err := replica.OpenBinlog(dataDir)

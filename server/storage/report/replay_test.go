@@ -18,7 +18,9 @@ import (
 )
 
 // capturedTracker answers on a real socket with the C tracker's replies of
-// a capture, in order, and records every request it gets. A request whose
+// a capture, in order, and records every request it gets. It serves one
+// connection after the other, as a storage's one link uses them at start
+// (short connections, then the report connection). A request whose
 // command is not the captured one at that position gets no reply.
 type capturedTracker struct {
 	ln   net.Listener
@@ -42,7 +44,7 @@ func startCapturedTracker(t *testing.T, host string, want []*capture.Exchange) *
 			if err != nil {
 				return
 			}
-			go ct.serve(c)
+			ct.serve(c) // one at a time: the order of requests is the order of the capture
 		}
 	}()
 	return ct
