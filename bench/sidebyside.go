@@ -161,20 +161,22 @@ type SideBySide struct {
 	Note    string // why there is none
 }
 
-// sbsPair is a C cluster and one of ours with the same conf.
-type sbsPair struct{ c, ours *sbsCluster }
+// sbsPair is a C cluster and one of ours with the same conf, and, for an
+// A/B of a change, one of an earlier build of ours (base).
+type sbsPair struct{ c, ours, base *sbsCluster }
 
 func (p *sbsPair) stop() {
-	for _, c := range []*sbsCluster{p.c, p.ours} {
+	for _, c := range []*sbsCluster{p.c, p.ours, p.base} {
 		if c != nil {
 			c.stop()
 		}
 	}
 }
 
-// startPair starts both sides; cHost and oursHost are the tracker's last
-// address byte, the storage gets the next one.
-func startPair(ctx context.Context, oursBin, cBin, dir, net string, cHost, oursHost int, trackerExtra []string) (*sbsPair, error) {
+// startPair starts both sides (and base when baseBin is set, at
+// oursHost+10); cHost and oursHost are the tracker's last address byte,
+// the storage gets the next one.
+func startPair(ctx context.Context, oursBin, baseBin, cBin, dir, net string, cHost, oursHost int, trackerExtra []string) (*sbsPair, error) {
 	p := &sbsPair{}
 	var err error
 	ip := func(h int) string { return net + "." + strconv.Itoa(h) }
@@ -185,7 +187,15 @@ func startPair(ctx context.Context, oursBin, cBin, dir, net string, cHost, oursH
 		p.stop()
 		return nil, err
 	}
-	for _, c := range []*sbsCluster{p.c, p.ours} {
+	all := []*sbsCluster{p.c, p.ours}
+	if baseBin != "" {
+		if p.base, err = startSBS("base", baseBin, false, filepath.Join(dir, "base"), ip(oursHost+10), ip(oursHost+11), trackerExtra...); err != nil {
+			p.stop()
+			return nil, err
+		}
+		all = append(all, p.base)
+	}
+	for _, c := range all {
 		if err := waitReady(ctx, c.tc, 1, 60*time.Second); err != nil {
 			p.stop()
 			return nil, fmt.Errorf("%s cluster: %w", c.name, err)
@@ -197,10 +207,16 @@ func startPair(ctx context.Context, oursBin, cBin, dir, net string, cHost, oursH
 // runSideBySide starts both clusters under work and runs every scenario
 // named in only (all when empty) rounds times in the order C, ours, ours,
 // C. The trunk scenarios get a pair of their own (trackers with
-// use_trunk_file), started when the first of them runs.
-func runSideBySide(ctx context.Context, self, oursBin, cBin, work, net string, rounds int, only string, log io.Writer) (*SideBySide, error) {
+// use_trunk_file), started when the first of them runs. With baseBin (an
+// earlier build of ours, for an A/B of a change in the same run as C) the
+// order is C, base, ours, ours, base, C; base runs are logged, not
+// written to the report.
+func runSideBySide(ctx context.Context, self, oursBin, baseBin, cBin, work, net string, rounds int, only string, log io.Writer) (*SideBySide, error) {
 	sbs := &SideBySide{CBin: cBin, Rounds: rounds}
 	oursBin, _ = filepath.Abs(oursBin)
+	if baseBin != "" {
+		baseBin, _ = filepath.Abs(baseBin)
+	}
 	want := map[string]bool{}
 	for n := range strings.SplitSeq(only, ",") {
 		if n != "" {
@@ -226,17 +242,21 @@ func runSideBySide(ctx context.Context, self, oursBin, cBin, work, net string, r
 		}
 		if *pair == nil {
 			if f.Trunk {
-				*pair, err = startPair(ctx, oursBin, cBin, filepath.Join(work, "sbs-trunk"), net, 62, 72, trunkTrackerConf)
+				*pair, err = startPair(ctx, oursBin, baseBin, cBin, filepath.Join(work, "sbs-trunk"), net, 62, 72, trunkTrackerConf)
 			} else {
-				*pair, err = startPair(ctx, oursBin, cBin, filepath.Join(work, "sbs"), net, 60, 70, nil)
+				*pair, err = startPair(ctx, oursBin, baseBin, cBin, filepath.Join(work, "sbs"), net, 60, 70, nil)
 			}
 			if err != nil {
 				return nil, err
 			}
 		}
 		cc, oc := (*pair).c, (*pair).ours
+		order := []*sbsCluster{cc, oc, oc, cc}
+		if bc := (*pair).base; bc != nil {
+			order = []*sbsCluster{cc, bc, oc, oc, bc, cc}
+		}
 		for range rounds {
-			for _, c := range []*sbsCluster{cc, oc, oc, cc} {
+			for _, c := range order {
 				r, err := runSBS(ctx, self, c, f.Args)
 				if err != nil {
 					fmt.Fprintf(log, "side-by-side %s: %v\n", f.Name, err)
@@ -244,7 +264,9 @@ func runSideBySide(ctx context.Context, self, oursBin, cBin, work, net string, r
 				}
 				fmt.Fprintf(log, "%-28s %-4s %9.0f ops/s  tracker %6.1f us/op  storage %6.1f us/op\n",
 					f.Name, r.Side, r.OpsPerSec, r.TrackerUs, r.StorageUs)
-				f.Runs = append(f.Runs, r)
+				if c != (*pair).base {
+					f.Runs = append(f.Runs, r)
+				}
 			}
 		}
 		sbs.Figures = append(sbs.Figures, f)

@@ -102,11 +102,12 @@ func SuiteMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	sbsRounds := fs.Int("sbs-rounds", 2, "side by side: rounds of (C, ours, ours, C) per scenario")
 	sbsNet := fs.String("sbs-net", "127.0.9", "side by side: loopback /24 (C .60/.61, ours .70/.71; trunk pair C .62/.63, ours .72/.73)")
 	sbsOnly := fs.String("sbs-only", "", "side by side: comma-separated scenario names to run (default all)")
+	sbsBase := fs.String("sbs-base", "", "side by side: directory of an earlier build of ours, run as side \"base\" (.80/.81, trunk .82/.83) in every round (C, base, ours, ours, base, C) for an A/B of a change; logged only")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	rep, err := runSuite(ctx, suiteOptions{bin: *bin, work: *work, net: *netp, only: *only, micro: *micro,
-		provisional: *provisional, log: stderr, sbs: *sbs, sbsRounds: *sbsRounds, sbsNet: *sbsNet, sbsOnly: *sbsOnly})
+		provisional: *provisional, log: stderr, sbs: *sbs, sbsRounds: *sbsRounds, sbsNet: *sbsNet, sbsOnly: *sbsOnly, sbsBase: *sbsBase})
 	if err != nil {
 		fmt.Fprintf(stderr, "fdfs_bench suite: %v\n", err)
 		return 1
@@ -135,7 +136,7 @@ func SuiteMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 type suiteOptions struct {
 	bin, work, net, only, micro, provisional string
 	log                                      io.Writer
-	sbs, sbsNet, sbsOnly                     string
+	sbs, sbsNet, sbsOnly, sbsBase            string
 	sbsRounds                                int
 }
 
@@ -169,7 +170,7 @@ func runSuite(ctx context.Context, o suiteOptions) (*SuiteReport, error) {
 			rep.SideBySide = &SideBySide{}
 		} else {
 			fmt.Fprintf(o.log, "side by side with C from %s\n", cBin)
-			sbs, err := runSideBySide(ctx, self, o.bin, cBin, work, o.sbsNet, max(o.sbsRounds, 1), o.sbsOnly, o.log)
+			sbs, err := runSideBySide(ctx, self, o.bin, o.sbsBase, cBin, work, o.sbsNet, max(o.sbsRounds, 1), o.sbsOnly, o.log)
 			if err != nil {
 				fmt.Fprintf(o.log, "side by side: %v\n", err)
 				sbs = &SideBySide{Note: "the side-by-side run failed: " + err.Error()}

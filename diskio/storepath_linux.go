@@ -75,6 +75,7 @@ type StorePath struct {
 	noTmpfile   atomic.Bool // the file system refused O_TMPFILE: named temp files only
 	chunks      sync.Pool   // *[]byte of chunkSize, for CRC reads
 	open        *openCache  // nil when Options.OpenFiles < 0
+	creating    createLog   // data/.creating, for WriteNew
 }
 
 // FileRef names a file of a store path: data/HH/HH/Name, HH being High and
@@ -407,16 +408,16 @@ func syncDir(dir string) error {
 }
 
 // SweepTemp removes the temp files (data/.cp*.tmp) last modified before
-// before and reports how many it removed. Call it at start with
-// time.Now(): anything there then was left by a crash (ours or C's, which
-// uses the same names for incoming sync files).
+// before, and the files of creates a crash interrupted (CheckCreating),
+// and reports how many it removed. Call it at start with time.Now():
+// anything there then was left by a crash (ours or C's, which uses the
+// same names for incoming sync files).
 func (sp *StorePath) SweepTemp(before time.Time) (int, error) {
+	removed, firstErr := sp.CheckCreating()
 	entries, err := os.ReadDir(sp.data)
 	if err != nil {
-		return 0, err
+		return removed, err
 	}
-	removed := 0
-	var firstErr error
 	for _, e := range entries {
 		name := e.Name()
 		if !e.Type().IsRegular() || !strings.HasPrefix(name, tempPrefix) || !strings.HasSuffix(name, tempSuffix) {

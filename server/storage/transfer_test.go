@@ -141,7 +141,7 @@ func TestClientKilledMidUpload(t *testing.T) {
 	// Nothing but the tree and the one file.
 	var files []string
 	filepath.Walk(filepath.Join(e.cfg.StorePaths[0].Path, "data"), func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() && fi.Name() != ".fastdfs_vars" {
+		if err == nil && !fi.IsDir() && fi.Name() != ".fastdfs_vars" && fi.Name() != ".creating" {
 			files = append(files, p)
 		}
 		return nil

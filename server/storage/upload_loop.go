@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"hash/crc32"
+
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gofdfs/gofdfs/codec"
@@ -25,6 +27,9 @@ func (s *Server) writesOnLoop(size int64) bool {
 // without leaving the loop. pktLen is the request's length in the buffer.
 func (s *Server) writeOnLoop(cs *connState, c gnet.Conn, body []byte, pktLen int) step {
 	op := &cs.op
+	if op.cmd == codec.CmdUploadFile {
+		return s.createOnLoop(cs, c, body, pktLen)
+	}
 	op.content = body
 	w, err := s.openWriter(op)
 	if err == nil {
@@ -45,6 +50,68 @@ func (s *Server) writeOnLoop(cs *connState, c gnet.Conn, body []byte, pktLen int
 		cs.setReply(errno, 0)
 	} else {
 		s.counters.loopWrites.Add(1)
+	}
+	_, _ = c.Write(cs.out)
+	if errno == codec.EINVAL {
+		return stepClose // as C
+	}
+	return stepNext
+}
+
+// createOnLoop is writeOnLoop for a plain UPLOAD_FILE: the body is whole in
+// memory, so its size and CRC32, and with them its name, are known before
+// the file exists, and the file is created under that name at once
+// (diskio WriteNew: no unnamed inode to link in; about 10 us less CPU per
+// 4 KiB upload on ext4, BENCHMARKS.md). The name's timestamp is the clock
+// at the write (a normal file's name otherwise takes its mtime, which the
+// kernel sets from the same clock a moment later, as trunk names take the
+// request's time). A kill -9 mid-write leaves no file whose bytes differ
+// from its name after the restart (WriteNew, CheckCreating).
+func (s *Server) createOnLoop(cs *connState, c gnet.Conn, body []byte, pktLen int) step {
+	op := &cs.op
+	crc := crc32.ChecksumIEEE(body)
+	mtime := s.now()
+	var ext7 [codec.Ext7Len]byte
+	errno := codec.EEXIST
+	var name newName
+	high, low := -1, -1
+	for range maxNameTries {
+		e7, err := makeExt7(ext7[:0], op.ext)
+		if err != nil {
+			errno = codec.EINVAL
+			break
+		}
+		name = s.makeNameView(op.nameBuf, op.path, high, low, s.source(cs.local), mtime,
+			int64(len(body)), crc, false, e7)
+		op.nameBuf = name.logic
+		high, low = name.ref.High, name.ref.Low
+		err = op.path.disk.WriteNew(name.ref, body, crc)
+		if err == nil {
+			op.path.noteDir(name.ref)
+			errno = codec.OK
+			break
+		}
+		if !errExists(err) {
+			s.logOpError(cs, err)
+			errno = errnoOf(err)
+			break
+		}
+	}
+	_, _ = c.Discard(pktLen) // body was gnet's buffer: not used past here
+	if errno == codec.EEXIST {
+		s.log.Warn("no unique file name", "store_path", op.path.disk.Root(), "tries", maxNameTries)
+	}
+	if errno == codec.OK {
+		errno = s.logOp(cs, codec.BinlogCreate, mtime.Unix(), name.logic, nil, 0, 0)
+		if errno != codec.OK {
+			_ = op.path.disk.Remove(name.ref)
+		}
+	}
+	if errno == codec.OK {
+		s.setUploadReply(cs, name.logic)
+		s.counters.loopWrites.Add(1)
+	} else {
+		cs.setReply(errno, 0)
 	}
 	_, _ = c.Write(cs.out)
 	if errno == codec.EINVAL {
