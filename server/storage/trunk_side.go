@@ -73,10 +73,8 @@ func (s *Server) statFile(op *pendingOp) (diskio.FileStat, error) {
 	return sl.Stat(), err
 }
 
-// openDownload opens the request's file for DOWNLOAD_FILE: the file
-// itself, or for a trunk-resident file its container, with base the
-// offset of the content in it (0 for plain files). The size is the
-// content's.
+// openDownload opens the request's file for DOWNLOAD_FILE, or a trunk
+// file's container with base its content's offset (0 for plain files).
 func (s *Server) openDownload(op *pendingOp) (diskio.ReadFd, diskio.FileStat, int64, error) {
 	ref, isTrunk, err := trunkRefOf(op)
 	if !isTrunk {
@@ -89,11 +87,9 @@ func (s *Server) openDownload(op *pendingOp) (diskio.ReadFd, diskio.FileStat, in
 	return s.trunk.OpenFd(op.path.disk, &op.rf, &ref)
 }
 
-// deleteTrunkFile serves DELETE_FILE for a trunk-resident file (worker
-// thread), in C's order: the slot is zero-filled, the binlog gets `D`, the
-// "-m" companion goes, and the slot goes back to the trunk server's free
-// space (a failure there leaks the slot until the trunk server's free-space
-// merge, as in C, and does not fail the delete).
+// deleteTrunkFile serves DELETE_FILE of a trunk-resident file (worker), in
+// C's order: zero the slot, binlog `D`, drop "-m", free the slot at the
+// trunk server (a failure there leaks it, as in C; the delete stands).
 func (s *Server) deleteTrunkFile(cs *connState, ref *codec.TrunkRef) {
 	op := &cs.op
 	sl, err := s.trunk.Erase(&op.rf, ref)
@@ -180,9 +176,8 @@ func (s *Server) commitTrunkSync(cs *connState, w *diskio.FileWriter, ref *codec
 	return s.applied(cs, letter, op.rf.Logic, nil, 0, 0)
 }
 
-// eraseTrunkFile zero-fills the slot of a trunk file (SYNC_DELETE_FILE on
-// a member: the space itself is the trunk server's business, which the
-// source storage told). ENOENT when the slot does not hold it.
+// eraseTrunkFile zero-fills a trunk file's slot (SYNC_DELETE_FILE: its
+// space is the trunk server's business). ENOENT when the slot lacks it.
 func (s *Server) eraseTrunkFile(op *pendingOp, ref *codec.TrunkRef) error {
 	_, err := s.trunk.Erase(&op.rf, ref)
 	return err

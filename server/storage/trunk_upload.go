@@ -9,10 +9,9 @@ import (
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
 )
 
-// trunkWanted says whether an upload goes into a trunk slot, as C decides:
-// a plain UPLOAD_FILE (never an appender or a slave) that fits a slot
-// (trunk.Side.Fits). Bodies the storage streams to a file writer (larger
-// than its small-body buffer) are stored as plain files for now.
+// trunkWanted: a plain UPLOAD_FILE (never appender or slave) that fits a
+// slot, as C decides; streamed bodies (above the small-body buffer) are
+// stored as plain files for now.
 func (s *Server) trunkWanted(op *pendingOp) bool {
 	return op.cmd == codec.CmdUploadFile && op.size <= int64(s.smallBody) && s.trunk.Fits(op.size)
 }
@@ -30,11 +29,9 @@ func (s *Server) uploadToTrunk(cs *connState) {
 	cs.finish(false)
 }
 
-// trunkOnLoop stores a whole trunk-sized body straight from gnet's buffer
-// (no copy, no worker hand-off) when this storage is its group's trunk
-// server: allocation, slot write, confirm and binlog line are all local
-// and cost what a plain upload on the loop costs. pktLen is the request's
-// length in the buffer.
+// trunkOnLoop stores a whole body straight from gnet's buffer when this
+// storage is the trunk server (all local, as cheap as a plain upload on
+// the loop). pktLen is the request's length in the buffer.
 func (s *Server) trunkOnLoop(cs *connState, c gnet.Conn, body []byte, pktLen int) step {
 	op := &cs.op
 	op.content = body

@@ -178,6 +178,9 @@ func (d *Side) SetParams(p codec.Parameters) {
 		st.SetAllocation(slotMin, alignment, fileSize)
 		st.SetMerge(merge, deleteUnused)
 	}
+	// the timed tasks run with the parameters in force now
+	d.scheduleTasks(false)
+	d.scheduleTasks(d.IsServer())
 }
 
 // saveOnDuty is C's storage_trunk_save on the trunk server: on becoming
