@@ -157,35 +157,9 @@ func (c httpCore) AppendStatus(b []byte) []byte {
 	b = strconv.AppendInt(b, s.upTime.Unix(), 10)
 	b = append(b, ",\"store_paths\":"...)
 	b = strconv.AppendInt(b, int64(len(s.paths)), 10)
-	st := &s.stats
 	b = append(b, ",\"storage\":{"...)
-	for i, name := range statNames {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendQuote(b, name)
-		b = append(b, ':')
-		b = strconv.AppendInt(b, st.c[i].Load(), 10)
-	}
-	b = append(b, ",\"current_connections\":"...)
-	b = strconv.AppendInt(b, int64(st.connCur.Load()), 10)
-	b = append(b, ",\"max_connections\":"...)
-	b = strconv.AppendInt(b, int64(st.connMax.Load()), 10)
-	b = append(b, ",\"last_source_update\":"...)
-	b = strconv.AppendInt(b, st.lastSourceUpdate.Load(), 10)
+	b = s.stats.AppendJSON(b)
 	return append(b, '}')
-}
-
-// statNames are the stat block counters' names, in stTotalUpload.. order
-// (C's fdfs_monitor names, lower case).
-var statNames = [stCount]string{
-	"total_upload_count", "success_upload_count", "total_append_count", "success_append_count",
-	"total_modify_count", "success_modify_count", "total_truncate_count", "success_truncate_count",
-	"total_set_meta_count", "success_set_meta_count", "total_delete_count", "success_delete_count",
-	"total_download_count", "success_download_count", "total_get_meta_count", "success_get_meta_count",
-	"total_create_link_count", "success_create_link_count", "total_delete_link_count", "success_delete_link_count",
-	"total_upload_bytes", "success_upload_bytes", "total_append_bytes", "success_append_bytes",
-	"total_modify_bytes", "success_modify_bytes", "total_download_bytes", "success_download_bytes",
 }
 
 // OpenRead opens a file of the path for reading, through the path's

@@ -209,8 +209,8 @@ func (h reportHost) SyncedFrom(id string) int64        { return h.s.synced.get(i
 func (h reportHost) MyIP() (netip.Addr, bool)          { return h.s.MyIP() }
 func (h reportHost) Params() Params                    { return *h.s.prm() }
 func (h reportHost) SetParams(p Params)                { h.s.live.Store(&p) }
-func (h reportHost) StatsGen() int64                   { return h.s.stats.gen.Load() }
-func (h reportHost) Stats(b *codec.StatBlock)          { h.s.stats.snapshot(b) }
+func (h reportHost) StatsGen() int64                   { return h.s.stats.Gen() }
+func (h reportHost) Stats(b *codec.StatBlock)          { h.s.stats.Snapshot(b) }
 func (h reportHost) TrunkParams(p codec.Parameters)    { h.s.noteTrunkParams(p) }
 func (h reportHost) TrunkNotice(n *codec.ChangeNotice) { h.s.noteTrunkServer(n) }
 

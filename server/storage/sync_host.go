@@ -43,7 +43,7 @@ func (s *Server) startPushers(r *reporters) *syncManager {
 		View:       groupView{s},
 		Trackers:   trackerLinks{r},
 		Files:      localFiles{s},
-		Counters:   syncCounters{s},
+		Counters:   &s.stats,
 		Trunk:      trunkHost{s},
 	})
 	return m
@@ -106,11 +106,6 @@ type trunkHost struct{ s *Server }
 func (t trunkHost) Store() (*trunk.Store, error)  { return t.s.trunkStore() }
 func (t trunkHost) IsTrunkServer() bool           { return t.s.trunk.On() && t.s.isTrunkServer() }
 func (t trunkHost) IsMe(ip string, port int) bool { return t.s.isMyIP(ip) && port == t.s.cfg.Port }
-
-// syncCounters feeds storage_stat.dat's sync-out bytes.
-type syncCounters struct{ s *Server }
-
-func (c syncCounters) SyncSent(n int64, ok bool) { c.s.stats.syncBytes(&c.s.stats.syncOut, n, ok) }
 
 // localFiles resolves our logic names for the pushers: store path files,
 // symlinks (sent as links to their target) and trunk-resident files.

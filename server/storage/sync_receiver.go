@@ -35,8 +35,7 @@ func (s *Server) applied(cs *connState, op codec.BinlogOp, logic, src []byte, a,
 	if errno := s.logOp(cs, op, cs.op.syncTS, logic, src, a, b); errno != codec.OK {
 		return errno
 	}
-	s.stats.lastSyncUpdate.Store(s.now().Unix())
-	s.stats.gen.Add(1)
+	s.stats.SyncApplied(s.now().Unix())
 	if cs.syncSrc != "" && s.synced.Credit(cs.syncSrc, cs.op.syncTS) {
 		s.NoteSyncProgress()
 	}
@@ -139,7 +138,7 @@ func (s *Server) handleSyncStream(cs *connState, c gnet.Conn, hdr codec.Header, 
 	}
 	// total_sync_in_bytes counts what peers send, applied or not (C's
 	// success count is the applied part only), once per request
-	s.stats.syncBytes(&s.stats.syncIn, op.size, false)
+	s.stats.SyncReceived(op.size)
 	if op.noContent {
 		_, _ = c.Discard(skip)
 		return cs.submit(op.path)
@@ -200,13 +199,8 @@ func (s *Server) commitSync(cs *connState, w *diskio.FileWriter) codec.Errno {
 		return r
 	}
 	errno := s.commitSyncBody(cs, w)
-	if n := w.Written(); errno == codec.OK && n > 0 {
-		s.stats.syncIn[1].Add(n)
-	}
 	if errno == codec.OK {
-		// C's disk thread opened the file and wrote the request packet one
-		// network buffer at a time
-		s.stats.fileIO(fileWrite, s.stats.chunks(int64(codec.HeaderSize+len(cs.req))+cs.op.size))
+		s.stats.SyncWritten(w.Written(), int64(codec.HeaderSize+len(cs.req))+cs.op.size)
 	}
 	return errno
 }
