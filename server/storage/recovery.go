@@ -43,7 +43,7 @@ func (s *Server) diskPaths() []*diskio.StorePath {
 
 // recoverPaths runs the disk recovery of every flagged store path; false
 // when the reporters were stopped meanwhile.
-func (r *reporters) recoverPaths() bool { return r.s.recoverPaths(r.ctx, trackerLinks{r}) }
+func (r *reporters) recoverPaths() bool { return r.s.recoverPaths(r.rep.Context(), r.rep) }
 
 // recoverPaths runs the disk recovery of every flagged store path over the
 // given tracker links; false when ctx ended meanwhile.

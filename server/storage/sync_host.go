@@ -1,8 +1,6 @@
 package storage
 
 import (
-	"net"
-
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/storage/replica"
@@ -21,18 +19,10 @@ const (
 	statusDeleted   = replica.StatusDeleted
 )
 
-// syncManager is the replica manager plus the trunk binlog pushers.
-type syncManager struct {
-	s   *Server
-	r   *reporters
-	rep *replica.Manager
-}
-
-// startPushers starts the manager with the reporters (it needs their
-// tracker links and our id).
-func (s *Server) startPushers(r *reporters) *syncManager {
-	m := &syncManager{s: s, r: r}
-	m.rep = replica.Start(r.ctx, &replica.Host{
+// startPushers starts the replica manager with the reporters (it needs
+// their tracker links and our id).
+func (s *Server) startPushers(r *reporters) *replica.Manager {
+	return replica.Start(r.rep.Context(), &replica.Host{
 		Conf:       s.cfg,
 		UseIDs:     func() bool { p := s.prm(); return p.UseStorageID || p.ClusterIDs },
 		Group:      s.group,
@@ -41,25 +31,12 @@ func (s *Server) startPushers(r *reporters) *syncManager {
 		Binlog:     s.binlog,
 		StorePaths: len(s.paths),
 		View:       groupView{s},
-		Trackers:   trackerLinks{r},
+		Trackers:   r.rep,
 		Files:      localFiles{s},
 		Counters:   &s.stats,
 		Trunk:      trunkHost{s},
 	})
-	return m
 }
-
-// stop ends every pusher (each saves its mark) and waits for them.
-func (m *syncManager) stop() {
-	m.rep.Stop()
-}
-
-// changelog takes the trackers' storage changelog (CHANGELOG_REQ after
-// beats): a member deleted or renamed loses its pusher and its mark.
-func (m *syncManager) changelog(e ChangelogEntry) { m.rep.Changelog(e.ID, e.Status) }
-
-// minReadIndex is the lowest binlog file an open pusher reader is in.
-func (m *syncManager) minReadIndex() int { return m.rep.MinReadIndex() }
 
 // groupView is the leader's member list for package replica.
 type groupView struct{ s *Server }
@@ -81,24 +58,6 @@ func (v groupView) Leader() (replica.Peer, bool) {
 	l, ok := v.s.Leader()
 	return replicaPeer(l), ok
 }
-
-// trackerLinks are the reporters' links for package replica.
-type trackerLinks struct{ r *reporters }
-
-func (t trackerLinks) OwnID() string { return t.r.ownID(nil) }
-func (t trackerLinks) Port() int     { return t.r.port }
-func (t trackerLinks) Addrs() []string {
-	addrs := make([]string, len(t.r.links))
-	for i, l := range t.r.links {
-		addrs[i] = l.addr
-	}
-	return addrs
-}
-func (t trackerLinks) Dial(addr string) (net.Conn, error) { return t.r.dial(addr) }
-func (t trackerLinks) Call(c net.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
-	return t.r.call(c, cmd, body, max)
-}
-func (t trackerLinks) Quit(c net.Conn) { t.r.quit(c) }
 
 // trunkHost is the trunk allocator for the trunk binlog pushers.
 type trunkHost struct{ s *Server }
