@@ -6,13 +6,13 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 	"unsafe"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/report"
 	"github.com/gofdfs/gofdfs/server/storage/web"
 )
 
@@ -39,10 +39,8 @@ func (s *Server) newHTTP() error {
 		SmallReadMax: smallReadMax, Log: s.log, Gnet: gnetLogger{s.log}}
 	// fetch-through connections bind to bind_addr with client_bind, as the
 	// reporters' connections
-	if b := s.cfg.BindAddr; b != "" && s.cfg.ClientBind {
-		if ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(b, ",")[0])); err == nil {
-			c.LocalIP = ip
-		}
+	if ip, ok := report.ClientBindIP(s.cfg.BindAddr, s.cfg.ClientBind); ok {
+		c.LocalIP = ip
 	}
 	// GET /metrics answers the storage's registry when metrics_port is set
 	if mc, err := conf.MetricsOf(s.cfg.Origin, s.cfg.BindAddr); err == nil && mc.Port != 0 {
@@ -108,33 +106,13 @@ func (c httpCore) ParseName(remote []byte) (codec.RemoteFilename, web.Path, erro
 }
 
 // SourceOf finds the storage a file was uploaded to in the group's member
-// list, by storage id or IPv4 address. An address not in a member list (no
-// tracker yet) is taken on this storage's port: the group's storages
-// listen on one port.
+// list (report.Peers.SourceOf), an unlisted address on our port.
 func (c httpCore) SourceOf(f codec.NameFields) (netip.Addr, int, bool) {
-	s := c.s
-	members, _ := s.Members()
-	if f.SourceIsID() {
-		id := strconv.FormatUint(uint64(f.Source), 10)
-		for _, m := range members {
-			if m.ID == id {
-				ip, err := netip.ParseAddr(m.IP)
-				return ip, m.Port, err == nil
-			}
-		}
-		return netip.Addr{}, 0, false
-	}
-	ip := netip.AddrFrom4(f.SourceIPv4())
-	for _, m := range members {
-		if m.IP == ip.String() && m.Port > 0 {
-			return ip, m.Port, true
-		}
-	}
-	port := s.cfg.Port
-	if a, ok := s.Addr().(*net.TCPAddr); ok {
+	port := c.s.cfg.Port
+	if a, ok := c.s.Addr().(*net.TCPAddr); ok {
 		port = a.Port
 	}
-	return ip, port, true
+	return c.s.peers.SourceOf(f, port)
 }
 
 // IsMe: the address in this storage's new file names, or the one the

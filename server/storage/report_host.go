@@ -181,7 +181,7 @@ type reportHost struct {
 
 func (h reportHost) LearnIP(ip netip.Addr) bool        { return h.s.myIP.CompareAndSwap(nil, &ip) }
 func (h reportHost) RecoverPaths() bool                { return h.r.recoverPaths() }
-func (h reportHost) SyncedFrom(id string) int64        { return h.s.synced.get(id) }
+func (h reportHost) SyncedFrom(id string) int64        { return h.s.SyncedFrom(id) }
 func (h reportHost) MyIP() (netip.Addr, bool)          { return h.s.MyIP() }
 func (h reportHost) Params() Params                    { return *h.s.prm() }
 func (h reportHost) SetParams(p Params)                { h.s.live.Store(&p) }
@@ -191,15 +191,7 @@ func (h reportHost) TrunkParams(p codec.Parameters)    { h.s.noteTrunkParams(p) 
 func (h reportHost) TrunkNotice(n *codec.ChangeNotice) { h.s.noteTrunkServer(n) }
 
 func (h reportHost) DiskUsage() []codec.PathUsage {
-	out := make([]codec.PathUsage, 0, len(h.s.paths))
-	for _, p := range h.s.paths {
-		sp, err := p.disk.Space()
-		if err != nil {
-			h.s.log.Warn("statfs store path", "store_path", p.disk.Root(), "err", err)
-		}
-		out = append(out, codec.PathUsage{TotalMB: sp.TotalMB(), FreeMB: sp.FreeMB()})
-	}
-	return out
+	return report.DiskUsageOf(h.s.diskPaths(), h.s.log)
 }
 
 func (h reportHost) Changelog(e ChangelogEntry) {
