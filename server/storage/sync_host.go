@@ -11,14 +11,6 @@ import (
 // replica; this file is what it sees of the storage: the group view, the
 // tracker links, the local files and the counters.
 
-// Storage statuses the pushers react to (cluster.md §3.1).
-const (
-	statusWaitSync  = replica.StatusWaitSync
-	statusSyncing   = replica.StatusSyncing
-	statusIPChanged = replica.StatusIPChanged
-	statusDeleted   = replica.StatusDeleted
-)
-
 // startPushers starts the replica manager with the reporters (it needs
 // their tracker links and our id).
 func (s *Server) startPushers(r *reporters) *replica.Manager {
@@ -30,33 +22,12 @@ func (s *Server) startPushers(r *reporters) *replica.Manager {
 		Now:        s.now,
 		Binlog:     s.binlog,
 		StorePaths: len(s.paths),
-		View:       groupView{s},
+		View:       &s.peers,
 		Trackers:   r.rep,
 		Files:      localFiles{s},
 		Counters:   &s.stats,
 		Trunk:      trunkHost{s},
 	})
-}
-
-// groupView is the leader's member list for package replica.
-type groupView struct{ s *Server }
-
-func replicaPeer(p Peer) replica.Peer {
-	return replica.Peer{ID: p.ID, IP: p.IP, Port: p.Port, Status: p.Status}
-}
-
-func (v groupView) Members() ([]replica.Peer, uint64) {
-	members, gen := v.s.Members()
-	out := make([]replica.Peer, len(members))
-	for i, p := range members {
-		out[i] = replicaPeer(p)
-	}
-	return out, gen
-}
-
-func (v groupView) Leader() (replica.Peer, bool) {
-	l, ok := v.s.Leader()
-	return replicaPeer(l), ok
 }
 
 // trunkHost is the trunk allocator for the trunk binlog pushers.

@@ -105,7 +105,7 @@ func testSourceVanishes(t *testing.T, mode int) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		m, state := storagesAt(cl)
-		if st, ok := m[c.ip]; ok && st.Status == statusSyncing {
+		if st, ok := m[c.ip]; ok && st.Status == replica.StatusSyncing {
 			break
 		}
 		if time.Now().After(deadline) {
