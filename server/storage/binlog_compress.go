@@ -8,7 +8,7 @@ func (r *reporters) runBinlogCompressor() {
 	defer r.wg.Done()
 	var minRead func() int
 	if m := r.pushers; m != nil {
-		minRead = m.minReadIndex
+		minRead = m.MinReadIndex
 	}
-	replica.RunCompressor(r.ctx, r.s.binlog, r.s.cfg.CompressBinlogTime, r.s.now, r.s.log, minRead)
+	replica.RunCompressor(r.rep.Context(), r.s.binlog, r.s.cfg.CompressBinlogTime, r.s.now, r.s.log, minRead)
 }

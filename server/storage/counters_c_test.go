@@ -69,8 +69,8 @@ func TestCountersMatchC(t *testing.T) {
 	})
 
 	var sa, sb codec.StatBlock
-	a.srv.stats.snapshot(&sa)
-	b.srv.stats.snapshot(&sb)
+	a.srv.stats.Snapshot(&sa)
+	b.srv.stats.Snapshot(&sb)
 	const bytesAll = 5000 + 100<<10 + 2<<20 + 600000 // 2,804,552
 	for _, c := range []struct {
 		name      string
@@ -91,25 +91,6 @@ func TestCountersMatchC(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, C counts %d", c.name, c.got, c.want)
-		}
-	}
-}
-
-// TestConnAllocCount: C's alloc_count is whole blocks of 256/m connection
-// objects, m = min buffer / 64 KiB in 1..16 (64 at buff_size 256KB, as the
-// C storage and tracker report with the default conf; 256 with the sample
-// tracker.conf's min_buff_size = 8KB).
-func TestConnAllocCount(t *testing.T) {
-	for _, c := range []struct {
-		max  int32
-		buff int64
-		want int32
-	}{
-		{0, 256 << 10, 0}, {1, 256 << 10, 64}, {3, 256 << 10, 64}, {64, 256 << 10, 64}, {65, 256 << 10, 128},
-		{3, 8 << 10, 256}, {3, 128 << 10, 128}, {3, 1 << 20, 16}, {17, 4 << 20, 32}, {3, 0, 256},
-	} {
-		if got := connAllocCount(c.max, c.buff); got != c.want {
-			t.Errorf("connAllocCount(%d, %d) = %d, want %d", c.max, c.buff, got, c.want)
 		}
 	}
 }

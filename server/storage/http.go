@@ -6,13 +6,13 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 	"unsafe"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/report"
 	"github.com/gofdfs/gofdfs/server/storage/web"
 )
 
@@ -39,10 +39,8 @@ func (s *Server) newHTTP() error {
 		SmallReadMax: smallReadMax, Log: s.log, Gnet: gnetLogger{s.log}}
 	// fetch-through connections bind to bind_addr with client_bind, as the
 	// reporters' connections
-	if b := s.cfg.BindAddr; b != "" && s.cfg.ClientBind {
-		if ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(b, ",")[0])); err == nil {
-			c.LocalIP = ip
-		}
+	if ip, ok := report.ClientBindIP(s.cfg.BindAddr, s.cfg.ClientBind); ok {
+		c.LocalIP = ip
 	}
 	// GET /metrics answers the storage's registry when metrics_port is set
 	if mc, err := conf.MetricsOf(s.cfg.Origin, s.cfg.BindAddr); err == nil && mc.Port != 0 {
@@ -108,33 +106,13 @@ func (c httpCore) ParseName(remote []byte) (codec.RemoteFilename, web.Path, erro
 }
 
 // SourceOf finds the storage a file was uploaded to in the group's member
-// list, by storage id or IPv4 address. An address not in a member list (no
-// tracker yet) is taken on this storage's port: the group's storages
-// listen on one port.
+// list (report.Peers.SourceOf), an unlisted address on our port.
 func (c httpCore) SourceOf(f codec.NameFields) (netip.Addr, int, bool) {
-	s := c.s
-	members, _ := s.Members()
-	if f.SourceIsID() {
-		id := strconv.FormatUint(uint64(f.Source), 10)
-		for _, m := range members {
-			if m.ID == id {
-				ip, err := netip.ParseAddr(m.IP)
-				return ip, m.Port, err == nil
-			}
-		}
-		return netip.Addr{}, 0, false
-	}
-	ip := netip.AddrFrom4(f.SourceIPv4())
-	for _, m := range members {
-		if m.IP == ip.String() && m.Port > 0 {
-			return ip, m.Port, true
-		}
-	}
-	port := s.cfg.Port
-	if a, ok := s.Addr().(*net.TCPAddr); ok {
+	port := c.s.cfg.Port
+	if a, ok := c.s.Addr().(*net.TCPAddr); ok {
 		port = a.Port
 	}
-	return ip, port, true
+	return c.s.peers.SourceOf(f, port)
 }
 
 // IsMe: the address in this storage's new file names, or the one the
@@ -157,35 +135,9 @@ func (c httpCore) AppendStatus(b []byte) []byte {
 	b = strconv.AppendInt(b, s.upTime.Unix(), 10)
 	b = append(b, ",\"store_paths\":"...)
 	b = strconv.AppendInt(b, int64(len(s.paths)), 10)
-	st := &s.stats
 	b = append(b, ",\"storage\":{"...)
-	for i, name := range statNames {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendQuote(b, name)
-		b = append(b, ':')
-		b = strconv.AppendInt(b, st.c[i].Load(), 10)
-	}
-	b = append(b, ",\"current_connections\":"...)
-	b = strconv.AppendInt(b, int64(st.connCur.Load()), 10)
-	b = append(b, ",\"max_connections\":"...)
-	b = strconv.AppendInt(b, int64(st.connMax.Load()), 10)
-	b = append(b, ",\"last_source_update\":"...)
-	b = strconv.AppendInt(b, st.lastSourceUpdate.Load(), 10)
+	b = s.stats.AppendJSON(b)
 	return append(b, '}')
-}
-
-// statNames are the stat block counters' names, in stTotalUpload.. order
-// (C's fdfs_monitor names, lower case).
-var statNames = [stCount]string{
-	"total_upload_count", "success_upload_count", "total_append_count", "success_append_count",
-	"total_modify_count", "success_modify_count", "total_truncate_count", "success_truncate_count",
-	"total_set_meta_count", "success_set_meta_count", "total_delete_count", "success_delete_count",
-	"total_download_count", "success_download_count", "total_get_meta_count", "success_get_meta_count",
-	"total_create_link_count", "success_create_link_count", "total_delete_link_count", "success_delete_link_count",
-	"total_upload_bytes", "success_upload_bytes", "total_append_bytes", "success_append_bytes",
-	"total_modify_bytes", "success_modify_bytes", "total_download_bytes", "success_download_bytes",
 }
 
 // OpenRead opens a file of the path for reading, through the path's

@@ -144,7 +144,7 @@ func TestThousandConnections(t *testing.T) {
 	if err := forEachConn(all, manyExchangers, func(i int) error { return activeTest(conns[i]) }); err != nil {
 		t.Fatalf("first ACTIVE_TEST round: %v", err)
 	}
-	if n := e.srv.stats.connCur.Load(); n != manyConns {
+	if n, _ := e.srv.stats.Conns(); n != manyConns {
 		t.Fatalf("server tracks %d connections, want %d", n, manyConns)
 	}
 
@@ -194,7 +194,7 @@ func TestThousandConnections(t *testing.T) {
 	if err := forEachConn(all, manyExchangers, func(i int) error { return activeTest(conns[i]) }); err != nil {
 		t.Fatalf("second ACTIVE_TEST round: %v", err)
 	}
-	if n := e.srv.stats.connCur.Load(); n != manyConns {
+	if n, _ := e.srv.stats.Conns(); n != manyConns {
 		t.Fatalf("server tracks %d connections after the transfers, want %d", n, manyConns)
 	}
 	if tmp := e.tempFiles(); len(tmp) != 0 {
@@ -207,9 +207,9 @@ func TestThousandConnections(t *testing.T) {
 	}
 	// The server notices every close (bounded wait, not a timing claim).
 	deadline := time.Now().Add(30 * time.Second)
-	for e.srv.stats.connCur.Load() != 0 {
+	for n, _ := e.srv.stats.Conns(); n != 0; n, _ = e.srv.stats.Conns() {
 		if time.Now().After(deadline) {
-			t.Fatalf("server still tracks %d connections after all were closed", e.srv.stats.connCur.Load())
+			t.Fatalf("server still tracks %d connections after all were closed", n)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -59,11 +59,9 @@ type metricsSource struct{ s *Server }
 func (m metricsSource) Snapshot(now time.Time, snap *prom.Snapshot) {
 	s := m.s
 	snap.Group, snap.StorageID, snap.IP = s.cfg.GroupName, s.selfID(), s.selfIP()
-	s.stats.snapshot(&snap.Stats)
-	snap.ConnCurrent, snap.ConnMax = s.stats.connCur.Load(), s.stats.connMax.Load()
-	for i := range snap.FileOps {
-		snap.FileOps[i] = s.stats.file[i].Load()
-	}
+	s.stats.Snapshot(&snap.Stats)
+	snap.ConnCurrent, snap.ConnMax = s.stats.Conns()
+	snap.FileOps = s.stats.FileOps()
 	// space: the sum over the store paths, the reserve as the tracker
 	// applies it to the total
 	for _, p := range s.paths {

@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"net"
-	"os"
 
 	"github.com/panjf2000/gnet/v2"
 
@@ -43,7 +41,7 @@ func (s *Server) diskPaths() []*diskio.StorePath {
 
 // recoverPaths runs the disk recovery of every flagged store path; false
 // when the reporters were stopped meanwhile.
-func (r *reporters) recoverPaths() bool { return r.s.recoverPaths(r.ctx, trackerLinks{r}) }
+func (r *reporters) recoverPaths() bool { return r.s.recoverPaths(r.rep.Context(), r.rep) }
 
 // recoverPaths runs the disk recovery of every flagged store path over the
 // given tracker links; false when ctx ended meanwhile.
@@ -72,15 +70,9 @@ func (s *Server) handleFetchPathBinlog(cs *connState, c gnet.Conn, hdr codec.Hea
 		return stepMore
 	}
 	pkt, _ := c.Peek(total)
-	body := pkt[codec.HeaderSize:]
-	idx := int(int8(body[codec.GroupNameSize]))
-	if !s.ownGroup(body[:codec.GroupNameSize]) {
-		s.log.Warn("FETCH_ONE_PATH_BINLOG for another group", "peer", cs.peer,
-			"group", string(codec.FixedBytes(body[:codec.GroupNameSize])))
-		return s.replyError(c, codec.EINVAL)
-	}
-	if idx < 0 || idx >= len(s.paths) {
-		s.log.Warn("FETCH_ONE_PATH_BINLOG: no such store path", "peer", cs.peer, "index", idx)
+	idx, err := recovery.CheckFetchRequest(pkt[codec.HeaderSize:], s.group, len(s.paths))
+	if err != nil {
+		s.log.Warn("FETCH_ONE_PATH_BINLOG refused", "peer", cs.peer, "err", err)
 		return s.replyError(c, codec.EINVAL)
 	}
 	_, _ = c.Discard(total)
@@ -92,25 +84,11 @@ func (s *Server) handleFetchPathBinlog(cs *connState, c gnet.Conn, hdr codec.Hea
 		s.log.Error("FETCH_ONE_PATH_BINLOG: dup socket", "peer", cs.peer, "err", err)
 		return s.replyError(c, codec.EIO)
 	}
-	f := os.NewFile(uintptr(fd), "fetch-binlog")
-	nc, err := net.FileConn(f) // its own dup, in Go's poller
-	_ = f.Close()
-	if err != nil {
-		s.log.Error("FETCH_ONE_PATH_BINLOG: socket", "peer", cs.peer, "err", err)
-		return stepClose
-	}
-	s.log.Info("peer fetches the binlog of a store path", "peer", cs.peer, "store_path_index", idx)
 	src := &recovery.Source{Binlog: s.binlog, Paths: s.diskPaths(), Log: s.log, Timeout: s.cfg.NetworkTimeout,
 		Stopped: s.stopped}
-	go func() {
-		defer nc.Close()
-		lines, err := src.Stream(nc, idx)
-		if err != nil {
-			s.log.Warn("FETCH_ONE_PATH_BINLOG aborted", "peer", cs.peer, "store_path_index", idx, "err", err)
-			return
-		}
-		s.log.Info("binlog of a store path sent", "peer", cs.peer, "store_path_index", idx, "lines", lines)
-	}()
+	if err := src.ServeDup(fd, cs.peer, idx); err != nil {
+		s.log.Error("FETCH_ONE_PATH_BINLOG: socket", "peer", cs.peer, "err", err)
+	}
 	return stepClose
 }
 

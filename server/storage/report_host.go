@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"context"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -9,8 +8,7 @@ import (
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
-	"github.com/gofdfs/gofdfs/diskio"
-	"github.com/gofdfs/gofdfs/internal/peercall"
+	"github.com/gofdfs/gofdfs/server/storage/replica"
 	"github.com/gofdfs/gofdfs/server/storage/report"
 )
 
@@ -55,11 +53,7 @@ func loadOrInitDataFlag(dataDir string, now time.Time, port int) error {
 // (report.CheckStorePathMarks); a path that lost its data gets disk
 // recovery.
 func (s *Server) checkStorePathMarks(dataDir string) error {
-	disks := make([]*diskio.StorePath, len(s.paths))
-	for i, p := range s.paths {
-		disks[i] = p.disk
-	}
-	return report.CheckStorePathMarks(s.cfg, dataDir, disks, s.log, startPathRecovery)
+	return report.CheckStorePathMarks(s.cfg, dataDir, s.diskPaths(), s.log, startPathRecovery)
 }
 
 // OnChangelog sets fn to receive the changelog entries of our group the
@@ -69,34 +63,19 @@ func OnChangelog(fn func(ChangelogEntry)) Option { return func(s *Server) { s.on
 
 // reporters is the tracker side while it runs: the reporter, and what
 // shares its links and its life (the sync pushers, the binlog compressor,
-// disk recovery before the first JOIN).
+// disk recovery before the first JOIN). The reporter is also the pushers'
+// and disk recovery's replica.TrackerLinks.
 type reporters struct {
 	s       *Server
 	rep     *report.Reporter
-	ctx     context.Context // ends when the reporter stops
-	port    int
-	links   []trackerLink
-	pushers *syncManager
+	pushers *replica.Manager
 	wg      sync.WaitGroup // the binlog compressor
 }
-
-// trackerLink is one tracker_server, host:port (links mirror the
-// reporter's Addrs for disk recovery and the pushers' glue, which walk them).
-type trackerLink struct{ addr string }
-
-// What disk recovery and the pushers use of the reporter's links.
-func (r *reporters) dial(addr string) (net.Conn, error) { return r.rep.Dial(addr) }
-func (r *reporters) call(c net.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
-	return r.rep.Call(c, cmd, body, max)
-}
-func (r *reporters) quit(c net.Conn)             { r.rep.Quit(c) }
-func (r *reporters) ownID(*peercall.Conn) string { return r.rep.OwnID() }
-func (r *reporters) sleep(d time.Duration) bool  { return r.rep.Sleep(d) }
 
 // newReporters sets up the reporter on port (the port clients reach us
 // on); nothing runs before startReporting.
 func (s *Server) newReporters(port int) (*reporters, error) {
-	r := &reporters{s: s, port: port}
+	r := &reporters{s: s}
 	c := s.cfg
 	rep, err := report.New(report.Config{TrackerServers: c.TrackerServers, HeartBeatInterval: c.HeartBeatInterval,
 		StatReportInterval: c.StatReportInterval, ConnectTimeout: c.ConnectTimeout, NetworkTimeout: c.NetworkTimeout,
@@ -107,10 +86,7 @@ func (s *Server) newReporters(port int) (*reporters, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.rep, r.ctx = rep, rep.Context()
-	for _, a := range rep.Addrs() {
-		r.links = append(r.links, trackerLink{a})
-	}
+	r.rep = rep
 	return r, nil
 }
 
@@ -151,7 +127,7 @@ func (s *Server) stopReporting() {
 	}
 	r.rep.Stop()
 	if r.pushers != nil {
-		r.pushers.stop()
+		r.pushers.Stop()
 	}
 	r.wg.Wait()
 }
@@ -205,30 +181,23 @@ type reportHost struct {
 
 func (h reportHost) LearnIP(ip netip.Addr) bool        { return h.s.myIP.CompareAndSwap(nil, &ip) }
 func (h reportHost) RecoverPaths() bool                { return h.r.recoverPaths() }
-func (h reportHost) SyncedFrom(id string) int64        { return h.s.synced.get(id) }
+func (h reportHost) SyncedFrom(id string) int64        { return h.s.SyncedFrom(id) }
 func (h reportHost) MyIP() (netip.Addr, bool)          { return h.s.MyIP() }
 func (h reportHost) Params() Params                    { return *h.s.prm() }
 func (h reportHost) SetParams(p Params)                { h.s.live.Store(&p) }
-func (h reportHost) StatsGen() int64                   { return h.s.stats.gen.Load() }
-func (h reportHost) Stats(b *codec.StatBlock)          { h.s.stats.snapshot(b) }
+func (h reportHost) StatsGen() int64                   { return h.s.stats.Gen() }
+func (h reportHost) Stats(b *codec.StatBlock)          { h.s.stats.Snapshot(b) }
 func (h reportHost) TrunkParams(p codec.Parameters)    { h.s.noteTrunkParams(p) }
 func (h reportHost) TrunkNotice(n *codec.ChangeNotice) { h.s.noteTrunkServer(n) }
 
 func (h reportHost) DiskUsage() []codec.PathUsage {
-	out := make([]codec.PathUsage, 0, len(h.s.paths))
-	for _, p := range h.s.paths {
-		sp, err := p.disk.Space()
-		if err != nil {
-			h.s.log.Warn("statfs store path", "store_path", p.disk.Root(), "err", err)
-		}
-		out = append(out, codec.PathUsage{TotalMB: sp.TotalMB(), FreeMB: sp.FreeMB()})
-	}
-	return out
+	return report.DiskUsageOf(h.s.diskPaths(), h.s.log)
 }
 
 func (h reportHost) Changelog(e ChangelogEntry) {
 	if h.r.pushers != nil {
-		h.r.pushers.changelog(e)
+		// a member deleted or renamed loses its pusher and its mark
+		h.r.pushers.Changelog(e.ID, e.Status)
 	}
 	if h.s.onChangelog != nil {
 		h.s.onChangelog(e)

@@ -141,7 +141,7 @@ type Server struct {
 	tap       func(cmd byte, body []byte) // tests: every request a reporter sends
 
 	onChangelog func(ChangelogEntry) // OnChangelog
-	synced      syncCredits          // newest source timestamp received per peer (SYNC_REPORT)
+	synced      replica.Credits      // newest source timestamp received per peer (SYNC_REPORT)
 	statKept    map[string]int64     // storage_stat.dat values we do not count ourselves
 	lastStats   time.Time            // last storage_stat.dat write (ticker goroutine only)
 

@@ -47,7 +47,7 @@ func TestStorageStatFile(t *testing.T) {
 
 	s2 := startServer(t, testConf(t, e.dir, 1, ""))
 	var st codec.StatBlock
-	s2.stats.snapshot(&st)
+	s2.stats.Snapshot(&st)
 	if st.TotalUploadCount != 3 || st.SuccessUploadBytes != 60 || st.LastSourceUpdate == 0 {
 		t.Errorf("after a restart: uploads %d bytes %d last update %d", st.TotalUploadCount, st.SuccessUploadBytes, st.LastSourceUpdate)
 	}

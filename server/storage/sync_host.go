@@ -1,10 +1,8 @@
 package storage
 
 import (
-	"net"
+	"os"
 
-	"github.com/gofdfs/gofdfs/codec"
-	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/storage/replica"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
 )
@@ -13,26 +11,10 @@ import (
 // replica; this file is what it sees of the storage: the group view, the
 // tracker links, the local files and the counters.
 
-// Storage statuses the pushers react to (cluster.md §3.1).
-const (
-	statusWaitSync  = replica.StatusWaitSync
-	statusSyncing   = replica.StatusSyncing
-	statusIPChanged = replica.StatusIPChanged
-	statusDeleted   = replica.StatusDeleted
-)
-
-// syncManager is the replica manager plus the trunk binlog pushers.
-type syncManager struct {
-	s   *Server
-	r   *reporters
-	rep *replica.Manager
-}
-
-// startPushers starts the manager with the reporters (it needs their
-// tracker links and our id).
-func (s *Server) startPushers(r *reporters) *syncManager {
-	m := &syncManager{s: s, r: r}
-	m.rep = replica.Start(r.ctx, &replica.Host{
+// startPushers starts the replica manager with the reporters (it needs
+// their tracker links and our id).
+func (s *Server) startPushers(r *reporters) *replica.Manager {
+	return replica.Start(r.rep.Context(), &replica.Host{
 		Conf:       s.cfg,
 		UseIDs:     func() bool { p := s.prm(); return p.UseStorageID || p.ClusterIDs },
 		Group:      s.group,
@@ -40,65 +22,16 @@ func (s *Server) startPushers(r *reporters) *syncManager {
 		Now:        s.now,
 		Binlog:     s.binlog,
 		StorePaths: len(s.paths),
-		View:       groupView{s},
-		Trackers:   trackerLinks{r},
-		Files:      localFiles{s},
-		Counters:   syncCounters{s},
-		Trunk:      trunkHost{s},
+		View:       &s.peers,
+		Trackers:   r.rep,
+		Files: &replica.Local{Paths: s.diskPaths(), OpenTrunk: func(logic []byte) (*os.File, int64, int64, error) {
+			f, off, n, _, err := s.OpenTrunkRead(logic)
+			return f, off, n, err
+		}},
+		Counters: &s.stats,
+		Trunk:    trunkHost{s},
 	})
-	return m
 }
-
-// stop ends every pusher (each saves its mark) and waits for them.
-func (m *syncManager) stop() {
-	m.rep.Stop()
-}
-
-// changelog takes the trackers' storage changelog (CHANGELOG_REQ after
-// beats): a member deleted or renamed loses its pusher and its mark.
-func (m *syncManager) changelog(e ChangelogEntry) { m.rep.Changelog(e.ID, e.Status) }
-
-// minReadIndex is the lowest binlog file an open pusher reader is in.
-func (m *syncManager) minReadIndex() int { return m.rep.MinReadIndex() }
-
-// groupView is the leader's member list for package replica.
-type groupView struct{ s *Server }
-
-func replicaPeer(p Peer) replica.Peer {
-	return replica.Peer{ID: p.ID, IP: p.IP, Port: p.Port, Status: p.Status}
-}
-
-func (v groupView) Members() ([]replica.Peer, uint64) {
-	members, gen := v.s.Members()
-	out := make([]replica.Peer, len(members))
-	for i, p := range members {
-		out[i] = replicaPeer(p)
-	}
-	return out, gen
-}
-
-func (v groupView) Leader() (replica.Peer, bool) {
-	l, ok := v.s.Leader()
-	return replicaPeer(l), ok
-}
-
-// trackerLinks are the reporters' links for package replica.
-type trackerLinks struct{ r *reporters }
-
-func (t trackerLinks) OwnID() string { return t.r.ownID(nil) }
-func (t trackerLinks) Port() int     { return t.r.port }
-func (t trackerLinks) Addrs() []string {
-	addrs := make([]string, len(t.r.links))
-	for i, l := range t.r.links {
-		addrs[i] = l.addr
-	}
-	return addrs
-}
-func (t trackerLinks) Dial(addr string) (net.Conn, error) { return t.r.dial(addr) }
-func (t trackerLinks) Call(c net.Conn, cmd byte, body []byte, max int) (codec.Errno, []byte, error) {
-	return t.r.call(c, cmd, body, max)
-}
-func (t trackerLinks) Quit(c net.Conn) { t.r.quit(c) }
 
 // trunkHost is the trunk allocator for the trunk binlog pushers.
 type trunkHost struct{ s *Server }
@@ -106,65 +39,3 @@ type trunkHost struct{ s *Server }
 func (t trunkHost) Store() (*trunk.Store, error)  { return t.s.trunkStore() }
 func (t trunkHost) IsTrunkServer() bool           { return t.s.trunk.On() && t.s.isTrunkServer() }
 func (t trunkHost) IsMe(ip string, port int) bool { return t.s.isMyIP(ip) && port == t.s.cfg.Port }
-
-// syncCounters feeds storage_stat.dat's sync-out bytes.
-type syncCounters struct{ s *Server }
-
-func (c syncCounters) SyncSent(n int64, ok bool) { c.s.stats.syncBytes(&c.s.stats.syncOut, n, ok) }
-
-// localFiles resolves our logic names for the pushers: store path files,
-// symlinks (sent as links to their target) and trunk-resident files.
-type localFiles struct{ s *Server }
-
-func (l localFiles) ref(logic []byte) (*codec.RemoteFilename, *storePath, diskio.FileRef, error) {
-	rf, err := codec.ParseRemoteFilename(logic, len(l.s.paths))
-	if err != nil {
-		return nil, nil, diskio.FileRef{}, err
-	}
-	return &rf, l.s.paths[rf.StorePath], diskio.FileRef{High: int(rf.High), Low: int(rf.Low), Name: string(rf.Name)}, nil
-}
-
-func (l localFiles) Exists(logic []byte) bool {
-	_, sp, ref, err := l.ref(logic)
-	if err != nil {
-		return false
-	}
-	_, err = sp.disk.Lstat(ref)
-	return err == nil
-}
-
-func (l localFiles) Open(logic []byte) (replica.LocalFile, error) {
-	rf, sp, ref, err := l.ref(logic)
-	if err != nil {
-		return replica.LocalFile{}, err
-	}
-	if len(ref.Name) == codec.B64PartLen+codec.TrunkPartLen+codec.Ext7Len && isTrunkName(rf) {
-		f, off, n, _, err := l.s.OpenTrunkRead(logic)
-		if err != nil {
-			return replica.LocalFile{}, err
-		}
-		return replica.LocalFile{File: f, Offset: off, Size: n}, nil
-	}
-	lst, err := sp.disk.Lstat(ref)
-	if err != nil {
-		return replica.LocalFile{}, err
-	}
-	if lst.IsSymlink() {
-		target, err := sp.disk.LinkTarget(ref)
-		if err != nil {
-			return replica.LocalFile{}, err
-		}
-		return replica.LocalFile{LinkTarget: appendLogic(nil, sp.index, target)}, nil
-	}
-	f, st, err := sp.disk.OpenRead(ref)
-	if err != nil {
-		return replica.LocalFile{}, err
-	}
-	return replica.LocalFile{File: f, Size: st.Size}, nil
-}
-
-// isTrunkName: a name whose size field carries the trunk flag.
-func isTrunkName(rf *codec.RemoteFilename) bool {
-	f, err := rf.Fields()
-	return err == nil && rf.Kind(f) == codec.KindTrunk
-}

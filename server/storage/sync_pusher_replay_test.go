@@ -236,7 +236,7 @@ func pushTo(t *testing.T, a *Server, aBase string, ln net.Listener, end int64, s
 		return mk.BinlogOffset == end, strings.TrimSpace(string(mk.Encode()))
 	})
 	r.rep.Stop()
-	m.stop()
+	m.Stop()
 	return markFile
 }
 

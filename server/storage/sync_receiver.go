@@ -20,11 +20,6 @@ import (
 // isSyncStream: the sync commands whose body ends in file content.
 func isSyncStream(cmd byte) bool { return replica.IsStream(cmd) }
 
-// syncCredits are the newest source timestamps applied here, per source.
-type syncCredits struct{ replica.Credits }
-
-func (c *syncCredits) get(src string) int64 { return c.Get(src) }
-
 // SyncedFrom is the newest source timestamp of the operations received from
 // storage id src (0 if none).
 func (s *Server) SyncedFrom(src string) int64 { return s.synced.Get(src) }
@@ -35,8 +30,7 @@ func (s *Server) applied(cs *connState, op codec.BinlogOp, logic, src []byte, a,
 	if errno := s.logOp(cs, op, cs.op.syncTS, logic, src, a, b); errno != codec.OK {
 		return errno
 	}
-	s.stats.lastSyncUpdate.Store(s.now().Unix())
-	s.stats.gen.Add(1)
+	s.stats.SyncApplied(s.now().Unix())
 	if cs.syncSrc != "" && s.synced.Credit(cs.syncSrc, cs.op.syncTS) {
 		s.NoteSyncProgress()
 	}
@@ -139,7 +133,7 @@ func (s *Server) handleSyncStream(cs *connState, c gnet.Conn, hdr codec.Header, 
 	}
 	// total_sync_in_bytes counts what peers send, applied or not (C's
 	// success count is the applied part only), once per request
-	s.stats.syncBytes(&s.stats.syncIn, op.size, false)
+	s.stats.SyncReceived(op.size)
 	if op.noContent {
 		_, _ = c.Discard(skip)
 		return cs.submit(op.path)
@@ -176,21 +170,15 @@ func (s *Server) openSyncWriter(op *pendingOp, wo diskio.WriteOptions) (*diskio.
 }
 
 // sinkRefusedSync: a sync command refused (EEXIST, ENOENT) while its
-// large body is still on the way. Closing the connection unread would
-// reset the sender's stream before it reads the answer, and it would send
-// the same file again for ever; so the body is received into a temp file
-// that is dropped, and the answer goes out on a connection that stays.
+// large body is still on the way is answered once the body is received
+// and dropped (replica.SinkRefused), on a connection that stays.
 func (s *Server) sinkRefusedSync(op *pendingOp, refusal error) (*diskio.FileWriter, error) {
 	errno := errnoOf(refusal)
-	if errno != codec.EEXIST && errno != codec.ENOENT {
-		return nil, refusal
-	}
-	w := &op.wbuf
-	if err := op.path.disk.CreateTempIn(w, op.ref, diskio.WriteOptions{}); err != nil {
+	if !replica.SinkRefused(op.path.disk, &op.wbuf, op.ref, errno) {
 		return nil, refusal
 	}
 	op.refused = errno
-	return w, nil
+	return &op.wbuf, nil
 }
 
 // commitSync puts a received body in place and logs the replica line.
@@ -200,13 +188,8 @@ func (s *Server) commitSync(cs *connState, w *diskio.FileWriter) codec.Errno {
 		return r
 	}
 	errno := s.commitSyncBody(cs, w)
-	if n := w.Written(); errno == codec.OK && n > 0 {
-		s.stats.syncIn[1].Add(n)
-	}
 	if errno == codec.OK {
-		// C's disk thread opened the file and wrote the request packet one
-		// network buffer at a time
-		s.stats.fileIO(fileWrite, s.stats.chunks(int64(codec.HeaderSize+len(cs.req))+cs.op.size))
+		s.stats.SyncWritten(w.Written(), int64(codec.HeaderSize+len(cs.req))+cs.op.size)
 	}
 	return errno
 }

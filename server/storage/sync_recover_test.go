@@ -105,7 +105,7 @@ func testSourceVanishes(t *testing.T, mode int) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		m, state := storagesAt(cl)
-		if st, ok := m[c.ip]; ok && st.Status == statusSyncing {
+		if st, ok := m[c.ip]; ok && st.Status == replica.StatusSyncing {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -209,7 +209,7 @@ func TestSyncMarkRenamedToStorageID(t *testing.T) {
 		m, ok, err := replica.LoadMark(ipMark)
 		return ok && m.SyncRows >= 5, fmt.Sprint(m, ok, err)
 	})
-	sentBefore := a.srv.stats.syncOut[0].Load() // kept in storage_stat.dat
+	sentBefore, _ := a.srv.stats.SyncOutBytes() // kept in storage_stat.dat
 	a.stop()
 	b.stop()
 	old, _, _ := replica.LoadMark(ipMark)
@@ -243,7 +243,8 @@ func TestSyncMarkRenamedToStorageID(t *testing.T) {
 	if m.SyncRows != old.SyncRows+1 || m.BinlogOffset <= old.BinlogOffset {
 		t.Errorf("mark after the switch %+v, before %+v: want the old position plus the one new file", m, old)
 	}
-	if sent := a.srv.stats.syncOut[0].Load() - sentBefore; sent != int64(len("after the switch")) {
+	sentAfter, _ := a.srv.stats.SyncOutBytes()
+	if sent := sentAfter - sentBefore; sent != int64(len("after the switch")) {
 		t.Errorf("A sent %d content bytes to B after the switch, want only the new file's %d", sent,
 			len("after the switch"))
 	}

@@ -123,7 +123,7 @@ func TestSyncReceiverReplay(t *testing.T) {
 					t.Fatal(err)
 				}
 				// and its storage_stat.dat: success_sync_in_bytes=825
-				if got := s.stats.syncIn[1].Load(); got != 825 {
+				if _, got := s.stats.SyncInBytes(); got != 825 {
 					t.Errorf("success_sync_in_bytes %d, C counted 825", got)
 				}
 				if sortedLines(data) != sortedLines(cb) {

@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -57,6 +58,46 @@ type Source struct {
 	Timeout time.Duration
 	// Stopped reports whether the storage is stopping: the stream ends.
 	Stopped func() bool
+}
+
+// CheckFetchRequest reads a FETCH_ONE_PATH_BINLOG body: the store path
+// index, or why the request is refused (another group than group, no such
+// store path among paths).
+func CheckFetchRequest(body, group []byte, paths int) (int, error) {
+	if len(body) != FetchPathBinlogBodyLen {
+		return 0, fmt.Errorf("bad body length %d", len(body))
+	}
+	if g := codec.FixedBytes(body[:codec.GroupNameSize]); !bytes.Equal(g, group) {
+		return 0, fmt.Errorf("request for another group %q", g)
+	}
+	idx := int(int8(body[codec.GroupNameSize]))
+	if idx < 0 || idx >= paths {
+		return 0, fmt.Errorf("no such store path: index %d", idx)
+	}
+	return idx, nil
+}
+
+// ServeDup streams the reply for path idx on fd, a dup of the event loop's
+// socket the caller lets go of, from a goroutine of its own that closes it
+// when done; the outcome is logged with peer.
+func (s *Source) ServeDup(fd int, peer string, idx int) error {
+	f := os.NewFile(uintptr(fd), "fetch-binlog")
+	nc, err := net.FileConn(f) // its own dup, in Go's poller
+	_ = f.Close()
+	if err != nil {
+		return err
+	}
+	s.Log.Info("peer fetches the binlog of a store path", "peer", peer, "store_path_index", idx)
+	go func() {
+		defer nc.Close()
+		lines, err := s.Stream(nc, idx)
+		if err != nil {
+			s.Log.Warn("FETCH_ONE_PATH_BINLOG aborted", "peer", peer, "store_path_index", idx, "err", err)
+			return
+		}
+		s.Log.Info("binlog of a store path sent", "peer", peer, "store_path_index", idx, "lines", lines)
+	}()
+	return nil
 }
 
 // Stream writes the reply of FETCH_ONE_PATH_BINLOG for path idx to w:

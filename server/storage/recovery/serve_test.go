@@ -99,3 +99,28 @@ func TestFetchPathBinlogStream(t *testing.T) {
 		t.Fatalf("stream\n%q\nwant\n%q", got, exp)
 	}
 }
+
+// TestCheckFetchRequest: the body is group + signed path index; another
+// group, a negative or too large index and a wrong length are refused.
+func TestCheckFetchRequest(t *testing.T) {
+	body := func(group string, idx int8) []byte {
+		b := make([]byte, FetchPathBinlogBodyLen)
+		copy(b, group)
+		b[codec.GroupNameSize] = byte(idx)
+		return b
+	}
+	if idx, err := CheckFetchRequest(body("group1", 1), []byte("group1"), 2); err != nil || idx != 1 {
+		t.Fatalf("good request: %d, %v", idx, err)
+	}
+	for name, b := range map[string][]byte{
+		"other group":    body("group2", 0),
+		"group prefix":   body("group", 0),
+		"negative index": body("group1", -1),
+		"index too big":  body("group1", 2),
+		"short body":     body("group1", 0)[:codec.GroupNameSize],
+	} {
+		if _, err := CheckFetchRequest(b, []byte("group1"), 2); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

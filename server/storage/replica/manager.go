@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/storage/report"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
 )
 
@@ -25,13 +26,10 @@ const (
 	StatusNone      = 99 // no status saved (recovery flag, unknown member)
 )
 
-// Peer is one member of the group as the leader tracker lists it.
-type Peer struct {
-	ID     string
-	IP     string
-	Port   int
-	Status byte
-}
+// Peer is one member of the group as the leader tracker lists it: the
+// reporter's type, so its member list (report.Peers) is the pushers'
+// GroupView as it is.
+type Peer = report.Peer
 
 // GroupView is the leader's member list as the core keeps it.
 type GroupView interface {

@@ -255,6 +255,20 @@ func OpenWriter(disk *diskio.StorePath, cmd byte, ref diskio.FileRef, offset, si
 	}
 }
 
+// SinkRefused opens w, a temp file in ref's directory, to receive and
+// drop the large body of a content command refused with errno while the
+// body is still on the way. Closing the connection unread would reset the
+// sender's stream before it reads the answer, and it would send the same
+// file again for ever; so the body is received and dropped, and the answer
+// goes out on a connection that stays. False: not a refusal the sender
+// acts on (EEXIST, ENOENT), or no temp file; the caller answers as is.
+func SinkRefused(disk *diskio.StorePath, w *diskio.FileWriter, ref diskio.FileRef, errno codec.Errno) bool {
+	if errno != codec.EEXIST && errno != codec.ENOENT {
+		return false
+	}
+	return disk.CreateTempIn(w, ref, diskio.WriteOptions{}) == nil
+}
+
 // Delete removes a plain file (SYNC_DELETE_FILE).
 func Delete(disk *diskio.StorePath, ref diskio.FileRef) error {
 	return Missing(disk.Remove(ref))

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"net/netip"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/gofdfs/gofdfs/codec"
@@ -104,4 +106,29 @@ func (v *Peers) ids() []string {
 		out = append(out, m.ID)
 	}
 	return out
+}
+
+// SourceOf finds the storage a file was uploaded to in the member list, by
+// storage id or IPv4 address (its name's source field). An address not in
+// the list (no tracker yet) is taken on ourPort: the group's storages
+// listen on one port.
+func (v *Peers) SourceOf(f codec.NameFields, ourPort int) (netip.Addr, int, bool) {
+	members, _ := v.Members()
+	if f.SourceIsID() {
+		id := strconv.FormatUint(uint64(f.Source), 10)
+		for _, m := range members {
+			if m.ID == id {
+				ip, err := netip.ParseAddr(m.IP)
+				return ip, m.Port, err == nil
+			}
+		}
+		return netip.Addr{}, 0, false
+	}
+	ip := netip.AddrFrom4(f.SourceIPv4())
+	for _, m := range members {
+		if m.IP == ip.String() && m.Port > 0 {
+			return ip, m.Port, true
+		}
+	}
+	return ip, ourPort, true
 }

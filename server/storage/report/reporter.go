@@ -23,6 +23,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/internal/peercall"
 )
 
@@ -263,12 +264,21 @@ func (r *Reporter) dialer() *net.Dialer {
 	if d.Timeout <= 0 {
 		d.Timeout = 10 * time.Second
 	}
-	if b := c.BindAddr; b != "" && c.ClientBind {
-		if ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(b, ",")[0])); err == nil {
-			d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
-		}
+	if ip, ok := ClientBindIP(c.BindAddr, c.ClientBind); ok {
+		d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
 	}
 	return d
+}
+
+// ClientBindIP is the local address of the storage's outgoing connections:
+// bind_addr's first address when client_bind is on (ok false: none, the
+// system picks).
+func ClientBindIP(bindAddr string, clientBind bool) (netip.Addr, bool) {
+	if bindAddr == "" || !clientBind {
+		return netip.Addr{}, false
+	}
+	ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(bindAddr, ",")[0]))
+	return ip, err == nil
 }
 
 // netTimeout is the idle limit of each step of a tracker call.
@@ -766,4 +776,18 @@ func (l *link) takeChangelog(chunk []byte) {
 		}
 	}
 	l.changelog = append(l.changelog[:0], buf...)
+}
+
+// DiskUsageOf is the DISK_USAGE report of the store paths, in order: total
+// and free MB of each; a path statfs fails on is logged and counts zero.
+func DiskUsageOf(paths []*diskio.StorePath, log *slog.Logger) []codec.PathUsage {
+	out := make([]codec.PathUsage, 0, len(paths))
+	for _, p := range paths {
+		sp, err := p.Space()
+		if err != nil {
+			log.Warn("statfs store path", "store_path", p.Root(), "err", err)
+		}
+		out = append(out, codec.PathUsage{TotalMB: sp.TotalMB(), FreeMB: sp.FreeMB()})
+	}
+	return out
 }
