@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"hash/crc32"
 	"slices"
 	"testing"
@@ -107,5 +108,42 @@ func TestTrunkStreamedUpload(t *testing.T) {
 	}
 	if got := e.mustDownload(id); !bytes.Equal(got, data) {
 		t.Fatalf("%s differs", id)
+	}
+}
+
+// BenchmarkTrunkStreamed: photo-sized streamed uploads into trunk slots
+// (slot_max_size 1 MiB) against the same uploads as plain files.
+func BenchmarkTrunkStreamed(b *testing.B) {
+	for _, size := range []int{100 << 10, 500 << 10} {
+		for _, inTrunk := range []bool{false, true} {
+			name := "plain"
+			if inTrunk {
+				name = "trunk"
+			}
+			b.Run(fmt.Sprintf("%dK/%s", size>>10, name), func(b *testing.B) {
+				e := newEnv(b, 1, WithSmallBody(0))
+				if inTrunk {
+					e.srv.noteTrunkParams(codec.Parameters{{Key: "use_trunk_file", Value: "1"},
+						{Key: "slot_min_size", Value: "256"}, {Key: "slot_max_size", Value: "1048576"},
+						{Key: "trunk_file_size", Value: "67108864"}})
+					nameSelfTrunkServer(e.srv)
+				}
+				data := randBytes(1, size)
+				ctx := context.Background()
+				r := bytes.NewReader(data)
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for b.Loop() {
+					r.Reset(data)
+					id, err := e.cli.Upload(ctx, r, int64(size), "jpg")
+					if err != nil {
+						b.Fatal(err)
+					}
+					if rf, _ := parseID(b, id); (len(rf.Logic) != codec.NormalNameLen) != inTrunk {
+						b.Fatalf("%s: trunk %v", id, inTrunk)
+					}
+				}
+			})
+		}
 	}
 }
