@@ -35,10 +35,6 @@ func TestTrunkKill9UnderUploads(t *testing.T) {
 	on := client.StorageServer{Group: "group1", Addr: net.JoinHostPort(ip, strconv.Itoa(sp.port)), StorePathIndex: -1}
 
 	const writers = 3
-	type acked struct {
-		id   string
-		data []byte
-	}
 	var (
 		mu    sync.Mutex
 		files []acked
@@ -80,6 +76,27 @@ func TestTrunkKill9UnderUploads(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
+	checkTrunkAfterKill(t, cl, on, base, 4<<20, files, writers*(400*12+24+256))
+	// and uploads go on
+	if _, err := cl.Upload(ctx(t), bytes.NewReader([]byte("after")), 5, "txt", client.OnStorage(on)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// acked is a file whose upload was acknowledged.
+type acked struct {
+	id   string
+	data []byte
+}
+
+// checkTrunkAfterKill checks a trunk server restarted after a kill -9:
+// every acknowledged file is served byte for byte, no free slot overlaps
+// one, and the space neither free nor holding an acknowledged file (in
+// containers of containerSize bytes) is at most inFlight bytes, the slots
+// of the uploads in flight at the kill.
+func checkTrunkAfterKill(t *testing.T, cl *client.Client, on client.StorageServer, base string,
+	containerSize int64, files []acked, inFlight int64) {
+	t.Helper()
 	var used int64
 	taken := map[[2]int32]int32{}
 	for _, f := range files {
@@ -109,7 +126,6 @@ func TestTrunkKill9UnderUploads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var containers int64
 	ids := map[int32]bool{}
 	for _, fs := range st.FreeSlots() {
 		for k, size := range taken {
@@ -122,13 +138,123 @@ func TestTrunkKill9UnderUploads(t *testing.T) {
 	for k := range taken {
 		ids[k[0]] = true
 	}
-	containers = int64(len(ids)) * 4 << 20
-	if lost := containers - st.FreeBytes() - used; lost < 0 || lost > writers*(400*12+24+256) {
-		t.Fatalf("%d containers: %d bytes free, %d in %d acknowledged files: %d unaccounted",
-			len(ids), st.FreeBytes(), used, len(files), lost)
+	containers := int64(len(ids)) * containerSize
+	t.Logf("%d acknowledged files, %d bytes unaccounted for after the restart", len(files), containers-st.FreeBytes()-used)
+	if lost := containers - st.FreeBytes() - used; lost < 0 || lost > inFlight {
+		t.Fatalf("%d containers: %d bytes free, %d in %d acknowledged files: %d unaccounted (at most %d in flight)",
+			len(ids), st.FreeBytes(), used, len(files), lost, inFlight)
 	}
-	// and uploads go on
-	if _, err := cl.Upload(ctx(t), bytes.NewReader([]byte("after")), 5, "txt", client.OnStorage(on)); err != nil {
+}
+
+// kill -9 under streamed trunk uploads (photo-sized bodies received into
+// their slots as they arrive), one of them held half-sent at the kill:
+// every acknowledged file is served after the restart, no free slot
+// overlaps one, and no more than the slots in flight is unaccounted for.
+func TestTrunkKill9UnderStreamedUploads(t *testing.T) {
+	t.Parallel()
+	blk := newBlock(t)
+	tr := newTracker(t, blk.trackerIP(0), "use_trunk_file = true", "slot_min_size = 256", "slot_max_size = 1MB",
+		"trunk_file_size = 8MB", "reserved_storage_space = 1M")
+	cl := newClient(t, tr.addr)
+	ip := blk.storageIP(0)
+	sp := storageSpec{group: "group1", ip: ip, port: sharedPort(t, ip), trackers: []string{tr.addr}}
+	proc, base := startTrunkStorageProc(t, sp, "")
+	waitUntil(t, ip+" ACTIVE", statusIs(cl, "group1", client.StatusActive, ip))
+	waitUntil(t, ip+" trunk server", trunkServerIs(cl, ip))
+	on := client.StorageServer{Group: "group1", Addr: net.JoinHostPort(ip, strconv.Itoa(sp.port)), StorePathIndex: -1}
+
+	// the storage knows it is the trunk server once a trunk upload passes
+	var files []acked
+	first := randData(1, 300<<10)
+	waitUntil(t, "a trunk upload", func() (bool, string) {
+		id, err := cl.Upload(ctx(t), bytes.NewReader(first), int64(len(first)), "jpg", client.OnStorage(on))
+		if err == nil {
+			files = append(files, acked{id, first})
+		}
+		return err == nil, fmt.Sprint(err)
+	})
+	// one upload stays mid-body until the kill: its slot is allocated
+	// (the trunk binlog grows) and its bytes trickle in
+	trunkBinlog := filepath.Join(base, "data", "trunk", "binlog")
+	binlogSize := func() int64 {
+		st, _ := os.Stat(trunkBinlog)
+		if st == nil {
+			return 0
+		}
+		return st.Size()
+	}
+	sizeBefore := binlogSize()
+	c, err := net.Dial("tcp", on.Addr)
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer c.Close()
+	const heldSize = 900 << 10
+	req := codec.UploadRequest{StorePathIndex: codec.StorePathAuto, FileSize: heldSize, Ext: []byte("jpg")}
+	if _, err := c.Write(append(r2b(req), make([]byte, heldSize/4)...)); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the held upload's slot allocated", func() (bool, string) {
+		return binlogSize() > sizeBefore, fmt.Sprint(binlogSize())
+	})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // keeps the held upload under network_timeout
+		defer wg.Done()
+		for range heldSize / 2 / 1024 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			if _, err := c.Write(make([]byte, 1024)); err != nil {
+				return
+			}
+		}
+	}()
+
+	const writers = 2
+	var mu sync.Mutex
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				data := randData(uint64(w<<20+i), 260<<10+(i*37+w*11)%400<<10)
+				id, err := cl.Upload(ctx(t), bytes.NewReader(data), int64(len(data)), "jpg", client.OnStorage(on))
+				if err != nil {
+					continue // in flight at the kill, or refused while down
+				}
+				mu.Lock()
+				files = append(files, acked{id, data})
+				mu.Unlock()
+			}
+		}()
+	}
+	waitUntil(t, "20 acknowledged streamed trunk uploads", func() (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(files) >= 20, strconv.Itoa(len(files))
+	})
+	proc.signal(t, syscall.SIGKILL)
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	proc.restart(t)
+	waitUntil(t, ip+" ACTIVE after the restart", statusIs(cl, "group1", client.StatusActive, ip))
+
+	mu.Lock()
+	defer mu.Unlock()
+	checkTrunkAfterKill(t, cl, on, base, 8<<20, files, (writers+1)*(1<<20))
+	data := randData(77, 500<<10)
+	id, err := cl.Upload(ctx(t), bytes.NewReader(data), int64(len(data)), "jpg", client.OnStorage(on))
+	if err != nil || !isTrunkID(t, id) {
+		t.Fatalf("upload after the restart: %s %v", id, err)
 	}
 }

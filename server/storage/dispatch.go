@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/trunk"
 )
 
 var errEEXIST = syscall.EEXIST
@@ -51,6 +52,7 @@ type streamOp struct {
 	slave    []byte // slave logic name
 	slaveRef diskio.FileRef
 	writer   *diskio.FileWriter
+	slot     trunk.Reservation // a streamed upload's trunk slot (trunk_upload.go)
 	// wbuf is the writer of a new file (openWriter), inside the
 	// connection's state, so an upload allocates none.
 	wbuf diskio.FileWriter

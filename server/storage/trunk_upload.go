@@ -6,14 +6,73 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
 )
 
 // trunkWanted: a plain UPLOAD_FILE (never appender or slave) that fits a
-// slot, as C decides; streamed bodies (above the small-body buffer) are
-// stored as plain files for now.
+// slot, as C decides (24-byte header + content <= slot_max_size), whole
+// in memory or streamed.
 func (s *Server) trunkWanted(op *pendingOp) bool {
-	return op.cmd == codec.CmdUploadFile && op.size <= int64(s.smallBody) && s.trunk.Fits(op.size)
+	return op.cmd == codec.CmdUploadFile && s.trunk.Fits(op.size)
+}
+
+// openTrunkWriter takes a slot for a streamed upload (worker thread) and
+// opens its container to receive the content at the slot's content
+// offset; commitTrunkUpload or cancelTrunkSlot ends the hold.
+func (s *Server) openTrunkWriter(op *pendingOp, wo diskio.WriteOptions) (*diskio.FileWriter, error) {
+	r, errno := s.trunk.Reserve(false, op.path.index, op.size)
+	if errno != codec.OK {
+		return nil, errno
+	}
+	ref, err := r.Container()
+	var w *diskio.FileWriter
+	if err == nil {
+		w, err = op.path.disk.OpenModify(ref, r.ContentOffset(), wo)
+	}
+	if err != nil {
+		r.Cancel(errnoOf(err))
+		return nil, err
+	}
+	op.slot = r
+	return w, nil
+}
+
+// cancelTrunkSlot gives back the slot of a streamed upload that failed.
+func (s *Server) cancelTrunkSlot(op *pendingOp, err error) {
+	op.slot.Cancel(errnoOf(err))
+}
+
+// commitTrunkUpload ends a streamed upload whose content is in its slot:
+// header and confirm (Reservation.Finish), then the binlog and the reply,
+// as storeInTrunk does for a whole body.
+func (s *Server) commitTrunkUpload(cs *connState, w *diskio.FileWriter) codec.Errno {
+	op := &cs.op
+	size, crc := w.Written(), w.CRC32()
+	if err := w.Finish(); err != nil {
+		s.logOpError(cs, err)
+		s.cancelTrunkSlot(op, err)
+		return errnoOf(err)
+	}
+	mtime := s.fileTime(s.now())
+	var ext7buf [codec.Ext7Len]byte
+	ext7, err := makeExt7(ext7buf[:0], op.ext)
+	if err != nil {
+		s.cancelTrunkSlot(op, codec.EINVAL)
+		return codec.EINVAL
+	}
+	f := codec.NameFields{Source: s.source(cs.local), Timestamp: uint32(mtime.Unix()),
+		SizeField: codec.TrunkSizeField(size, random23()), CRC32: crc}
+	info := op.slot.Info
+	if errno := op.slot.Finish(f, ext7); errno != codec.OK {
+		return errno
+	}
+	op.nameBuf = trunk.AppendLogic(op.nameBuf[:0], op.path.index, info, f, ext7)
+	if errno := s.logOp(cs, codec.BinlogCreate, mtime.Unix(), op.nameBuf, nil, 0, 0); errno != codec.OK {
+		return errno
+	}
+	s.setUploadReply(cs, op.nameBuf)
+	return codec.OK
 }
 
 // uploadToTrunk stores op.content in a trunk slot (worker thread).

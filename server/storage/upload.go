@@ -222,6 +222,10 @@ func (s *Server) openWriter(op *pendingOp) (*diskio.FileWriter, error) {
 		return op.path.disk.OpenAppend(op.ref, wo)
 	case codec.CmdModifyFile:
 		return op.path.disk.OpenModify(op.ref, op.offset, wo)
+	case codec.CmdUploadFile:
+		if s.trunkWanted(op) { // streamed: a whole body went to uploadToTrunk
+			return s.openTrunkWriter(op, wo)
+		}
 	case codec.CmdUploadSlaveFile:
 		if _, err := s.statFile(op); err != nil {
 			return nil, err // the master must exist (in a trunk slot or not)
@@ -304,6 +308,7 @@ func (cs *connState) startReceive(err error) {
 		Timeout: s.cfg.NetworkTimeout, Done: cs.receivedFn}
 	if err := op.path.workers.Pick().Receive(job); err != nil {
 		_ = w.Abort()
+		s.cancelTrunkSlot(op, err)
 		cs.dropDetached(err)
 	}
 }
@@ -316,6 +321,7 @@ func (cs *connState) received(n int64, crc uint32, err error) {
 	s := cs.srv
 	op := &cs.op
 	if err != nil {
+		s.cancelTrunkSlot(op, err)
 		cs.dropDetached(err)
 		return
 	}
@@ -340,6 +346,9 @@ func (s *Server) commitBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 	}
 	switch op.cmd {
 	case codec.CmdUploadFile, codec.CmdUploadAppenderFile:
+		if op.slot.Held() {
+			return s.commitTrunkUpload(cs, w)
+		}
 		mtime, err := w.ModTime()
 		if err != nil {
 			_ = w.Abort()

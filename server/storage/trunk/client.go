@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/internal/peercall"
 )
 
@@ -21,33 +22,110 @@ import (
 // upload killed before its confirm leaves a held slot that the trunk
 // server's restart frees.
 func (d *Side) Put(onLoop bool, storePath int, f codec.NameFields, ext7, content []byte) (codec.TrunkInfo, codec.Errno) {
+	r, errno := d.Reserve(onLoop, storePath, int64(len(content)))
+	if errno != codec.OK {
+		return r.Info, errno
+	}
+	hdr := codec.TrunkSlotHeaderFor(codec.TrunkSlotRegular, f, r.slot(), ext7)
+	var hdrBuf [codec.TrunkSlotHeaderSize]byte
+	if err := r.st.WriteSlot(r.Info, hdr.Append(hdrBuf[:0]), content); err != nil {
+		d.cfg.Log.Error("trunk upload: write slot", "slot", String(r.Info), "err", err)
+		r.Cancel(errnoOf(err))
+		return r.Info, errnoOf(err)
+	}
+	return r.Info, d.confirm(r.st, r.addr, r.Info, codec.OK)
+}
+
+// Reservation is a slot allocated for one upload and held at the trunk
+// server until Finish (the file is in it) or Cancel (it is free again).
+// A streamed upload writes its content at ContentOffset of Container as it
+// arrives; the header goes in last, so a slot cut off mid-body never
+// claims a file. The zero value holds nothing.
+type Reservation struct {
+	d    *Side
+	st   *Store
+	addr string // the trunk server that allocated it ("" ourselves): confirm goes there too
+	Info codec.TrunkInfo
+}
+
+// Reserve allocates a slot for size bytes of content (plus the header) on
+// a store path, through the group's trunk server, and makes sure its
+// container exists here. onLoop refuses a remote trunk server (EAGAIN).
+func (d *Side) Reserve(onLoop bool, storePath int, size int64) (Reservation, codec.Errno) {
 	st, err := d.Store()
 	if err != nil {
-		return codec.TrunkInfo{}, codec.EIO
+		return Reservation{}, codec.EIO
 	}
-	// one trunk server for the whole upload: alloc and confirm go to the same
 	addr, err := d.ServerAddr()
 	if err != nil {
-		d.cfg.Log.Warn("trunk alloc", "size", len(content), "err", err)
-		return codec.TrunkInfo{}, codec.EAGAIN
+		d.cfg.Log.Warn("trunk alloc", "size", size, "err", err)
+		return Reservation{}, codec.EAGAIN
 	}
 	if onLoop && addr != "" {
-		return codec.TrunkInfo{}, codec.EAGAIN
+		return Reservation{}, codec.EAGAIN
 	}
-	need := int32(len(content)) + codec.TrunkSlotHeaderSize
-	info, errno := d.alloc(st, addr, storePath, need)
+	if size < 0 || size+codec.TrunkSlotHeaderSize > int64(1<<31-1) {
+		return Reservation{}, codec.EINVAL
+	}
+	info, errno := d.alloc(st, addr, storePath, int32(size)+codec.TrunkSlotHeaderSize)
 	if errno != codec.OK {
-		return info, errno
+		return Reservation{Info: info}, errno
 	}
-	slot := codec.TrunkSlot{ID: info.FileID, Offset: info.Offset, Size: info.SlotSize}
-	hdr := codec.TrunkSlotHeaderFor(codec.TrunkSlotRegular, f, slot, ext7)
-	var hdrBuf [codec.TrunkSlotHeaderSize]byte
-	if err := st.WriteSlot(info, hdr.Append(hdrBuf[:0]), content); err != nil {
-		d.cfg.Log.Error("trunk upload: write slot", "slot", String(info), "err", err)
-		d.confirm(st, addr, info, errnoOf(err))
-		return info, errnoOf(err)
+	return Reservation{d: d, st: st, addr: addr, Info: info}, codec.OK
+}
+
+// Held reports whether r holds a slot (neither finished nor cancelled).
+func (r *Reservation) Held() bool { return r.st != nil }
+
+func (r *Reservation) slot() codec.TrunkSlot {
+	return codec.TrunkSlot{ID: r.Info.FileID, Offset: r.Info.Offset, Size: r.Info.SlotSize}
+}
+
+// Container is the diskio name of the slot's container, created (sparse)
+// if this storage did not have it yet.
+func (r *Reservation) Container() (diskio.FileRef, error) {
+	if _, err := r.st.container(r.Info); err != nil {
+		return diskio.FileRef{}, err
 	}
-	return info, d.confirm(st, addr, info, codec.OK)
+	var name [16]byte
+	return diskio.FileRef{High: int(r.Info.SubPathHigh), Low: int(r.Info.SubPathLow),
+		Name: string(codec.AppendTrunkContainerName(name[:0], r.Info.FileID))}, nil
+}
+
+// ContentOffset is where the content starts in the container.
+func (r *Reservation) ContentOffset() int64 {
+	return int64(r.Info.Offset) + codec.TrunkSlotHeaderSize
+}
+
+// Finish writes the slot's header for the file f names (its content,
+// f's size and CRC32, is in the slot already) and confirms the slot. A
+// failed header write cancels it.
+func (r *Reservation) Finish(f codec.NameFields, ext7 []byte) codec.Errno {
+	hdr := codec.TrunkSlotHeaderFor(codec.TrunkSlotRegular, f, r.slot(), ext7)
+	var b [codec.TrunkSlotHeaderSize]byte
+	err := r.st.WriteSlot(r.Info, hdr.Append(b[:0]), nil)
+	if err != nil {
+		r.d.cfg.Log.Error("trunk upload: write slot header", "slot", String(r.Info), "err", err)
+		r.Cancel(errnoOf(err))
+		return errnoOf(err)
+	}
+	errno := r.d.confirm(r.st, r.addr, r.Info, codec.OK)
+	*r = Reservation{Info: r.Info}
+	return errno
+}
+
+// Cancel gives the slot back to the trunk server's free space (the
+// upload failed with status). Bytes written into it stay behind a
+// header-less slot, which nothing serves.
+func (r *Reservation) Cancel(status codec.Errno) {
+	if !r.Held() {
+		return
+	}
+	if status == codec.OK || status == codec.EEXIST {
+		status = codec.EIO // these would keep the slot
+	}
+	r.d.confirm(r.st, r.addr, r.Info, status)
+	*r = Reservation{Info: r.Info}
 }
 
 // AppendLogic appends the logic name of a file Put stored:
