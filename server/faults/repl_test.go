@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -18,17 +17,6 @@ import (
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/internal/testcluster"
 )
-
-// needReplication skips a replica scenario when the storage has no
-// group replication yet (it is built on its own branch): the scenarios are
-// written against the C contract and run for real once it is merged.
-func needReplication(t *testing.T) {
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
-	if _, err := os.Stat(filepath.Join(root, "server", "storage", "sync_pusher.go")); err != nil {
-		t.Skip("the storage has no group replication in this tree (server/storage/sync_pusher.go)")
-	}
-}
 
 // replicaGroup starts a tracker and n storages of group1 sharing one port
 // on 127.0.10.2, .3, ... (members of a group listen on the same port).
@@ -110,7 +98,6 @@ func waitConverged(t *testing.T, sts []*daemon, files []sent, limit time.Duratio
 // load and restarts it: every acknowledged file must end up on both, with
 // the bytes its ID promises.
 func TestReplicaKill9UnderUpload(t *testing.T) {
-	needReplication(t)
 	parallelWhenShort(t)
 	c, sts := replicaGroup(t, 2)
 	cl := c.client()
@@ -145,7 +132,6 @@ func TestReplicaKill9UnderUpload(t *testing.T) {
 // the stall (longer than network_timeout) the replica resumes and must
 // catch up with every file.
 func TestPeerStallsMidSync(t *testing.T) {
-	needReplication(t)
 	parallelWhenShort(t)
 	c, sts := replicaGroup(t, 2, "network_timeout = 3")
 	cl := c.client()
@@ -182,7 +168,6 @@ func TestPeerStallsMidSync(t *testing.T) {
 // cannot read (as C with file_sync_skip_invalid_record... and as ours
 // always) and every file before and after the damage must reach the peer.
 func TestCorruptBinlogLine(t *testing.T) {
-	needReplication(t)
 	parallelWhenShort(t)
 	c, sts := replicaGroup(t, 2)
 	cl := c.client()

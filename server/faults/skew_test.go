@@ -40,7 +40,6 @@ type skewStats struct {
 // replica that lacks a file, no member may be taken OFFLINE by the skew,
 // and each file name must carry its source's own clock.
 func TestClockSkew(t *testing.T) {
-	needReplication(t)
 	parallelWhenShort(t)
 	c := newCluster(t)
 	c.addTracker("127.0.14.1")
