@@ -298,7 +298,7 @@ func (s *Server) parseNameView(op *pendingOp, name []byte) error {
 	if err != nil {
 		return err
 	}
-	if int(rf.High) >= s.dist.subdirs || int(rf.Low) >= s.dist.subdirs {
+	if int(rf.High) >= s.dist.Subdirs() || int(rf.Low) >= s.dist.Subdirs() {
 		return &codec.Error{Errno: codec.EINVAL, Layout: "RemoteFilename",
 			Reason: "subdirectory beyond subdir_count_per_path: " + string(name)}
 	}

@@ -2,84 +2,20 @@ package storage
 
 import (
 	"errors"
-	"math/rand/v2"
 	"net/netip"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 )
 
-// maxNameTries is how many names C tries before answering EEXIST (V6.12+).
-const maxNameTries = 10
-
-// distributor picks the data/HH/HH directory of new files
-// (file_distribute_path_mode, client.md §7.6).
-type distributor struct {
-	mode    int // 0 rotate, 1 hash
-	rotate  int // file_distribute_rotate_count
-	subdirs int // subdir_count_per_path
-
-	mu        sync.Mutex
-	high, low int
-	count     int // files written into high/low so far
-}
-
-// next returns the directory for a new file whose 27-character base64 part
-// is b64 (used by the hash mode only).
-func (d *distributor) next(b64 []byte) (high, low int) {
-	if d.mode == 1 {
-		h := pjwHash(b64) % 65536
-		return int(h>>8) % d.subdirs, int(h&0xFF) % d.subdirs
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	high, low = d.high, d.low
-	d.count++
-	if d.count >= d.rotate {
-		d.count = 0
-		d.low++
-		if d.low >= d.subdirs {
-			d.low = 0
-			d.high++
-			if d.high >= d.subdirs {
-				d.high = 0
-			}
-		}
-	}
-	return high, low
-}
-
-// pjwHash is libfastcommon's PJWHash, the hash C uses for mode 1.
-func pjwHash(b []byte) uint32 {
-	var h uint32
-	for _, c := range b {
-		h = h<<4 + uint32(c)
-		if g := h & 0xF0000000; g != 0 {
-			h ^= g >> 24
-			h ^= g
-		}
-	}
-	return h
-}
-
-// randomDigit is the digit source of EXT7.
-func randomDigit() byte { return '0' + byte(rand.IntN(10)) }
-
-// random23 is the random part of a size field.
-func random23() uint32 { return rand.Uint32() & 0x7FFFFF }
-
-// source is the value in bytes 0-3 of new names: the storage id, or the
-// IPv4 address of this storage (fixed by option, else "my IP" learned from
-// the trackers with GET_MY_IP, else the address the client reached us on).
+// source is the value in bytes 0-3 of new names (placement.Source): the
+// storage id, or the IPv4 address of this storage (fixed by option, else
+// "my IP" learned from the trackers with GET_MY_IP, else the address the
+// client reached us on).
 func (s *Server) source(local netip.Addr) uint32 {
-	if p := s.prm(); p.UseStorageID {
-		id, _ := strconv.ParseUint(p.StorageID, 10, 32) // checked by New and applyParams
-		return uint32(id)
-	}
+	p := s.prm()
 	ip := s.sourceIP
 	if !ip.IsValid() {
 		if my := s.myIP.Load(); my != nil {
@@ -88,31 +24,7 @@ func (s *Server) source(local netip.Addr) uint32 {
 			ip = local
 		}
 	}
-	if ip.Is4() || ip.Is4In6() {
-		return codec.SourceFromIPv4(ip.Unmap().As4())
-	}
-	return 0xFFFFFFFF // C's value for an address it cannot parse
-}
-
-// newName is a freshly generated name for a file of path p.
-type newName struct {
-	logic []byte // "Mxx/HH/HH/NAME"
-	ref   diskio.FileRef
-}
-
-// makeName builds a new normal or appender file name as C does: source,
-// timestamp (the file's mtime after the write), size field with a random
-// part, CRC32, and EXT7 from ext. high/low < 0 asks the distributor.
-func (s *Server) makeName(dst []byte, p *storePath, high, low int, src uint32, mtime time.Time,
-	size int64, crc uint32, appender bool, ext7 []byte) (newName, error) {
-	n := s.makeNameView(dst, p, high, low, src, mtime, size, crc, appender, ext7)
-	n.ref.Name = strings.Clone(n.ref.Name) // its own copy: dst may be reused before ref is
-	return n, nil
-}
-
-// makeExt7 returns a new EXT7 for ext (random digits each call).
-func makeExt7(dst, ext []byte) ([]byte, error) {
-	return codec.AppendExt7(dst[:0], ext, randomDigit)
+	return placement.Source(p.UseStorageID, p.StorageID, ip)
 }
 
 // choosePath picks the store path of an upload: the requested index unless
@@ -151,22 +63,14 @@ func (s *Server) choosePath(req int8, size int64) (*storePath, error) {
 	return best, nil
 }
 
-// checkRoom is the reserved-space check of a new file on p.
-//
-// need is the size of the file to come: like C, the check is made on the
-// free space left after it (C subtracts whole MB, we subtract bytes), so a
-// file that cannot fit is refused before a byte is preallocated.
+// checkRoom is the reserved-space check (placement.CheckRoom) of a new
+// file of need bytes on p.
 func (s *Server) checkRoom(p *storePath, now time.Time, need int64) error {
 	sp, err := p.cachedSpace(now)
 	if err != nil {
 		return err
 	}
-	sp.FreeBytes -= min(sp.FreeBytes, uint64(max(need, 0)))
-	if r := s.prm().Reserve; !r.PathHasRoom(sp, len(s.paths)) {
-		return &diskio.NoSpaceError{Path: p.disk.Root(), FreeMB: sp.FreeMB(), TotalMB: sp.TotalMB(),
-			NeedMB: r.MB / int64(len(s.paths)), Ratio: r.Ratio}
-	}
-	return nil
+	return placement.CheckRoom(sp, need, s.prm().Reserve, len(s.paths), p.disk.Root())
 }
 
 // errExists reports a name collision from Commit/Rename.
@@ -180,4 +84,19 @@ func (s *Server) fileTime(mtime time.Time) time.Time {
 	// rounded: with the real clock the two reads differ by nanoseconds,
 	// which must not move a name across a second
 	return mtime.Add(s.now().Sub(time.Now()).Round(time.Millisecond))
+}
+
+// tempDir is the directory an upload's temp file is opened in: the one the
+// path's last new file went to, which under the default rotating
+// distribution is where this one goes too (and elsewhere a directory near
+// it), so the inode is allocated in that directory's block group
+// (diskio.StorePath.CreateTempIn).
+func (p *storePath) tempDir() diskio.FileRef {
+	d := p.lastDir.Load()
+	return diskio.FileRef{High: int(d >> 8), Low: int(d & 0xFF)}
+}
+
+// noteDir records the directory a new file was committed into.
+func (p *storePath) noteDir(ref diskio.FileRef) {
+	p.lastDir.Store(uint32(ref.High)<<8 | uint32(ref.Low&0xFF))
 }
