@@ -65,7 +65,7 @@ func (m metricsSource) Snapshot(now time.Time, snap *prom.Snapshot) {
 	// space: the sum over the store paths, the reserve as the tracker
 	// applies it to the total
 	for _, p := range s.paths {
-		if sp, err := p.cachedSpace(now); err == nil {
+		if sp, err := p.room.Space(now, p.disk); err == nil {
 			snap.TotalMB += sp.TotalMB()
 			snap.FreeMB += sp.FreeMB()
 		}

@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/gofdfs/gofdfs/codec"
-	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/storage/placement"
 )
 
@@ -28,45 +26,33 @@ func (s *Server) source(local netip.Addr) uint32 {
 }
 
 // choosePath picks the store path of an upload: the requested index unless
-// it is read-only (C silently picks its own then), or for 0xFF the next
-// path in round robin (store_path mode 0) or the one with most free space
-// (mode 2) among those that are writable and stay above their reserve
-// with size more bytes. ENOSPC when none does.
+// it is read-only (C silently picks its own then), or for 0xFF the one
+// placement.Choose picks (store_path mode 0 or 2) among those that are
+// writable and stay above their reserve with size more bytes.
 func (s *Server) choosePath(req int8, size int64) (*storePath, error) {
 	now := s.now()
-	if req >= 0 {
-		p := s.paths[req]
-		if !p.disk.ReadOnly() {
-			return p, s.checkRoom(p, now, size)
-		}
+	if req >= 0 && !s.paths[req].disk.ReadOnly() {
+		return s.paths[req], s.checkRoom(s.paths[req], now, size)
 	}
-	n := len(s.paths)
-	var best *storePath
-	var bestFree uint64
-	start := int(s.nextPath.Add(1)-1) % n
-	for i := range n {
-		p := s.paths[(start+i)%n]
+	start := int(s.nextPath.Add(1)-1) % len(s.paths)
+	i, err := placement.Choose(len(s.paths), start, s.prm().StorePathMode == 2, func(i int) (uint64, bool) {
+		p := s.paths[i]
 		if p.disk.ReadOnly() || s.checkRoom(p, now, size) != nil {
-			continue
+			return 0, false
 		}
-		if s.prm().StorePathMode != 2 {
-			return p, nil
-		}
-		sp, _ := p.cachedSpace(now)
-		if best == nil || sp.FreeBytes > bestFree {
-			best, bestFree = p, sp.FreeBytes
-		}
+		sp, _ := p.room.Space(now, p.disk)
+		return sp.FreeBytes, true
+	})
+	if err != nil {
+		return nil, err
 	}
-	if best == nil {
-		return nil, codec.ENOSPC
-	}
-	return best, nil
+	return s.paths[i], nil
 }
 
 // checkRoom is the reserved-space check (placement.CheckRoom) of a new
 // file of need bytes on p.
 func (s *Server) checkRoom(p *storePath, now time.Time, need int64) error {
-	sp, err := p.cachedSpace(now)
+	sp, err := p.room.Space(now, p.disk)
 	if err != nil {
 		return err
 	}
@@ -84,19 +70,4 @@ func (s *Server) fileTime(mtime time.Time) time.Time {
 	// rounded: with the real clock the two reads differ by nanoseconds,
 	// which must not move a name across a second
 	return mtime.Add(s.now().Sub(time.Now()).Round(time.Millisecond))
-}
-
-// tempDir is the directory an upload's temp file is opened in: the one the
-// path's last new file went to, which under the default rotating
-// distribution is where this one goes too (and elsewhere a directory near
-// it), so the inode is allocated in that directory's block group
-// (diskio.StorePath.CreateTempIn).
-func (p *storePath) tempDir() diskio.FileRef {
-	d := p.lastDir.Load()
-	return diskio.FileRef{High: int(d >> 8), Low: int(d & 0xFF)}
-}
-
-// noteDir records the directory a new file was committed into.
-func (p *storePath) noteDir(ref diskio.FileRef) {
-	p.lastDir.Store(uint32(ref.High)<<8 | uint32(ref.Low&0xFF))
 }

@@ -82,30 +82,9 @@ type storePath struct {
 	index   int
 	disk    *diskio.StorePath
 	workers *diskio.WorkerGroup
-	// lastDir is data/HH/HH (HH<<8|HH) of the last new file: where the
-	// next upload's temp file is opened (tempDir).
-	lastDir atomic.Uint32
-
-	// space is refreshed at most once per spaceMaxAge by the event loops
-	// (statfs is cheap but not free); the reserve check of an upload uses
-	// it, and fallocate catches a disk that filled up since.
-	spaceMu  sync.Mutex
-	space    diskio.Space
-	spaceAt  time.Time
-	spaceErr error
-}
-
-const spaceMaxAge = time.Second
-
-// cachedSpace returns the path's space, re-reading it when stale.
-func (p *storePath) cachedSpace(now time.Time) (diskio.Space, error) {
-	p.spaceMu.Lock()
-	defer p.spaceMu.Unlock()
-	if now.Sub(p.spaceAt) >= spaceMaxAge || now.Before(p.spaceAt) {
-		p.space, p.spaceErr = p.disk.Space()
-		p.spaceAt = now
-	}
-	return p.space, p.spaceErr
+	// room is its free space as uploads weigh it and the directory of
+	// its last new file (placement.Room).
+	room placement.Room
 }
 
 // Server is one storage.

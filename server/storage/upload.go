@@ -237,7 +237,7 @@ func (s *Server) openWriter(op *pendingOp) (*diskio.FileWriter, error) {
 			return nil, err
 		}
 	}
-	dir := op.path.tempDir()
+	dir := op.path.room.TempDir()
 	if op.cmd == codec.CmdUploadSlaveFile {
 		dir = op.slaveRef
 	}
@@ -427,7 +427,7 @@ func (s *Server) commitNewName(cs *connState, w *diskio.FileWriter, high, low in
 		high, low = name.Ref.High, name.Ref.Low
 		err = w.Commit(name.Ref)
 		if err == nil {
-			op.path.noteDir(name.Ref)
+			op.path.room.NoteDir(name.Ref)
 			return name, codec.OK
 		}
 		if !errExists(err) {

@@ -88,7 +88,7 @@ func (s *Server) createOnLoop(cs *connState, c gnet.Conn, body []byte, pktLen in
 		high, low = name.Ref.High, name.Ref.Low
 		err = op.path.disk.WriteNew(name.Ref, body, crc)
 		if err == nil {
-			op.path.noteDir(name.Ref)
+			op.path.room.NoteDir(name.Ref)
 			errno = codec.OK
 			break
 		}
