@@ -376,10 +376,3 @@ func readErrno(err error) codec.Errno {
 	}
 	return errnoOf(err)
 }
-
-// appendLogic appends the logic name "Mxx/HH/HH/NAME" of ref on path idx.
-func appendLogic(dst []byte, idx int, ref diskio.FileRef) []byte {
-	const hex = "0123456789ABCDEF"
-	dst = append(dst, 'M', hex[idx>>4&0xF], hex[idx&0xF], '/')
-	return append(dst, ref.String()...)
-}

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 	"github.com/gofdfs/gofdfs/server/storage/prom"
 )
 
@@ -71,11 +72,7 @@ func (m metricsSource) Snapshot(now time.Time, snap *prom.Snapshot) {
 		}
 	}
 	if p := s.prm(); p != nil {
-		if p.Reserve.Ratio > 0 {
-			snap.ReservedMB = int64(float64(snap.TotalMB) * p.Reserve.Ratio)
-		} else {
-			snap.ReservedMB = p.Reserve.MB
-		}
+		snap.ReservedMB = placement.ReservedMB(p.Reserve, snap.TotalMB)
 	}
 	if s.binlog != nil {
 		snap.BinlogDir = s.binlog.Dir()

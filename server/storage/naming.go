@@ -9,20 +9,10 @@ import (
 )
 
 // source is the value in bytes 0-3 of new names (placement.Source): the
-// storage id, or the IPv4 address of this storage (fixed by option, else
-// "my IP" learned from the trackers with GET_MY_IP, else the address the
-// client reached us on).
+// storage id, or the address of placement.SourceIP.
 func (s *Server) source(local netip.Addr) uint32 {
 	p := s.prm()
-	ip := s.sourceIP
-	if !ip.IsValid() {
-		if my := s.myIP.Load(); my != nil {
-			ip = *my // learned from the trackers (GET_MY_IP)
-		} else {
-			ip = local
-		}
-	}
-	return placement.Source(p.UseStorageID, p.StorageID, ip)
+	return placement.Source(p.UseStorageID, p.StorageID, placement.SourceIP(s.sourceIP, s.myIP.Load(), local))
 }
 
 // choosePath picks the store path of an upload: the requested index unless
@@ -62,12 +52,6 @@ func (s *Server) checkRoom(p *storePath, now time.Time, need int64) error {
 // errExists reports a name collision from Commit/Rename.
 func errExists(err error) bool { return errors.Is(err, errEEXIST) }
 
-// fileTime is a written file's mtime on this member's clock: names and
-// binlog lines take the time from the file (as C does), and the kernel
-// stamps it with the host clock, so a skewed s.now (WithClock) shifts it
-// by the same offset.
-func (s *Server) fileTime(mtime time.Time) time.Time {
-	// rounded: with the real clock the two reads differ by nanoseconds,
-	// which must not move a name across a second
-	return mtime.Add(s.now().Sub(time.Now()).Round(time.Millisecond))
-}
+// fileTime is a written file's mtime on this member's clock
+// (placement.FileTime): names and binlog lines take the time from the file.
+func (s *Server) fileTime(mtime time.Time) time.Time { return placement.FileTime(mtime, s.now()) }

@@ -38,7 +38,7 @@ func (s *Server) doDelete(cs *connState) {
 		if target, err := disk.LinkTarget(op.ref); err != nil {
 			s.logOpError(cs, err)
 		} else if err := disk.Remove(target); err == nil {
-			op.auxBuf = appendLogic(op.auxBuf[:0], op.path.index, target)
+			op.auxBuf = target.AppendLogic(op.auxBuf[:0], op.path.index)
 			s.logOp(cs, codec.BinlogDelete, now, op.auxBuf, nil, 0, 0)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			s.logOpError(cs, err)

@@ -25,6 +25,19 @@ func Ext7(dst, ext []byte) ([]byte, error) {
 	return codec.AppendExt7(dst[:0], ext, randomDigit)
 }
 
+// SourceIP is the address new names carry without storage ids: fixed by
+// option, else "my IP" learned from the trackers with GET_MY_IP (nil while
+// none answered), else the address the client reached us on.
+func SourceIP(fixed netip.Addr, learned *netip.Addr, local netip.Addr) netip.Addr {
+	switch {
+	case fixed.IsValid():
+		return fixed
+	case learned != nil:
+		return *learned
+	}
+	return local
+}
+
 // Source is the value in bytes 0-3 of new names: the storage id when ids
 // are in use, else the IPv4 address ip (C's 0xFFFFFFFF for one it cannot
 // parse).
@@ -99,4 +112,24 @@ func CheckRoom(sp diskio.Space, need int64, r diskio.Reserve, paths int, root st
 			NeedMB: r.MB / int64(paths), Ratio: r.Ratio}
 	}
 	return nil
+}
+
+// ReservedMB is reserved_storage_space of a store (or the sum of its
+// paths) of totalMB as the tracker applies it: a ratio of the total, or a
+// fixed size.
+func ReservedMB(r diskio.Reserve, totalMB int64) int64 {
+	if r.Ratio > 0 {
+		return int64(float64(totalMB) * r.Ratio)
+	}
+	return r.MB
+}
+
+// FileTime is a written file's mtime on a member's clock reading now:
+// names and binlog lines take the time from the file (as C does), and the
+// kernel stamps it with the host clock, so a skewed member clock
+// (storage.WithClock) shifts it by the same offset.
+func FileTime(mtime, now time.Time) time.Time {
+	// rounded: with the real clock the two reads differ by nanoseconds,
+	// which must not move a name across a second
+	return mtime.Add(now.Sub(time.Now()).Round(time.Millisecond))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/diskio"
 )
 
 func TestChoose(t *testing.T) {
@@ -25,5 +26,14 @@ func TestChoose(t *testing.T) {
 	none := func(int) (uint64, bool) { return 0, false }
 	if _, err := Choose(2, 0, true, none); !errors.Is(err, codec.ENOSPC) {
 		t.Fatalf("no path fits: %v, want ENOSPC", err)
+	}
+}
+
+func TestReservedMB(t *testing.T) {
+	if got := ReservedMB(diskio.Reserve{Ratio: 0.1}, 1000); got != 100 {
+		t.Errorf("10%% of 1000 MB: %d", got)
+	}
+	if got := ReservedMB(diskio.Reserve{MB: 64}, 1000); got != 64 {
+		t.Errorf("fixed 64 MB: %d", got)
 	}
 }
