@@ -86,6 +86,14 @@ type FileRef struct {
 	Name      string
 }
 
+// AppendLogic appends the logic name "Mxx/HH/HH/NAME" of the reference on
+// store path storePath: the form file IDs and binlog lines carry.
+func (r FileRef) AppendLogic(dst []byte, storePath int) []byte {
+	const hex = "0123456789ABCDEF"
+	dst = append(dst, 'M', hex[storePath>>4&0xF], hex[storePath&0xF], '/')
+	return append(dst, r.String()...)
+}
+
 // String is the reference as the path below data/: "HH/HH/NAME".
 func (r FileRef) String() string {
 	var b strings.Builder

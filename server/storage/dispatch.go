@@ -298,7 +298,7 @@ func (s *Server) parseNameView(op *pendingOp, name []byte) error {
 	if err != nil {
 		return err
 	}
-	if int(rf.High) >= s.dist.subdirs || int(rf.Low) >= s.dist.subdirs {
+	if int(rf.High) >= s.dist.Subdirs() || int(rf.Low) >= s.dist.Subdirs() {
 		return &codec.Error{Errno: codec.EINVAL, Layout: "RemoteFilename",
 			Reason: "subdirectory beyond subdir_count_per_path: " + string(name)}
 	}
@@ -375,11 +375,4 @@ func readErrno(err error) codec.Errno {
 		return codec.EISDIR
 	}
 	return errnoOf(err)
-}
-
-// appendLogic appends the logic name "Mxx/HH/HH/NAME" of ref on path idx.
-func appendLogic(dst []byte, idx int, ref diskio.FileRef) []byte {
-	const hex = "0123456789ABCDEF"
-	dst = append(dst, 'M', hex[idx>>4&0xF], hex[idx&0xF], '/')
-	return append(dst, ref.String()...)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 	"github.com/gofdfs/gofdfs/server/storage/prom"
 )
 
@@ -65,17 +66,13 @@ func (m metricsSource) Snapshot(now time.Time, snap *prom.Snapshot) {
 	// space: the sum over the store paths, the reserve as the tracker
 	// applies it to the total
 	for _, p := range s.paths {
-		if sp, err := p.cachedSpace(now); err == nil {
+		if sp, err := p.room.Space(now, p.disk); err == nil {
 			snap.TotalMB += sp.TotalMB()
 			snap.FreeMB += sp.FreeMB()
 		}
 	}
 	if p := s.prm(); p != nil {
-		if p.Reserve.Ratio > 0 {
-			snap.ReservedMB = int64(float64(snap.TotalMB) * p.Reserve.Ratio)
-		} else {
-			snap.ReservedMB = p.Reserve.MB
-		}
+		snap.ReservedMB = placement.ReservedMB(p.Reserve, snap.TotalMB)
 	}
 	if s.binlog != nil {
 		snap.BinlogDir = s.binlog.Dir()

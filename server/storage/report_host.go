@@ -80,7 +80,7 @@ func (s *Server) newReporters(port int) (*reporters, error) {
 	rep, err := report.New(report.Config{TrackerServers: c.TrackerServers, HeartBeatInterval: c.HeartBeatInterval,
 		StatReportInterval: c.StatReportInterval, ConnectTimeout: c.ConnectTimeout, NetworkTimeout: c.NetworkTimeout,
 		BindAddr: c.BindAddr, ClientBind: c.ClientBind, ServerID: c.ServerID, UploadPriority: c.UploadPriority,
-		Group: s.group, Port: port, StorePaths: len(s.paths), Subdirs: s.dist.subdirs, UpTime: s.upTime,
+		Group: s.group, Port: port, StorePaths: len(s.paths), Subdirs: s.dist.Subdirs(), UpTime: s.upTime,
 		DataDir: filepath.Join(c.BasePath, "data"), Log: s.log, Peers: &s.peers,
 		Host: reportHost{s, r}, Trunk: reportHost{s, r}, Tap: s.tap})
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/gofdfs/gofdfs/conf"
 	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/server/internal/engine"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 	"github.com/gofdfs/gofdfs/server/storage/prom"
 	"github.com/gofdfs/gofdfs/server/storage/replica"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
@@ -81,30 +82,9 @@ type storePath struct {
 	index   int
 	disk    *diskio.StorePath
 	workers *diskio.WorkerGroup
-	// lastDir is data/HH/HH (HH<<8|HH) of the last new file: where the
-	// next upload's temp file is opened (tempDir).
-	lastDir atomic.Uint32
-
-	// space is refreshed at most once per spaceMaxAge by the event loops
-	// (statfs is cheap but not free); the reserve check of an upload uses
-	// it, and fallocate catches a disk that filled up since.
-	spaceMu  sync.Mutex
-	space    diskio.Space
-	spaceAt  time.Time
-	spaceErr error
-}
-
-const spaceMaxAge = time.Second
-
-// cachedSpace returns the path's space, re-reading it when stale.
-func (p *storePath) cachedSpace(now time.Time) (diskio.Space, error) {
-	p.spaceMu.Lock()
-	defer p.spaceMu.Unlock()
-	if now.Sub(p.spaceAt) >= spaceMaxAge || now.Before(p.spaceAt) {
-		p.space, p.spaceErr = p.disk.Space()
-		p.spaceAt = now
-	}
-	return p.space, p.spaceErr
+	// room is its free space as uploads weigh it and the directory of
+	// its last new file (placement.Room).
+	room placement.Room
 }
 
 // Server is one storage.
@@ -154,7 +134,7 @@ type Server struct {
 	// conns are the attached connections, for the network_timeout sweep.
 	conns     sync.Map  // *connState -> struct{}
 	lastSync  time.Time // last binlog fsync (ticker goroutine only)
-	dist      distributor
+	dist      *placement.Distributor
 	nextPath  atomic.Uint32 // round robin over store paths for index 0xFF
 	bodyPool  sync.Pool     // *[]byte of smallBody capacity
 	readPool  sync.Pool     // *[]byte of header + smallReadMax capacity
@@ -207,14 +187,8 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 	if s.maxRequest <= 0 {
 		s.maxRequest = 256<<10 - codec.HeaderSize
 	}
-	s.dist = distributor{mode: cfg.FileDistributePathMode, rotate: cfg.FileDistributeRotateCount,
-		subdirs: cfg.SubdirCountPerPath}
-	if s.dist.subdirs <= 0 {
-		s.dist.subdirs = diskio.DefaultSubdirCount
-	}
-	if s.dist.rotate <= 0 {
-		s.dist.rotate = 100
-	}
+	s.dist = placement.NewDistributor(cfg.FileDistributePathMode, cfg.FileDistributeRotateCount,
+		cfg.SubdirCountPerPath, diskio.DefaultSubdirCount)
 	s.bodyPool.New = func() any { b := make([]byte, 0, s.smallBody); return &b }
 	s.readPool.New = func() any { b := make([]byte, 0, codec.HeaderSize+smallReadMax); return &b }
 
@@ -232,7 +206,7 @@ func New(cfg *conf.Storage, opts ...Option) (*Server, error) {
 		}
 	}()
 	for i, p := range cfg.StorePaths {
-		sp, err := diskio.Open(p.Path, diskio.Options{SubdirCount: s.dist.subdirs, ReadOnly: p.ReadOnly})
+		sp, err := diskio.Open(p.Path, diskio.Options{SubdirCount: s.dist.Subdirs(), ReadOnly: p.ReadOnly})
 		if err != nil {
 			return nil, fmt.Errorf("storage: store_path%d: %w", i, err)
 		}

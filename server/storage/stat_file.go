@@ -30,21 +30,15 @@ func (s *Server) loadStats(dataDir string) {
 		}
 		s.statKept[key] = n
 	}
-	d := &s.dist
-	d.mu.Lock()
-	if h, l := int(s.statKept["dist_path_index_high"]), int(s.statKept["dist_path_index_low"]); h < d.subdirs && l < d.subdirs {
-		d.high, d.low, d.count = h, l, int(s.statKept["dist_write_file_count"])
-	}
-	d.mu.Unlock()
+	s.dist.Restore(int(s.statKept["dist_path_index_high"]), int(s.statKept["dist_path_index_low"]),
+		int(s.statKept["dist_write_file_count"]))
 }
 
 // saveStats writes storage_stat.dat.
 func (s *Server) saveStats() error {
-	d := &s.dist
-	d.mu.Lock()
-	dist := map[string]int64{"dist_path_index_high": int64(d.high), "dist_path_index_low": int64(d.low),
-		"dist_write_file_count": int64(d.count)}
-	d.mu.Unlock()
+	high, low, count := s.dist.State()
+	dist := map[string]int64{"dist_path_index_high": int64(high), "dist_path_index_low": int64(low),
+		"dist_write_file_count": int64(count)}
 	return report.WriteStatFile(filepath.Join(s.cfg.BasePath, "data", statFileName), func(k string) int64 {
 		if c := s.stats.Counter(k); c != nil {
 			return c.Load()

@@ -54,8 +54,8 @@ func TestStorageStatFile(t *testing.T) {
 	if st.TotalFileOpenCount != 16 {
 		t.Errorf("after a restart: file opens %d, the file said 16", st.TotalFileOpenCount)
 	}
-	if s2.dist.count != 3 {
-		t.Errorf("subdir rotation restarted at %d files, want 3", s2.dist.count)
+	if _, _, count := s2.dist.State(); count != 3 {
+		t.Errorf("subdir rotation restarted at %d files, want 3", count)
 	}
 	stopServer(t, s2)
 	if again, _ := os.ReadFile(path); !strings.Contains(string(again), "total_file_open_count=16\n") {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec/capture"
 	"github.com/gofdfs/gofdfs/conf"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 )
 
 // Fuzz targets for the storage's own state files (issue 8): the sync mark
@@ -57,7 +58,7 @@ func statServer(t *testing.T, base string) *Server {
 	cfg := &conf.Storage{}
 	cfg.BasePath = base
 	return &Server{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		dist: distributor{subdirs: 256}}
+		dist: placement.NewDistributor(0, 0, 256, 256)}
 }
 
 func FuzzStatFile(f *testing.F) {
@@ -73,8 +74,8 @@ func FuzzStatFile(f *testing.F) {
 		writeFuzzFile(t, filepath.Join(dataDir, statFileName), data)
 		s := statServer(t, base)
 		s.loadStats(dataDir)
-		if d := &s.dist; d.high < 0 || d.high >= d.subdirs || d.low < 0 || d.low >= d.subdirs || d.count < 0 {
-			t.Fatalf("distributor loaded out of range: high %d low %d count %d", d.high, d.low, d.count)
+		if h, l, c := s.dist.State(); h < 0 || h >= 256 || l < 0 || l >= 256 || c < 0 {
+			t.Fatalf("distributor loaded out of range: high %d low %d count %d", h, l, c)
 		}
 		for k, v := range s.statKept {
 			if v < 0 {

@@ -24,7 +24,7 @@ func (s *Server) configureTrunk() {
 		paths[i] = p.Path
 	}
 	s.trunk.Configure(trunk.SideConfig{Group: s.group, BasePath: s.cfg.BasePath, StorePaths: paths,
-		PickDir: func(b64 []byte) (int, int) { return s.dist.next(b64) },
+		PickDir: func(b64 []byte) (int, int) { return s.dist.Next(b64) },
 		PickPath: func(size int64) (int, error) {
 			p, err := s.choosePath(-1, size)
 			if err != nil {

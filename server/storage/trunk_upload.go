@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 	"github.com/gofdfs/gofdfs/server/storage/trunk"
 )
 
@@ -56,13 +57,13 @@ func (s *Server) commitTrunkUpload(cs *connState, w *diskio.FileWriter) codec.Er
 	}
 	mtime := s.fileTime(s.now())
 	var ext7buf [codec.Ext7Len]byte
-	ext7, err := makeExt7(ext7buf[:0], op.ext)
+	ext7, err := placement.Ext7(ext7buf[:0], op.ext)
 	if err != nil {
 		s.cancelTrunkSlot(op, codec.EINVAL)
 		return codec.EINVAL
 	}
 	f := codec.NameFields{Source: s.source(cs.local), Timestamp: uint32(mtime.Unix()),
-		SizeField: codec.TrunkSizeField(size, random23()), CRC32: crc}
+		SizeField: codec.TrunkSizeField(size, placement.Random23()), CRC32: crc}
 	info := op.slot.Info
 	if errno := op.slot.Finish(f, ext7); errno != codec.OK {
 		return errno
@@ -117,12 +118,12 @@ func (s *Server) storeInTrunk(cs *connState, onLoop bool) codec.Errno {
 	op := &cs.op
 	mtime := s.fileTime(s.now())
 	var ext7buf [codec.Ext7Len]byte
-	ext7, err := makeExt7(ext7buf[:0], op.ext)
+	ext7, err := placement.Ext7(ext7buf[:0], op.ext)
 	if err != nil {
 		return codec.EINVAL
 	}
 	f := codec.NameFields{Source: s.source(cs.local), Timestamp: uint32(mtime.Unix()),
-		SizeField: codec.TrunkSizeField(int64(len(op.content)), random23()), CRC32: crc32.ChecksumIEEE(op.content)}
+		SizeField: codec.TrunkSizeField(int64(len(op.content)), placement.Random23()), CRC32: crc32.ChecksumIEEE(op.content)}
 	info, errno := s.trunk.Put(onLoop, op.path.index, f, ext7, op.content)
 	if errno != codec.OK {
 		return errno

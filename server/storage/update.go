@@ -3,8 +3,10 @@ package storage
 import (
 	"errors"
 	"os"
+	"strings"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 )
 
 // doDelete serves DELETE_FILE (worker thread): the file (a regular file or
@@ -36,7 +38,7 @@ func (s *Server) doDelete(cs *connState) {
 		if target, err := disk.LinkTarget(op.ref); err != nil {
 			s.logOpError(cs, err)
 		} else if err := disk.Remove(target); err == nil {
-			op.auxBuf = appendLogic(op.auxBuf[:0], op.path.index, target)
+			op.auxBuf = target.AppendLogic(op.auxBuf[:0], op.path.index)
 			s.logOp(cs, codec.BinlogDelete, now, op.auxBuf, nil, 0, 0)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			s.logOpError(cs, err)
@@ -123,13 +125,14 @@ func (s *Server) doRegenerate(cs *connState) {
 	}
 	ext7 := op.rf.Name[len(op.rf.Name)-codec.Ext7Len:]
 	now := s.now()
-	var name newName
+	var name placement.Name
 	renamed := false
-	for range maxNameTries {
-		name, _ = s.makeName(op.nameBuf, op.path, int(op.rf.High), int(op.rf.Low), s.source(cs.local),
-			now, size, crc, false, ext7)
-		op.nameBuf = name.logic
-		if err = disk.Rename(op.ref, name.ref); err == nil {
+	for range placement.MaxNameTries {
+		name = placement.NameView(op.nameBuf, &placement.Spec{StorePath: op.path.index, High: int(op.rf.High),
+			Low: int(op.rf.Low), Source: s.source(cs.local), MTime: now, Size: size, CRC32: crc, Ext7: ext7}, s.dist)
+		name.Ref.Name = strings.Clone(name.Ref.Name) // its own copy: op.nameBuf may be reused before the ref is
+		op.nameBuf = name.Logic
+		if err = disk.Rename(op.ref, name.Ref); err == nil {
 			renamed = true
 			break
 		}
@@ -143,11 +146,11 @@ func (s *Server) doRegenerate(cs *connState) {
 		cs.finishError(codec.EEXIST)
 		return
 	}
-	if errno := s.logOp(cs, codec.BinlogRename, now.Unix(), name.logic, op.rf.Logic, 0, 0); errno != codec.OK {
+	if errno := s.logOp(cs, codec.BinlogRename, now.Unix(), name.Logic, op.rf.Logic, 0, 0); errno != codec.OK {
 		cs.finishError(errno)
 		return
 	}
-	s.setUploadReply(cs, name.logic)
+	s.setUploadReply(cs, name.Logic)
 	cs.finish(false)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 )
 
 // maxFixedPart bounds the fixed part of a streamed request: UPLOAD_SLAVE's
@@ -236,7 +237,7 @@ func (s *Server) openWriter(op *pendingOp) (*diskio.FileWriter, error) {
 			return nil, err
 		}
 	}
-	dir := op.path.tempDir()
+	dir := op.path.room.TempDir()
 	if op.cmd == codec.CmdUploadSlaveFile {
 		dir = op.slaveRef
 	}
@@ -360,11 +361,11 @@ func (s *Server) commitBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 		if errno != codec.OK {
 			return errno
 		}
-		if errno := s.logOp(cs, codec.BinlogCreate, mtime.Unix(), name.logic, nil, 0, 0); errno != codec.OK {
-			_ = op.path.disk.Remove(name.ref)
+		if errno := s.logOp(cs, codec.BinlogCreate, mtime.Unix(), name.Logic, nil, 0, 0); errno != codec.OK {
+			_ = op.path.disk.Remove(name.Ref)
 			return errno
 		}
-		s.setUploadReply(cs, name.logic)
+		s.setUploadReply(cs, name.Logic)
 	case codec.CmdUploadSlaveFile:
 		if s.prm().SlaveUseLink {
 			return s.commitSlaveLink(cs, w)
@@ -407,26 +408,26 @@ func (s *Server) commitBody(cs *connState, w *diskio.FileWriter) codec.Errno {
 
 // commitNewName commits w under a newly generated name (in data/high/low,
 // or where the distributor says for -1), retrying with new random parts
-// while the name is taken; EEXIST after maxNameTries, as C. On failure w is
+// while the name is taken; EEXIST after placement.MaxNameTries, as C. On failure w is
 // aborted.
 func (s *Server) commitNewName(cs *connState, w *diskio.FileWriter, high, low int, mtime time.Time,
-	appender bool) (newName, codec.Errno) {
+	appender bool) (placement.Name, codec.Errno) {
 	op := &cs.op
 	var ext7 [codec.Ext7Len]byte
-	var name newName
-	for range maxNameTries {
-		e7, err := makeExt7(ext7[:0], op.ext)
+	var name placement.Name
+	for range placement.MaxNameTries {
+		e7, err := placement.Ext7(ext7[:0], op.ext)
 		if err != nil {
 			_ = w.Abort()
 			return name, codec.EINVAL
 		}
-		name = s.makeNameView(op.nameBuf, op.path, high, low, s.source(cs.local), mtime,
-			w.Size(), w.CRC32(), appender, e7)
-		op.nameBuf = name.logic
-		high, low = name.ref.High, name.ref.Low
-		err = w.Commit(name.ref)
+		name = placement.NameView(op.nameBuf, &placement.Spec{StorePath: op.path.index, High: high, Low: low,
+			Source: s.source(cs.local), MTime: mtime, Size: w.Size(), CRC32: w.CRC32(), Appender: appender, Ext7: e7}, s.dist)
+		op.nameBuf = name.Logic
+		high, low = name.Ref.High, name.Ref.Low
+		err = w.Commit(name.Ref)
 		if err == nil {
-			op.path.noteDir(name.ref)
+			op.path.room.NoteDir(name.Ref)
 			return name, codec.OK
 		}
 		if !errExists(err) {
@@ -436,7 +437,7 @@ func (s *Server) commitNewName(cs *connState, w *diskio.FileWriter, high, low in
 		}
 	}
 	_ = w.Abort()
-	s.log.Warn("no unique file name", "store_path", op.path.disk.Root(), "tries", maxNameTries)
+	s.log.Warn("no unique file name", "store_path", op.path.disk.Root(), "tries", placement.MaxNameTries)
 	return name, codec.EEXIST
 }
 
@@ -458,18 +459,18 @@ func (s *Server) commitSlaveLink(cs *connState, w *diskio.FileWriter) codec.Errn
 	if errno != codec.OK {
 		return errno
 	}
-	if err := op.path.disk.Symlink(name.ref, op.slaveRef); err != nil {
-		_ = op.path.disk.Remove(name.ref)
+	if err := op.path.disk.Symlink(name.Ref, op.slaveRef); err != nil {
+		_ = op.path.disk.Remove(name.Ref)
 		s.logOpError(cs, err)
 		return errnoOf(err)
 	}
 	ts := mtime.Unix()
-	if errno := s.logOp(cs, codec.BinlogCreate, ts, name.logic, nil, 0, 0); errno != codec.OK {
+	if errno := s.logOp(cs, codec.BinlogCreate, ts, name.Logic, nil, 0, 0); errno != codec.OK {
 		_ = op.path.disk.Remove(op.slaveRef)
-		_ = op.path.disk.Remove(name.ref)
+		_ = op.path.disk.Remove(name.Ref)
 		return errno
 	}
-	if errno := s.logOp(cs, codec.BinlogLink, ts, op.slave, name.logic, 0, 0); errno != codec.OK {
+	if errno := s.logOp(cs, codec.BinlogLink, ts, op.slave, name.Logic, 0, 0); errno != codec.OK {
 		return errno
 	}
 	s.setUploadReply(cs, op.slave)

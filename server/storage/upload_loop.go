@@ -6,6 +6,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gofdfs/gofdfs/codec"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 )
 
 // writesOnLoop says whether a whole body of size bytes is written on the
@@ -73,21 +74,21 @@ func (s *Server) createOnLoop(cs *connState, c gnet.Conn, body []byte, pktLen in
 	mtime := s.now()
 	var ext7 [codec.Ext7Len]byte
 	errno := codec.EEXIST
-	var name newName
+	var name placement.Name
 	high, low := -1, -1
-	for range maxNameTries {
-		e7, err := makeExt7(ext7[:0], op.ext)
+	for range placement.MaxNameTries {
+		e7, err := placement.Ext7(ext7[:0], op.ext)
 		if err != nil {
 			errno = codec.EINVAL
 			break
 		}
-		name = s.makeNameView(op.nameBuf, op.path, high, low, s.source(cs.local), mtime,
-			int64(len(body)), crc, false, e7)
-		op.nameBuf = name.logic
-		high, low = name.ref.High, name.ref.Low
-		err = op.path.disk.WriteNew(name.ref, body, crc)
+		name = placement.NameView(op.nameBuf, &placement.Spec{StorePath: op.path.index, High: high, Low: low,
+			Source: s.source(cs.local), MTime: mtime, Size: int64(len(body)), CRC32: crc, Ext7: e7}, s.dist)
+		op.nameBuf = name.Logic
+		high, low = name.Ref.High, name.Ref.Low
+		err = op.path.disk.WriteNew(name.Ref, body, crc)
 		if err == nil {
-			op.path.noteDir(name.ref)
+			op.path.room.NoteDir(name.Ref)
 			errno = codec.OK
 			break
 		}
@@ -99,16 +100,16 @@ func (s *Server) createOnLoop(cs *connState, c gnet.Conn, body []byte, pktLen in
 	}
 	_, _ = c.Discard(pktLen) // body was gnet's buffer: not used past here
 	if errno == codec.EEXIST {
-		s.log.Warn("no unique file name", "store_path", op.path.disk.Root(), "tries", maxNameTries)
+		s.log.Warn("no unique file name", "store_path", op.path.disk.Root(), "tries", placement.MaxNameTries)
 	}
 	if errno == codec.OK {
-		errno = s.logOp(cs, codec.BinlogCreate, mtime.Unix(), name.logic, nil, 0, 0)
+		errno = s.logOp(cs, codec.BinlogCreate, mtime.Unix(), name.Logic, nil, 0, 0)
 		if errno != codec.OK {
-			_ = op.path.disk.Remove(name.ref)
+			_ = op.path.disk.Remove(name.Ref)
 		}
 	}
 	if errno == codec.OK {
-		s.setUploadReply(cs, name.logic)
+		s.setUploadReply(cs, name.Logic)
 		s.counters.loopWrites.Add(1)
 	} else {
 		cs.setReply(errno, 0)

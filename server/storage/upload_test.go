@@ -13,6 +13,7 @@ import (
 	"github.com/gofdfs/gofdfs/client"
 	"github.com/gofdfs/gofdfs/codec"
 	"github.com/gofdfs/gofdfs/diskio"
+	"github.com/gofdfs/gofdfs/server/storage/placement"
 )
 
 func parseID(t testing.TB, id string) (codec.RemoteFilename, codec.NameFields) {
@@ -338,7 +339,7 @@ func TestDistributeByHash(t *testing.T) {
 			t.Fatal(err)
 		}
 		rf, _ := parseID(t, id)
-		h := pjwHash(rf.Logic[codec.LogicPathLen:codec.LogicPathLen+codec.B64PartLen]) % 65536
+		h := placement.PJWHash(rf.Logic[codec.LogicPathLen:codec.LogicPathLen+codec.B64PartLen]) % 65536
 		if int(rf.High) != int(h>>8)%4 || int(rf.Low) != int(h&0xFF)%4 {
 			t.Fatalf("%s: dirs %02X/%02X, hash %#x", id, rf.High, rf.Low, h)
 		}
@@ -346,26 +347,5 @@ func TestDistributeByHash(t *testing.T) {
 	}
 	if len(dirs) < 2 {
 		t.Fatalf("12 files all in %v", dirs)
-	}
-}
-
-func TestPJWHash(t *testing.T) {
-	// Worked by hand: h = h<<4 + c, folding the top nibble back in.
-	if got := pjwHash([]byte("A")); got != 0x41 {
-		t.Fatalf("A: %#x", got)
-	}
-	if got := pjwHash([]byte("AB")); got != 0x41<<4+0x42 {
-		t.Fatalf("AB: %#x", got)
-	}
-	// Eight characters push bits into the top nibble, which is folded.
-	var h uint32
-	for _, c := range []byte("ABCDEFGH") {
-		h = h<<4 + uint32(c)
-		if g := h & 0xF0000000; g != 0 {
-			h = (h ^ g>>24) &^ g
-		}
-	}
-	if got := pjwHash([]byte("ABCDEFGH")); got != h {
-		t.Fatalf("ABCDEFGH: %#x want %#x", got, h)
 	}
 }

@@ -198,7 +198,7 @@ func (s *Source) lines(idx int, emit func([]byte) error) error {
 					continue
 				}
 				kind = 'L'
-				target = appendLogic(target[:0], idx, t)
+				target = t.AppendLogic(target[:0], idx)
 			} else if op == codec.BinlogOp('L') {
 				s.Log.Warn("binlog says linked, disk holds a regular file", "file", string(rec.Filename))
 			}
@@ -218,11 +218,4 @@ func (s *Source) lines(idx int, emit func([]byte) error) error {
 			return err
 		}
 	}
-}
-
-// appendLogic appends the logic name "Mxx/HH/HH/NAME" of ref on path idx.
-func appendLogic(dst []byte, idx int, ref diskio.FileRef) []byte {
-	const hex = "0123456789ABCDEF"
-	dst = append(dst, 'M', hex[idx>>4&0xF], hex[idx&0xF], '/')
-	return append(dst, ref.String()...)
 }

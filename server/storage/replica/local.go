@@ -58,7 +58,7 @@ func (l *Local) Open(logic []byte) (LocalFile, error) {
 		if err != nil {
 			return LocalFile{}, err
 		}
-		return LocalFile{LinkTarget: logicName(rf.StorePath, target)}, nil
+		return LocalFile{LinkTarget: target.AppendLogic(nil, rf.StorePath)}, nil
 	}
 	f, st, err := disk.OpenRead(ref)
 	if err != nil {
@@ -71,10 +71,4 @@ func (l *Local) Open(logic []byte) (LocalFile, error) {
 func isTrunkName(rf *codec.RemoteFilename) bool {
 	f, err := rf.Fields()
 	return err == nil && rf.Kind(f) == codec.KindTrunk
-}
-
-// logicName is the logic name "Mxx/HH/HH/NAME" of ref on path idx.
-func logicName(idx int, ref diskio.FileRef) []byte {
-	const hex = "0123456789ABCDEF"
-	return append([]byte{'M', hex[idx>>4&0xF], hex[idx&0xF], '/'}, ref.String()...)
 }
