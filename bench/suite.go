@@ -92,7 +92,7 @@ func SuiteMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet("fdfs_bench suite", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	bin := fs.String("bin", "bin", "directory with fdfs_trackerd, fdfs_storaged and fdfs_bench")
-	md := fs.String("md", "BENCHMARKS.md", "file whose generated section is replaced (\"\" prints to stdout)")
+	md := fs.String("md", "", "file whose generated section is replaced, e.g. BENCHMARKS.md (make bench passes it); empty prints the section to stdout, so a single scenario run cannot overwrite the last full run")
 	work := fs.String("work", "", "directory for the cluster's data (default a new temp dir, removed after)")
 	netp := fs.String("net", "127.0.8", "loopback /24 for the cluster: tracker .1, storages .2 and .3")
 	only := fs.String("only", "", "comma-separated step names to run (default all)")
