@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 	"unsafe"
@@ -239,13 +240,12 @@ func (s *Server) handleWhole(cs *connState, c gnet.Conn, hdr codec.Header, n int
 			"group", string(codec.FixedBytes(group)))
 		return s.replyError(c, codec.EINVAL)
 	}
-	if err := s.parseName(op, name); err != nil {
-		return s.replyError(c, errnoOf(err))
-	}
+	parse := s.parseName
 	if cmd.appenderOnly {
-		if err := checkAppenderName(&op.rf); err != nil {
-			return s.replyError(c, codec.EINVAL)
-		}
+		parse = s.parseAppenderName
+	}
+	if err := parse(op, name); err != nil {
+		return s.replyError(c, errnoOf(err))
 	}
 	return cs.submit(op.path)
 }
@@ -309,11 +309,16 @@ func (s *Server) parseNameView(op *pendingOp, name []byte) error {
 	return nil
 }
 
-// checkAppenderName: the appender commands require the flag in the name.
-func checkAppenderName(rf *codec.RemoteFilename) error {
-	f, err := rf.Fields()
-	if err != nil {
+// parseAppenderName is parseName for the appender commands, which also
+// require the appender flag in the name: EINVAL without it, and EINVAL
+// (with the cause) when the name's fields do not decode.
+func (s *Server) parseAppenderName(op *pendingOp, name []byte) error {
+	if err := s.parseName(op, name); err != nil {
 		return err
+	}
+	f, err := op.rf.Fields()
+	if err != nil {
+		return fmt.Errorf("%w: %v", codec.EINVAL, err)
 	}
 	if !f.IsAppender() {
 		return codec.EINVAL

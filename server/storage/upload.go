@@ -177,11 +177,8 @@ func (s *Server) decodeAppend(cs *connState, hdr codec.Header) (codec.Errno, err
 	if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
 		return errnoOf(err), err
 	}
-	if err := s.parseName(op, r.Name); err != nil {
+	if err := s.parseAppenderName(op, r.Name); err != nil {
 		return errnoOf(err), err
-	}
-	if err := checkAppenderName(&op.rf); err != nil {
-		return codec.EINVAL, err
 	}
 	op.size = r.FileSize
 	return codec.OK, nil
@@ -193,11 +190,8 @@ func (s *Server) decodeModify(cs *connState, hdr codec.Header) (codec.Errno, err
 	if err := r.DecodeFixed(cs.req, hdr.BodyLen); err != nil {
 		return errnoOf(err), err
 	}
-	if err := s.parseName(op, r.Name); err != nil {
+	if err := s.parseAppenderName(op, r.Name); err != nil {
 		return errnoOf(err), err
-	}
-	if err := checkAppenderName(&op.rf); err != nil {
-		return codec.EINVAL, err
 	}
 	op.size, op.offset = r.FileSize, r.Offset
 	return codec.OK, nil
