@@ -251,6 +251,35 @@ func Dir() (string, error) {
 	return d, nil
 }
 
+// StorageFiles returns the contents of every file matching pattern (a glob
+// inside one storage's data directory) that the C storages of the vectors
+// left (cluster/sync_files*/storage*/), for seeding state-file fuzz
+// targets; an error when none matches.
+func StorageFiles(pattern string) ([][]byte, error) {
+	dir, err := Dir()
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for _, set := range []string{"sync_files", "sync_files_final"} {
+		paths, err := filepath.Glob(filepath.Join(dir, "cluster", set, "storage*", pattern))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("capture: no C storage file matches %s under %s", pattern, dir)
+	}
+	return out, nil
+}
+
 // Files lists every payload dump under the vectors directory, sorted. The
 // .s2s dumps repeat what the full dumps hold and are left out.
 func Files(dir string) ([]string, error) {

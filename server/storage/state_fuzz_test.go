@@ -18,32 +18,15 @@ import (
 // the files C storages left (vectors/cluster/sync_files*) and the files our
 // writers make; the checks are ranges and round trips, not just no panic.
 
-// cStorageFiles returns every C storage's file matching pattern (a glob
-// inside one storage's data directory).
+// cStorageFiles: the C storages' files matching pattern, as fuzz seeds
+// (capture.StorageFiles).
 func cStorageFiles(f *testing.F, pattern string) [][]byte {
 	f.Helper()
-	vec, err := capture.Dir()
+	seeds, err := capture.StorageFiles(pattern)
 	if err != nil {
 		f.Fatal(err)
 	}
-	var out [][]byte
-	for _, set := range []string{"sync_files", "sync_files_final"} {
-		paths, err := filepath.Glob(filepath.Join(vec, "cluster", set, "storage*", pattern))
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, p := range paths {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				f.Fatal(err)
-			}
-			out = append(out, b)
-		}
-	}
-	if len(out) == 0 {
-		f.Fatalf("no C file matches %s", pattern)
-	}
-	return out
+	return seeds
 }
 
 func writeFuzzFile(t *testing.T, path string, data []byte) {

@@ -13,31 +13,15 @@ import (
 // files and binlog_index.dat, seeded with the files C storages left
 // (vectors/cluster/sync_files*).
 
-// cStorageFiles: the C storages' files matching pattern, as fuzz seeds.
+// cStorageFiles: the C storages' files matching pattern, as fuzz seeds
+// (capture.StorageFiles).
 func cStorageFiles(f *testing.F, pattern string) [][]byte {
 	f.Helper()
-	vec, err := capture.Dir()
+	seeds, err := capture.StorageFiles(pattern)
 	if err != nil {
 		f.Fatal(err)
 	}
-	var out [][]byte
-	for _, set := range []string{"sync_files", "sync_files_final"} {
-		paths, err := filepath.Glob(filepath.Join(vec, "cluster", set, "storage*", pattern))
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, p := range paths {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				f.Fatal(err)
-			}
-			out = append(out, b)
-		}
-	}
-	if len(out) == 0 {
-		f.Fatalf("no C file matches %s", pattern)
-	}
-	return out
+	return seeds
 }
 
 func writeFuzzFile(t *testing.T, path string, data []byte) {
