@@ -35,11 +35,29 @@ func TestTrunkKill9UnderUploads(t *testing.T) {
 	on := client.StorageServer{Group: "group1", Addr: net.JoinHostPort(ip, strconv.Itoa(sp.port)), StorePathIndex: -1}
 
 	const writers = 3
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	files := uploadThroughKill(t, cl, on, proc, ip, writers, 200, stop, &wg, func(w, i int) ([]byte, string) {
+		return bytes.Repeat([]byte(fmt.Sprintf("w%d-%d;", w, i)), 1+(i*37+w*11)%400), "bin"
+	})
+	checkTrunkAfterKill(t, cl, on, base, 4<<20, files, writers*(400*12+24+256))
+	// and uploads go on
+	if _, err := cl.Upload(ctx(t), bytes.NewReader([]byte("after")), 5, "txt", client.OnStorage(on)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// uploadThroughKill runs writers goroutines uploading file(w, i) to on
+// until want uploads are acknowledged, then kills the storage with -9,
+// ends the writers (close(stop), wg.Wait(): the caller's own goroutines on
+// the same stop and wg end with them), restarts it and waits until it is
+// ACTIVE again. It returns the acknowledged files.
+func uploadThroughKill(t *testing.T, cl *client.Client, on client.StorageServer, proc *storageProc, ip string,
+	writers, want int, stop chan struct{}, wg *sync.WaitGroup, file func(w, i int) ([]byte, string)) []acked {
+	t.Helper()
 	var (
 		mu    sync.Mutex
 		files []acked
-		wg    sync.WaitGroup
-		stop  = make(chan struct{})
 	)
 	for w := range writers {
 		wg.Add(1)
@@ -51,8 +69,8 @@ func TestTrunkKill9UnderUploads(t *testing.T) {
 					return
 				default:
 				}
-				data := bytes.Repeat([]byte(fmt.Sprintf("w%d-%d;", w, i)), 1+(i*37+w*11)%400)
-				id, err := cl.Upload(ctx(t), bytes.NewReader(data), int64(len(data)), "bin", client.OnStorage(on))
+				data, ext := file(w, i)
+				id, err := cl.Upload(ctx(t), bytes.NewReader(data), int64(len(data)), ext, client.OnStorage(on))
 				if err != nil {
 					continue // in flight at the kill, or refused while down
 				}
@@ -62,10 +80,10 @@ func TestTrunkKill9UnderUploads(t *testing.T) {
 			}
 		}()
 	}
-	waitUntil(t, "200 acknowledged trunk uploads", func() (bool, string) {
+	waitUntil(t, fmt.Sprintf("%d acknowledged trunk uploads", want), func() (bool, string) {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(files) >= 200, strconv.Itoa(len(files))
+		return len(files) >= want, strconv.Itoa(len(files))
 	})
 	proc.signal(t, syscall.SIGKILL)
 	time.Sleep(300 * time.Millisecond)
@@ -73,14 +91,7 @@ func TestTrunkKill9UnderUploads(t *testing.T) {
 	wg.Wait()
 	proc.restart(t)
 	waitUntil(t, ip+" ACTIVE after the restart", statusIs(cl, "group1", client.StatusActive, ip))
-
-	mu.Lock()
-	defer mu.Unlock()
-	checkTrunkAfterKill(t, cl, on, base, 4<<20, files, writers*(400*12+24+256))
-	// and uploads go on
-	if _, err := cl.Upload(ctx(t), bytes.NewReader([]byte("after")), 5, "txt", client.OnStorage(on)); err != nil {
-		t.Fatal(err)
-	}
+	return files
 }
 
 // acked is a file whose upload was acknowledged.
@@ -215,42 +226,9 @@ func TestTrunkKill9UnderStreamedUploads(t *testing.T) {
 	}()
 
 	const writers = 2
-	var mu sync.Mutex
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				data := randData(uint64(w<<20+i), 260<<10+(i*37+w*11)%400<<10)
-				id, err := cl.Upload(ctx(t), bytes.NewReader(data), int64(len(data)), "jpg", client.OnStorage(on))
-				if err != nil {
-					continue // in flight at the kill, or refused while down
-				}
-				mu.Lock()
-				files = append(files, acked{id, data})
-				mu.Unlock()
-			}
-		}()
-	}
-	waitUntil(t, "20 acknowledged streamed trunk uploads", func() (bool, string) {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(files) >= 20, strconv.Itoa(len(files))
-	})
-	proc.signal(t, syscall.SIGKILL)
-	time.Sleep(300 * time.Millisecond)
-	close(stop)
-	wg.Wait()
-	proc.restart(t)
-	waitUntil(t, ip+" ACTIVE after the restart", statusIs(cl, "group1", client.StatusActive, ip))
-
-	mu.Lock()
-	defer mu.Unlock()
+	files = append(files, uploadThroughKill(t, cl, on, proc, ip, writers, 20, stop, &wg, func(w, i int) ([]byte, string) {
+		return randData(uint64(w<<20+i), 260<<10+(i*37+w*11)%400<<10), "jpg"
+	})...)
 	checkTrunkAfterKill(t, cl, on, base, 8<<20, files, (writers+1)*(1<<20))
 	data := randData(77, 500<<10)
 	id, err := cl.Upload(ctx(t), bytes.NewReader(data), int64(len(data)), "jpg", client.OnStorage(on))
