@@ -36,11 +36,18 @@ func TestStorageMetricsAndScrubPass(t *testing.T) {
 	e.srv.metrics.CountHTTPStatus(599)
 	e.srv.ObserveRequest(codec.CmdTruncateFile, time.Now().Add(-3*time.Millisecond).UnixNano())
 
-	var out bytes.Buffer
-	if err := WriteMetrics(&out, e.srv.MetricsRegistry()); err != nil {
-		t.Fatal(err)
-	}
-	text := out.String()
+	// A download is observed when its last byte has left the server (the
+	// disk worker's sendfile), which can be just after the client has read
+	// it: wait for that observation instead of racing it.
+	var text string
+	waitFor(t, func() bool {
+		var out bytes.Buffer
+		if err := WriteMetrics(&out, e.srv.MetricsRegistry()); err != nil {
+			t.Fatal(err)
+		}
+		text = out.String()
+		return strings.Contains(text, `gofdfs_storage_request_duration_seconds_count{command="DOWNLOAD_FILE"} 1`)
+	})
 	for _, want := range []string{
 		`fastdfs_storage_upload_total{group="group1",`,
 		`fastdfs_storage_upload_bytes_total{group="group1",`,
