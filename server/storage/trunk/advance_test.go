@@ -98,3 +98,92 @@ func TestInitCheckOccupying(t *testing.T) {
 		}
 	}
 }
+
+// With trunk_init_reload_from_binlog the store removes storage_trunk.dat
+// and rebuilds the free space from the whole trunk binlog, as C does: a
+// snapshot that disagrees with the binlog (here it calls an allocated
+// slot free) is believed without the flag and discarded with it.
+func TestInitReloadFromBinlog(t *testing.T) {
+	s, cfg := allocStore(t)
+	var held []codec.TrunkInfo
+	for range 3 {
+		a, err := s.Alloc(0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Confirm(a, codec.OK); err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, a)
+	}
+	fromBinlog := freeList(s.FreeSlots())
+	size := s.BinlogSize()
+	s.Close()
+	snapPath := filepath.Join(cfg.BasePath, "data", "storage_trunk.dat")
+	var snap []byte
+	snap = codec.AppendTrunkDataHead(snap, size)
+	r := codec.TrunkBinlogRecord{Timestamp: 1, Op: codec.TrunkBinlogAdd, Trunk: held[1]}
+	snap = r.Append(snap)
+	if err := os.WriteFile(snapPath, snap, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	s1, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := freeList(s1.FreeSlots()); got != String(held[1]) {
+		t.Errorf("without the flag: free %q, want the snapshot's %q", got, String(held[1]))
+	}
+	s1.Close()
+
+	cfg.ReloadFromBinlog = true
+	s2, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got := freeList(s2.FreeSlots()); got != fromBinlog {
+		t.Errorf("reloaded from the binlog: free %q, want %q", got, fromBinlog)
+	}
+	if _, err := os.Stat(snapPath); !os.IsNotExist(err) {
+		t.Errorf("storage_trunk.dat still there after the reload: %v", err)
+	}
+	// the reloaded store allocates after the held slots, never over them
+	a, err := s2.Alloc(0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range held {
+		if a.FileID == h.FileID && a.Offset == h.Offset {
+			t.Errorf("allocated %s over the file in %s", String(a), String(h))
+		}
+	}
+}
+
+func freeList(free []codec.TrunkInfo) string {
+	var out []string
+	for _, x := range free {
+		out = append(out, String(x))
+	}
+	return strings.Join(out, " ")
+}
+
+// A parameter reply that turns use_trunk_file off stops the trunk server's
+// timed tasks (they ran on until a restart before).
+func TestTasksStopWhenTrunkTurnedOff(t *testing.T) {
+	me := "127.0.2.78:23000"
+	d := testSide(t, me)
+	d.SetParams(codec.Parameters{{Key: "use_trunk_file", Value: "1"}, {Key: "slot_min_size", Value: "256"},
+		{Key: "slot_max_size", Value: "4096"}, {Key: "trunk_file_size", Value: "1048576"},
+		{Key: "trunk_compress_binlog_interval", Value: "3600"}})
+	d.NoteServer(name(me))
+	running := func() bool { d.mu.Lock(); defer d.mu.Unlock(); return d.stopTasks != nil }
+	if !running() {
+		t.Fatal("the trunk server's timed tasks did not start")
+	}
+	d.SetParams(codec.Parameters{{Key: "use_trunk_file", Value: "0"}})
+	if running() {
+		t.Error("timed tasks still scheduled after use_trunk_file was turned off")
+	}
+}

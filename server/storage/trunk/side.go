@@ -48,6 +48,7 @@ type Side struct {
 	compressedSize              int64         // the binlog's size and generation right after it
 	compressedGen               uint64
 	checkOccupying              bool          // trunk_init_check_occupying
+	reloadFromBinlog            bool          // trunk_init_reload_from_binlog
 	advance                     advanceParams // trunk_create_file_* (advance.go)
 	started                     time.Time
 	stopTasks                   chan struct{} // the trunk server's timed tasks run while non-nil
@@ -103,12 +104,12 @@ func (d *Side) Store() (*Store, error) {
 			return
 		}
 		d.mu.Lock()
-		slotMin, alignment, fileSize, occupying := d.slotMin, d.alignment, d.fileSize, d.checkOccupying
+		slotMin, alignment, fileSize, occupying, reload := d.slotMin, d.alignment, d.fileSize, d.checkOccupying, d.reloadFromBinlog
 		d.mu.Unlock()
 		d.nextID = d.lastContainerID()
 		d.store, d.err = Open(Config{BasePath: d.cfg.BasePath, StorePaths: d.cfg.StorePaths,
 			SlotMinSize: slotMin, Alignment: alignment, TrunkFileSize: fileSize, CheckOccupying: occupying,
-			NextFileID: d.nextContainerID, PickDir: d.cfg.PickDir, Log: d.cfg.Log, Now: d.cfg.Now})
+			ReloadFromBinlog: reload, NextFileID: d.nextContainerID, PickDir: d.cfg.PickDir, Log: d.cfg.Log, Now: d.cfg.Now})
 		if d.err != nil {
 			d.cfg.Log.Error("open trunk store", "base_path", d.cfg.BasePath, "err", d.err)
 		}
@@ -154,6 +155,7 @@ func (d *Side) SetParams(p codec.Parameters) {
 	d.compressInterval = num("trunk_compress_binlog_interval")
 	d.compressMinInterval = num("trunk_compress_binlog_min_interval")
 	d.checkOccupying = num("trunk_init_check_occupying") != 0
+	d.reloadFromBinlog = num("trunk_init_reload_from_binlog") != 0
 	d.advance = advanceParams{on: num("trunk_create_file_advance") != 0, base: -1,
 		interval:  time.Duration(num("trunk_create_file_interval")) * time.Second,
 		threshold: num("trunk_create_file_space_threshold")}
@@ -172,7 +174,10 @@ func (d *Side) SetParams(p codec.Parameters) {
 	merge, deleteUnused := d.merge, d.deleteUnused
 	d.mu.Unlock()
 	if !d.on.Load() {
-		return // the store opens when a trunk name or command first needs it
+		// use_trunk_file turned off: the timed tasks stop; the store opens
+		// when a trunk name or command first needs it
+		d.scheduleTasks(false)
+		return
 	}
 	if st, err := d.Store(); err == nil {
 		st.SetAllocation(slotMin, alignment, fileSize)

@@ -39,6 +39,10 @@ type Config struct {
 	// storage_trunk.dat whose header says a file lives there is not taken
 	// as free.
 	CheckOccupying bool
+	// ReloadFromBinlog (trunk_init_reload_from_binlog): storage_trunk.dat
+	// is removed at open and the free space rebuilt from the whole trunk
+	// binlog, as C does, for an operator who distrusts the snapshot.
+	ReloadFromBinlog bool
 
 	// Allocation (the trunk server only).
 	TrunkFileSize int64 // trunk_file_size: size of a new container (C: 64 MB)
@@ -91,7 +95,8 @@ type Store struct {
 }
 
 // Open loads the free space: storage_trunk.dat when present, then the trunk
-// binlog from the offset the snapshot covers (from 0 without a snapshot).
+// binlog from the offset the snapshot covers (from 0 without a snapshot, or
+// with ReloadFromBinlog, which removes the snapshot first).
 // A store without trunk data opens empty.
 func Open(cfg Config) (*Store, error) {
 	if cfg.Log == nil {
@@ -109,6 +114,13 @@ func Open(cfg Config) (*Store, error) {
 	s := &Store{cfg: cfg, free: newFreeSpace()}
 	if err := os.MkdirAll(filepath.Dir(s.BinlogPath()), 0o755); err != nil {
 		return nil, fmt.Errorf("trunk: %w", err)
+	}
+	if cfg.ReloadFromBinlog {
+		if err := os.Remove(s.SnapshotPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("trunk: trunk_init_reload_from_binlog: %w", err)
+		}
+		cfg.Log.Info("trunk free space reloaded from the whole trunk binlog (trunk_init_reload_from_binlog)",
+			"binlog", s.BinlogPath())
 	}
 	from, err := s.loadSnapshot()
 	if err != nil {
