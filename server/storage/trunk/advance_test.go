@@ -51,10 +51,8 @@ func TestFirstCall(t *testing.T) {
 func TestInitCheckOccupying(t *testing.T) {
 	for _, check := range []bool{false, true} {
 		s, cfg := allocStore(t)
-		a, _ := s.Alloc(0, 1000)
-		_ = s.Confirm(a, codec.OK)
-		b, _ := s.Alloc(0, 1000)
-		_ = s.Confirm(b, codec.OK)
+		ab := allocConfirmed(t, s, 2, 1000)
+		a, b := ab[0], ab[1]
 		f := codec.NameFields{Timestamp: 1796626377, SizeField: codec.TrunkSizeField(3, 0), CRC32: 9}
 		hdr := codec.TrunkSlotHeaderFor(codec.TrunkSlotRegular, f, codec.TrunkSlot{ID: a.FileID, Offset: a.Offset, Size: a.SlotSize}, []byte("bin\x00\x00\x00\x00"))
 		if err := s.WriteSlot(a, hdr.Append(nil), []byte("abc")); err != nil {
@@ -105,17 +103,7 @@ func TestInitCheckOccupying(t *testing.T) {
 // slot free) is believed without the flag and discarded with it.
 func TestInitReloadFromBinlog(t *testing.T) {
 	s, cfg := allocStore(t)
-	var held []codec.TrunkInfo
-	for range 3 {
-		a, err := s.Alloc(0, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Confirm(a, codec.OK); err != nil {
-			t.Fatal(err)
-		}
-		held = append(held, a)
-	}
+	held := allocConfirmed(t, s, 3, 1000)
 	fromBinlog := freeList(s.FreeSlots())
 	size := s.BinlogSize()
 	s.Close()

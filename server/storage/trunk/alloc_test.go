@@ -29,6 +29,23 @@ func allocStore(t *testing.T) (*Store, Config) {
 	return s, cfg
 }
 
+// allocConfirmed allocates and confirms n slots of size bytes on store path 0.
+func allocConfirmed(t *testing.T, s *Store, n int, size int32) []codec.TrunkInfo {
+	t.Helper()
+	var got []codec.TrunkInfo
+	for range n {
+		info, err := s.Alloc(0, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Confirm(info, codec.OK); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, info)
+	}
+	return got
+}
+
 func dropTimestamps(lines []string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {

@@ -15,15 +15,7 @@ import (
 // store has the same free space, and new lines append to the new binlog.
 func TestCompress(t *testing.T) {
 	s, cfg := allocStore(t)
-	var got []codec.TrunkInfo
-	for range 5 {
-		info, err := s.Alloc(0, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = s.Confirm(info, codec.OK)
-		got = append(got, info)
-	}
+	got := allocConfirmed(t, s, 5, 1000)
 	for _, i := range []int{0, 1, 3} {
 		_ = s.Free(got[i])
 	}

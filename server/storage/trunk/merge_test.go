@@ -24,17 +24,7 @@ func snapshotOps(t *testing.T, s *Store) []string {
 // delete_unused_trunk_files a container whose whole space is free goes.
 func TestMergeAndDeleteUnused(t *testing.T) {
 	s, _ := allocStore(t) // slot_min_size 256, trunk_file_size 4 MB
-	var got []codec.TrunkInfo
-	for range 4 {
-		info, err := s.Alloc(0, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Confirm(info, codec.OK); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, info)
-	}
+	got := allocConfirmed(t, s, 4, 1000)
 	held, err := s.Alloc(0, 1000) // 4000+1000, never confirmed
 	if err != nil {
 		t.Fatal(err)
