@@ -2,7 +2,9 @@ package trunk
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,5 +161,118 @@ func TestAllocAlignment(t *testing.T) {
 		if got := s.alignedSize(c.in); got != c.want {
 			t.Errorf("aligned(%d) = %d, want %d", c.in, got, c.want)
 		}
+	}
+}
+
+// Put (the trunk server's own upload: allocate, write, confirm, one binlog
+// write) stores the 120 uploads of the C run where C put them, with C's
+// trunk binlog line for line, and each slot reads back as its file.
+func TestPutReplaysCUploads(t *testing.T) {
+	s, _ := allocStore(t)
+	f, err := os.Open("testdata/c616/upload_order.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	for sc := bufio.NewScanner(f); sc.Scan(); n++ {
+		rf, err := codec.ParseRemoteFilename([]byte(sc.Text()), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, ok, err := codec.TrunkRefOf(&rf)
+		if !ok || err != nil {
+			t.Fatalf("%s: %v", sc.Text(), err)
+		}
+		content := bytes.Repeat([]byte{byte(n)}, int(ref.FileSize()))
+		nf := codec.NameFields{Timestamp: 1796626377, SizeField: codec.TrunkSizeField(int64(len(content)), 0), CRC32: crc32.ChecksumIEEE(content)}
+		ext7, err := codec.AppendExt7(nil, []byte("jpg"), func() byte { return '4' })
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Put(0, nf, ext7, content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != InfoOf(0, 0, 0, &ref) {
+			t.Fatalf("upload %d: stored at %s, C put the file at %s", n, String(got), String(InfoOf(0, 0, 0, &ref)))
+		}
+		if s.Held(got) {
+			t.Fatalf("upload %d: slot %s still held after Put", n, String(got))
+		}
+		// the name the upload gets finds its slot, as a download would
+		back, err := codec.ParseRemoteFilename(AppendLogic(nil, 0, got, nf, ext7), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref2, _, err := codec.TrunkRefOf(&back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sl, err := s.Locate(0, 0, 0, &ref2)
+		if err != nil || sl.Size != int64(len(content)) || sl.Type != codec.TrunkSlotRegular {
+			t.Fatalf("upload %d: slot %s reads back as %+v, %v", n, String(got), sl, err)
+		}
+	}
+	if n != 120 {
+		t.Fatalf("%d uploads", n)
+	}
+	ours, _ := os.ReadFile(s.BinlogPath())
+	theirs, _ := os.ReadFile("testdata/c616/trunk_binlog")
+	o := dropTimestamps(strings.Split(strings.TrimSuffix(string(ours), "\n"), "\n"))
+	c := dropTimestamps(strings.Split(string(theirs), "\n"))
+	if len(o) != 1+4*120 {
+		t.Fatalf("%d lines", len(o))
+	}
+	for i := range o {
+		if o[i] != c[i] {
+			t.Fatalf("line %d: ours %q, C %q", i+1, o[i], c[i])
+		}
+	}
+}
+
+// A Put whose slot write fails (the container is a directory now) leaves
+// the free space and the trunk binlog as they were, and the slot it would
+// have taken goes to the next upload once the container is back.
+func TestPutFailedWriteChangesNothing(t *testing.T) {
+	s, cfg := allocStore(t)
+	nf := codec.NameFields{Timestamp: 1796626377, SizeField: codec.TrunkSizeField(3, 0), CRC32: 1}
+	first, err := s.Put(0, nf, nil, []byte("abc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	path, _ := s.ContainerPath(first)
+	keep := path + ".kept"
+	if err := os.Rename(path, keep); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	before, size := freeList(s2.FreeSlots()), s2.BinlogSize()
+	if _, err := s2.Put(0, nf, nil, []byte("def")); err == nil {
+		t.Fatal("Put into a container that is a directory succeeded")
+	}
+	if got := freeList(s2.FreeSlots()); got != before || s2.BinlogSize() != size {
+		t.Errorf("after a failed Put: free %q (was %q), binlog %d bytes (was %d)", got, before, s2.BinlogSize(), size)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(keep, path); err != nil {
+		t.Fatal(err)
+	}
+	second, err := s2.Put(0, nf, nil, []byte("def"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.FileID != first.FileID || second.Offset != first.Offset+first.SlotSize {
+		t.Errorf("after the failure the next upload went to %s, want the slot after %s", String(second), String(first))
 	}
 }

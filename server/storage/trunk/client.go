@@ -17,15 +17,28 @@ import (
 // Put stores content in a new slot, in C's order: allocate at the trunk
 // server, write the 24-byte header (from f and ext7) and the content at
 // the slot, confirm. A failed write gives the slot back (confirm with the
-// error). onLoop (an event loop's thread) refuses with EAGAIN rather than
+// error). When this storage is the trunk server the three steps are
+// Store.Put: one lock, one binlog write after the slot write. onLoop (an event loop's thread) refuses with EAGAIN rather than
 // call a remote trunk server: the loop must not block on the network. An
 // upload killed before its confirm leaves a held slot that the trunk
 // server's restart frees.
 func (d *Side) Put(onLoop bool, storePath int, f codec.NameFields, ext7, content []byte) (codec.TrunkInfo, codec.Errno) {
-	r, errno := d.Reserve(onLoop, storePath, int64(len(content)))
+	st, addr, errno := d.allocator(onLoop, int64(len(content)))
 	if errno != codec.OK {
-		return r.Info, errno
+		return codec.TrunkInfo{}, errno
 	}
+	if addr == "" { // our own store: one binlog write (Store.Put)
+		info, err := st.Put(storePath, f, ext7, content)
+		if err != nil {
+			d.cfg.Log.Error("trunk upload", "slot", String(info), "size", len(content), "err", err)
+		}
+		return info, errnoOf(err)
+	}
+	info, errno := d.alloc(st, addr, storePath, int32(len(content))+codec.TrunkSlotHeaderSize)
+	if errno != codec.OK {
+		return info, errno
+	}
+	r := Reservation{d: d, st: st, addr: addr, Info: info}
 	hdr := codec.TrunkSlotHeaderFor(codec.TrunkSlotRegular, f, r.slot(), ext7)
 	var hdrBuf [codec.TrunkSlotHeaderSize]byte
 	if err := r.st.WriteSlot(r.Info, hdr.Append(hdrBuf[:0]), content); err != nil {
@@ -52,26 +65,37 @@ type Reservation struct {
 // a store path, through the group's trunk server, and makes sure its
 // container exists here. onLoop refuses a remote trunk server (EAGAIN).
 func (d *Side) Reserve(onLoop bool, storePath int, size int64) (Reservation, codec.Errno) {
-	st, err := d.Store()
-	if err != nil {
-		return Reservation{}, codec.EIO
-	}
-	addr, err := d.ServerAddr()
-	if err != nil {
-		d.cfg.Log.Warn("trunk alloc", "size", size, "err", err)
-		return Reservation{}, codec.EAGAIN
-	}
-	if onLoop && addr != "" {
-		return Reservation{}, codec.EAGAIN
-	}
-	if size < 0 || size+codec.TrunkSlotHeaderSize > int64(1<<31-1) {
-		return Reservation{}, codec.EINVAL
+	st, addr, errno := d.allocator(onLoop, size)
+	if errno != codec.OK {
+		return Reservation{}, errno
 	}
 	info, errno := d.alloc(st, addr, storePath, int32(size)+codec.TrunkSlotHeaderSize)
 	if errno != codec.OK {
 		return Reservation{Info: info}, errno
 	}
 	return Reservation{d: d, st: st, addr: addr, Info: info}, codec.OK
+}
+
+// allocator is where a slot for size bytes of content comes from: our
+// store, and the trunk server's address ("" ourselves). onLoop refuses a
+// remote trunk server (EAGAIN).
+func (d *Side) allocator(onLoop bool, size int64) (*Store, string, codec.Errno) {
+	st, err := d.Store()
+	if err != nil {
+		return nil, "", codec.EIO
+	}
+	addr, err := d.ServerAddr()
+	if err != nil {
+		d.cfg.Log.Warn("trunk alloc", "size", size, "err", err)
+		return nil, "", codec.EAGAIN
+	}
+	if onLoop && addr != "" {
+		return nil, "", codec.EAGAIN
+	}
+	if size < 0 || size+codec.TrunkSlotHeaderSize > int64(1<<31-1) {
+		return nil, "", codec.EINVAL
+	}
+	return st, addr, codec.OK
 }
 
 // Held reports whether r holds a slot (neither finished nor cancelled).
@@ -84,7 +108,7 @@ func (r *Reservation) slot() codec.TrunkSlot {
 // Container is the diskio name of the slot's container, created (sparse)
 // if this storage did not have it yet.
 func (r *Reservation) Container() (diskio.FileRef, error) {
-	if _, err := r.st.container(r.Info); err != nil {
+	if _, err := r.st.container(r.Info, -1); err != nil {
 		return diskio.FileRef{}, err
 	}
 	var name [16]byte

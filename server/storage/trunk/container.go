@@ -23,7 +23,14 @@ type containerKey struct {
 // removed or replaced while the store is open, so a kept descriptor always
 // names the file on disk.
 func (s *Store) WriteSlot(t codec.TrunkInfo, hdr, content []byte) error {
-	f, err := s.container(t)
+	return s.writeSlot(t, hdr, content, -1)
+}
+
+// writeSlot is WriteSlot; fileSize is trunk_file_size for a container
+// that has to be created, -1 to read it under s.mu (a caller holding s.mu
+// passes it).
+func (s *Store) writeSlot(t codec.TrunkInfo, hdr, content []byte, fileSize int64) error {
+	f, err := s.container(t, fileSize)
 	if err != nil {
 		return err
 	}
@@ -42,8 +49,9 @@ func (s *Store) WriteSlot(t codec.TrunkInfo, hdr, content []byte) error {
 	return nil
 }
 
-// container is the open container of a slot.
-func (s *Store) container(t codec.TrunkInfo) (*os.File, error) {
+// container is the open container of a slot, created if missing with
+// fileSize bytes (-1: trunk_file_size, read under s.mu).
+func (s *Store) container(t codec.TrunkInfo, fileSize int64) (*os.File, error) {
 	k := containerKey{path: t.StorePathIndex, high: t.SubPathHigh, low: t.SubPathLow, id: t.FileID}
 	s.fmu.Lock()
 	f := s.files[k]
@@ -57,7 +65,12 @@ func (s *Store) container(t codec.TrunkInfo) (*os.File, error) {
 	}
 	f, err = os.OpenFile(path, os.O_WRONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
-		if err = s.EnsureContainer(t); err == nil {
+		if fileSize < 0 {
+			err = s.EnsureContainer(t)
+		} else {
+			err = s.ensureContainer(t, fileSize)
+		}
+		if err == nil {
 			f, err = os.OpenFile(path, os.O_WRONLY, 0)
 		}
 	}
