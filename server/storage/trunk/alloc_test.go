@@ -57,11 +57,12 @@ func dropTimestamps(lines []string) []string {
 	return out
 }
 
-// The 120 uploads of the C run, allocated and confirmed in the same order,
-// give the slots C put in the file names and the trunk binlog C wrote,
-// line for line (timestamps aside).
-func TestAllocReplaysCUploads(t *testing.T) {
-	s, cfg := allocStore(t)
+// replayCUploads calls store for each upload of the C run in its order
+// (the trunk names C gave them, testdata/c616/upload_order.txt) with the
+// slot C put it in, then checks the trunk binlog s wrote against C's, line
+// for line (timestamps aside).
+func replayCUploads(t *testing.T, s *Store, store func(n int, ref *codec.TrunkRef) codec.TrunkInfo) {
+	t.Helper()
 	f, err := os.Open("testdata/c616/upload_order.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -77,15 +78,8 @@ func TestAllocReplaysCUploads(t *testing.T) {
 		if !ok || err != nil {
 			t.Fatalf("%s: %v", sc.Text(), err)
 		}
-		got, err := s.Alloc(0, int32(ref.FileSize())+codec.TrunkSlotHeaderSize)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != InfoOf(0, 0, 0, &ref) {
-			t.Fatalf("upload %d: allocated %s, C put the file at %s", n, String(got), String(InfoOf(0, 0, 0, &ref)))
-		}
-		if err := s.Confirm(got, codec.OK); err != nil {
-			t.Fatal(err)
+		if got := store(n, &ref); got != InfoOf(0, 0, 0, &ref) {
+			t.Fatalf("upload %d: stored at %s, C put the file at %s", n, String(got), String(InfoOf(0, 0, 0, &ref)))
 		}
 	}
 	if n != 120 {
@@ -103,6 +97,23 @@ func TestAllocReplaysCUploads(t *testing.T) {
 			t.Fatalf("line %d: ours %q, C %q", i+1, o[i], c[i])
 		}
 	}
+}
+
+// The 120 uploads of the C run, allocated and confirmed in the same order,
+// give the slots C put in the file names and the trunk binlog C wrote,
+// line for line (timestamps aside).
+func TestAllocReplaysCUploads(t *testing.T) {
+	s, cfg := allocStore(t)
+	replayCUploads(t, s, func(n int, ref *codec.TrunkRef) codec.TrunkInfo {
+		got, err := s.Alloc(0, int32(ref.FileSize())+codec.TrunkSlotHeaderSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Confirm(got, codec.OK); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	})
 	st, err := os.Stat(filepath.Join(cfg.StorePaths[0], "data", "00", "00", "000001"))
 	if err != nil || st.Size() != 4<<20 {
 		t.Fatalf("container: %v", err)
@@ -166,36 +177,19 @@ func TestAllocAlignment(t *testing.T) {
 
 // Put (the trunk server's own upload: allocate, write, confirm, one binlog
 // write) stores the 120 uploads of the C run where C put them, with C's
-// trunk binlog line for line, and each slot reads back as its file.
+// trunk binlog line for line, and each name finds its slot.
 func TestPutReplaysCUploads(t *testing.T) {
 	s, _ := allocStore(t)
-	f, err := os.Open("testdata/c616/upload_order.txt")
+	ext7, err := codec.AppendExt7(nil, []byte("jpg"), func() byte { return '4' })
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	n := 0
-	for sc := bufio.NewScanner(f); sc.Scan(); n++ {
-		rf, err := codec.ParseRemoteFilename([]byte(sc.Text()), 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ref, ok, err := codec.TrunkRefOf(&rf)
-		if !ok || err != nil {
-			t.Fatalf("%s: %v", sc.Text(), err)
-		}
+	replayCUploads(t, s, func(n int, ref *codec.TrunkRef) codec.TrunkInfo {
 		content := bytes.Repeat([]byte{byte(n)}, int(ref.FileSize()))
 		nf := codec.NameFields{Timestamp: 1796626377, SizeField: codec.TrunkSizeField(int64(len(content)), 0), CRC32: crc32.ChecksumIEEE(content)}
-		ext7, err := codec.AppendExt7(nil, []byte("jpg"), func() byte { return '4' })
-		if err != nil {
-			t.Fatal(err)
-		}
 		got, err := s.Put(0, nf, ext7, content)
 		if err != nil {
 			t.Fatal(err)
-		}
-		if got != InfoOf(0, 0, 0, &ref) {
-			t.Fatalf("upload %d: stored at %s, C put the file at %s", n, String(got), String(InfoOf(0, 0, 0, &ref)))
 		}
 		if s.Held(got) {
 			t.Fatalf("upload %d: slot %s still held after Put", n, String(got))
@@ -209,26 +203,11 @@ func TestPutReplaysCUploads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sl, err := s.Locate(0, 0, 0, &ref2)
-		if err != nil || sl.Size != int64(len(content)) || sl.Type != codec.TrunkSlotRegular {
+		if sl, err := s.Locate(0, 0, 0, &ref2); err != nil || sl.Size != int64(len(content)) || sl.Type != codec.TrunkSlotRegular {
 			t.Fatalf("upload %d: slot %s reads back as %+v, %v", n, String(got), sl, err)
 		}
-	}
-	if n != 120 {
-		t.Fatalf("%d uploads", n)
-	}
-	ours, _ := os.ReadFile(s.BinlogPath())
-	theirs, _ := os.ReadFile("testdata/c616/trunk_binlog")
-	o := dropTimestamps(strings.Split(strings.TrimSuffix(string(ours), "\n"), "\n"))
-	c := dropTimestamps(strings.Split(string(theirs), "\n"))
-	if len(o) != 1+4*120 {
-		t.Fatalf("%d lines", len(o))
-	}
-	for i := range o {
-		if o[i] != c[i] {
-			t.Fatalf("line %d: ours %q, C %q", i+1, o[i], c[i])
-		}
-	}
+		return got
+	})
 }
 
 // A Put whose slot write fails (the container is a directory now) leaves
