@@ -41,6 +41,7 @@ const (
 	modeTemp   writerMode = iota // new file under a temp name, Commit renames
 	modeAppend                   // existing file, writes start at its end
 	modeModify                   // existing file, writes start at an offset
+	modeRegion                   // a region of a file the caller keeps open
 )
 
 // FileWriter writes a body arriving in chunks to one file at increasing
@@ -166,6 +167,26 @@ func (sp *StorePath) OpenModify(ref FileRef, offset int64, opts WriteOptions) (*
 	return w, nil
 }
 
+// WriteRegion starts a writer of f, a file the caller keeps open (a trunk
+// container), from offset on: writes go through f (so a Close of f by its
+// owner fails them instead of letting them reach a reused descriptor),
+// Finish syncs per policy and sets nothing else, and neither Finish nor
+// Abort closes f, truncates it, or drops its cached read descriptor: only
+// a region no reader is using yet changes, and the file stays the file.
+// opts.Size, if > 0, reserves the region with fallocate (KEEP_SIZE).
+func (sp *StorePath) WriteRegion(f *os.File, offset int64, opts WriteOptions) (*FileWriter, error) {
+	if offset < 0 {
+		return nil, &os.PathError{Op: "write region", Path: f.Name(), Err: ErrOffsetBeyondEOF}
+	}
+	w := &FileWriter{sp: sp, f: f, fd: int(f.Fd()), path: f.Name(), mode: modeRegion, start: offset, off: offset,
+		size: offset, sync: opts.Sync}
+	if err := w.preallocate(offset, opts.Size); err != nil {
+		return nil, err
+	}
+	w.allocEnd = 0 // the region is the caller's: nothing to give back at Finish
+	return w, nil
+}
+
 // openInPlace opens ref for writing without following a symlink: appender
 // files are never links, and a link must not redirect a write.
 func (sp *StorePath) openInPlace(op string, ref FileRef, sync SyncPolicy) (*FileWriter, error) {
@@ -223,6 +244,9 @@ func (w *FileWriter) Write(p []byte) (int, error) {
 	if w.finalized || w.fdClosed {
 		return 0, &os.PathError{Op: "write", Path: w.path, Err: ErrWriterDone}
 	}
+	if w.mode == modeRegion {
+		return w.writeRegion(p)
+	}
 	done := 0
 	var err error
 	for done < len(p) {
@@ -256,6 +280,28 @@ func (w *FileWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return done, nil
+}
+
+// writeRegion is Write for a WriteRegion writer: through the caller's
+// *os.File, whose close waits for it or fails it.
+func (w *FileWriter) writeRegion(p []byte) (int, error) {
+	n, err := w.f.WriteAt(p, w.off)
+	w.off += int64(n)
+	w.crc = crc32.Update(w.crc, crc32.IEEETable, p[:n])
+	w.size = max(w.size, w.off)
+	if err != nil {
+		return n, err
+	}
+	if w.sync.EveryBytes > 0 {
+		w.unsynced += int64(n)
+		if w.unsynced >= w.sync.EveryBytes {
+			w.unsynced = 0
+			if e := fdatasync(w.fd); e != nil {
+				return n, &os.PathError{Op: "fdatasync", Path: w.path, Err: e}
+			}
+		}
+	}
+	return n, nil
 }
 
 // CRC32 is the CRC32 (IEEE) of the bytes written through w.
@@ -451,6 +497,10 @@ func (w *FileWriter) Finish() error {
 	if w.mode == modeTemp {
 		return &os.PathError{Op: "finish", Path: w.path, Err: errors.New("temp writer: use Commit")}
 	}
+	if w.mode == modeRegion {
+		w.finalized, w.fdClosed = true, true // f stays open: it is the caller's
+		return w.completeContent()
+	}
 	err := w.closeFile()
 	w.finalized = true
 	w.sp.forget(w.placeRef)
@@ -532,8 +582,9 @@ func (w *FileWriter) Abort() error {
 		if !w.fdClosed {
 			w.f.Close()
 		}
+	case modeRegion: // the caller's file: left open, as it is
 	}
-	if w.mode != modeTemp {
+	if w.mode != modeTemp && w.mode != modeRegion {
 		w.sp.forget(w.placeRef)
 	}
 	w.fdClosed = true

@@ -471,3 +471,69 @@ func TestUnnamedCommit(t *testing.T) {
 		t.Fatalf("temp files %v", tmp)
 	}
 }
+
+// A region writer fills a region of a file its caller keeps open (a trunk
+// container): the file keeps its size whatever was reserved, Finish and
+// Abort leave the descriptor open and the open-file cache's read
+// descriptor in place, and once the owner closes the file a write fails
+// instead of reaching whatever reuses the descriptor number.
+func TestWriteRegion(t *testing.T) {
+	sp := openStorePath(t, 4)
+	ref := FileRef{High: 0, Low: 0, Name: "container"}
+	writeFile(t, sp, ref, make([]byte, 1<<20))
+	rf, _, err := sp.OpenReadFd(ref) // cached for downloads
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf.Close()
+	cached := sp.OpenFiles()
+	f, err := os.OpenFile(sp.path(ref), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := randomBytes(5, 100000)
+	w, err := sp.WriteRegion(f, 4096, WriteOptions{Size: int64(len(body)) + 8192})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for off := 0; off < len(body); off += 30000 {
+		if _, err := w.Write(body[off:min(off+30000, len(body))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w.CRC32() != crc32.ChecksumIEEE(body) || w.Written() != int64(len(body)) {
+		t.Errorf("crc %08x written %d", w.CRC32(), w.Written())
+	}
+	if err := w.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	got := readRef(t, sp, ref)
+	if len(got) != 1<<20 || !bytes.Equal(got[4096:4096+len(body)], body) || !bytes.Equal(got[:4096], make([]byte, 4096)) {
+		t.Fatalf("file after the region write: %d bytes, region equal %v", len(got), bytes.Equal(got[4096:4096+len(body)], body))
+	}
+	if sp.OpenFiles() != cached {
+		t.Errorf("open-file cache %d entries after the region write, %d before", sp.OpenFiles(), cached)
+	}
+	// Finish left f open: the owner goes on writing through it
+	if _, err := f.WriteAt([]byte("x"), 0); err != nil {
+		t.Errorf("the caller's file after Finish: %v", err)
+	}
+	a, err := sp.WriteRegion(f, 200000, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("y"), 1); err != nil {
+		t.Errorf("the caller's file after Abort: %v", err)
+	}
+	late, err := sp.WriteRegion(f, 300000, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := late.Write([]byte("z")); err == nil {
+		t.Error("a write after the owner closed the file succeeded")
+	}
+}

@@ -153,7 +153,11 @@ func (s *Server) openTrunkSyncWriter(op *pendingOp, ref *codec.TrunkRef, wo disk
 		s.logOp(nil, codec.BinlogReplicaCreate, op.syncTS, op.rf.Logic, nil, 0, 0)
 		return nil, codec.EEXIST
 	}
-	return op.path.disk.OpenModify(trunk.ContainerRef(&op.rf, ref.Slot.ID), ref.ContentOffset(), wo)
+	f, err := s.trunk.SyncFile(&op.rf, ref)
+	if err != nil {
+		return nil, err
+	}
+	return op.path.disk.WriteRegion(f, ref.ContentOffset(), wo)
 }
 
 // commitTrunkSync ends a synced trunk file: the header goes in front of

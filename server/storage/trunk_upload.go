@@ -19,17 +19,18 @@ func (s *Server) trunkWanted(op *pendingOp) bool {
 }
 
 // openTrunkWriter takes a slot for a streamed upload (worker thread) and
-// opens its container to receive the content at the slot's content
-// offset; commitTrunkUpload or cancelTrunkSlot ends the hold.
+// writes the content at the slot's content offset through the container
+// the trunk store keeps open (no open, close or cached read descriptor
+// dropped per upload); commitTrunkUpload or cancelTrunkSlot ends the hold.
 func (s *Server) openTrunkWriter(op *pendingOp, wo diskio.WriteOptions) (*diskio.FileWriter, error) {
 	r, errno := s.trunk.Reserve(false, op.path.index, op.size)
 	if errno != codec.OK {
 		return nil, errno
 	}
-	ref, err := r.Container()
+	f, err := r.File()
 	var w *diskio.FileWriter
 	if err == nil {
-		w, err = op.path.disk.OpenModify(ref, r.ContentOffset(), wo)
+		w, err = op.path.disk.WriteRegion(f, r.ContentOffset(), wo)
 	}
 	if err != nil {
 		r.Cancel(errnoOf(err))

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 
 	"github.com/gofdfs/gofdfs/codec"
-	"github.com/gofdfs/gofdfs/diskio"
 	"github.com/gofdfs/gofdfs/internal/peercall"
 )
 
@@ -105,16 +105,10 @@ func (r *Reservation) slot() codec.TrunkSlot {
 	return codec.TrunkSlot{ID: r.Info.FileID, Offset: r.Info.Offset, Size: r.Info.SlotSize}
 }
 
-// Container is the diskio name of the slot's container, created (sparse)
-// if this storage did not have it yet.
-func (r *Reservation) Container() (diskio.FileRef, error) {
-	if _, err := r.st.container(r.Info, -1); err != nil {
-		return diskio.FileRef{}, err
-	}
-	var name [16]byte
-	return diskio.FileRef{High: int(r.Info.SubPathHigh), Low: int(r.Info.SubPathLow),
-		Name: string(codec.AppendTrunkContainerName(name[:0], r.Info.FileID))}, nil
-}
+// File is the slot's container, created (sparse) if this storage did not
+// have it yet, opened for writing and kept open by the store: the caller
+// writes the content through it (diskio's WriteRegion) and never closes it.
+func (r *Reservation) File() (*os.File, error) { return r.st.container(r.Info, -1) }
 
 // ContentOffset is where the content starts in the container.
 func (r *Reservation) ContentOffset() int64 {

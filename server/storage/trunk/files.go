@@ -64,6 +64,17 @@ func (d *Side) PrepareSync(rf *codec.RemoteFilename, ref *codec.TrunkRef, size i
 	return false, st.EnsureContainer(InfoOf(rf.StorePath, rf.High, rf.Low, ref))
 }
 
+// SyncFile is the container a synced trunk file goes to, opened for
+// writing and kept open by the store (after PrepareSync): the caller writes
+// the content through it and never closes it.
+func (d *Side) SyncFile(rf *codec.RemoteFilename, ref *codec.TrunkRef) (*os.File, error) {
+	st, err := d.Store()
+	if err != nil {
+		return nil, err
+	}
+	return st.container(InfoOf(rf.StorePath, rf.High, rf.Low, ref), -1)
+}
+
 // WriteHeader writes the 24 header bytes of a synced file whose content
 // (written bytes) is in its slot: last, so a cut transfer never leaves a
 // slot that claims the file.
@@ -72,22 +83,13 @@ func (d *Side) WriteHeader(rf *codec.RemoteFilename, ref *codec.TrunkRef, writte
 	if err != nil {
 		return err
 	}
-	path, err := st.ContainerPath(InfoOf(rf.StorePath, rf.High, rf.Low, ref))
-	if err != nil {
-		return err
-	}
 	hdr := codec.TrunkSlotHeaderFor(codec.TrunkSlotRegular, ref.Fields, ref.Slot, ref.Ext7)
 	hdr.FileSize = int32(written)
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
 	var b [codec.TrunkSlotHeaderSize]byte
-	if _, err := f.WriteAt(hdr.Append(b[:0]), int64(ref.Slot.Offset)); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("write slot header of %s in %s: %w", rf.Logic, path, err)
+	if err := st.WriteSlot(InfoOf(rf.StorePath, rf.High, rf.Low, ref), hdr.Append(b[:0]), nil); err != nil {
+		return fmt.Errorf("write slot header of %s: %w", rf.Logic, err)
 	}
-	return f.Close()
+	return nil
 }
 
 // OpenRead opens a trunk-resident file for reading: its container, where
