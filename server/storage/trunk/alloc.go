@@ -123,8 +123,9 @@ func (s *Store) Alloc(storePath int, size int32) (codec.TrunkInfo, error) {
 // that write leaves the slot free in the binlog, as an unconfirmed hold
 // does; a failed slot write leaves the free space as it was (a container
 // created for it is still logged). The store's lock is held across the
-// slot write, so this is for a caller that owns the allocations anyway
-// (the event loop).
+// slot write (one pwritev of at most slot_max_size bytes), so other
+// allocations wait for it: no other line can come between the
+// allocation's and the confirm's.
 func (s *Store) Put(storePath int, f codec.NameFields, ext7, content []byte) (codec.TrunkInfo, error) {
 	if int64(len(content))+codec.TrunkSlotHeaderSize > 1<<31-1 {
 		return codec.TrunkInfo{}, fmt.Errorf("%w: %d bytes", ErrNoTrunkSpace, len(content))
