@@ -244,26 +244,15 @@ func (w *FileWriter) Write(p []byte) (int, error) {
 	if w.finalized || w.fdClosed {
 		return 0, &os.PathError{Op: "write", Path: w.path, Err: ErrWriterDone}
 	}
-	if w.mode == modeRegion {
-		return w.writeRegion(p)
-	}
-	done := 0
+	var done int
 	var err error
-	for done < len(p) {
-		n, e := unix.Pwrite(w.fd, p[done:], w.off)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != nil {
-			err = &os.PathError{Op: "write", Path: w.path, Err: e}
-			break
-		}
-		if n == 0 {
-			err = &os.PathError{Op: "write", Path: w.path, Err: io.ErrShortWrite}
-			break
-		}
-		done += n
-		w.off += int64(n)
+	if w.mode == modeRegion {
+		// through the caller's *os.File, whose close waits for the write
+		// or fails it
+		done, err = w.f.WriteAt(p, w.off)
+		w.off += int64(done)
+	} else {
+		done, err = w.pwriteAll(p)
 	}
 	w.crc = crc32.Update(w.crc, crc32.IEEETable, p[:done])
 	w.size = max(w.size, w.off)
@@ -282,26 +271,25 @@ func (w *FileWriter) Write(p []byte) (int, error) {
 	return done, nil
 }
 
-// writeRegion is Write for a WriteRegion writer: through the caller's
-// *os.File, whose close waits for it or fails it.
-func (w *FileWriter) writeRegion(p []byte) (int, error) {
-	n, err := w.f.WriteAt(p, w.off)
-	w.off += int64(n)
-	w.crc = crc32.Update(w.crc, crc32.IEEETable, p[:n])
-	w.size = max(w.size, w.off)
-	if err != nil {
-		return n, err
-	}
-	if w.sync.EveryBytes > 0 {
-		w.unsynced += int64(n)
-		if w.unsynced >= w.sync.EveryBytes {
-			w.unsynced = 0
-			if e := fdatasync(w.fd); e != nil {
-				return n, &os.PathError{Op: "fdatasync", Path: w.path, Err: e}
-			}
+// pwriteAll writes p at w.off on the writer's descriptor, advancing w.off
+// by what went out.
+func (w *FileWriter) pwriteAll(p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		n, e := unix.Pwrite(w.fd, p[done:], w.off)
+		if e == unix.EINTR {
+			continue
 		}
+		if e != nil {
+			return done, &os.PathError{Op: "write", Path: w.path, Err: e}
+		}
+		if n == 0 {
+			return done, &os.PathError{Op: "write", Path: w.path, Err: io.ErrShortWrite}
+		}
+		done += n
+		w.off += int64(n)
 	}
-	return n, nil
+	return done, nil
 }
 
 // CRC32 is the CRC32 (IEEE) of the bytes written through w.
