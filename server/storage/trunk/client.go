@@ -18,10 +18,10 @@ import (
 // server, write the 24-byte header (from f and ext7) and the content at
 // the slot, confirm. A failed write gives the slot back (confirm with the
 // error). When this storage is the trunk server the three steps are
-// Store.Put: one lock, one binlog write after the slot write. onLoop (an event loop's thread) refuses with EAGAIN rather than
-// call a remote trunk server: the loop must not block on the network. An
-// upload killed before its confirm leaves a held slot that the trunk
-// server's restart frees.
+// Store.Put: one lock, one binlog write after the slot write. onLoop (an
+// event loop's thread) refuses with EAGAIN rather than call a remote trunk
+// server: the loop must not block on the network. An upload killed before
+// its confirm leaves a held slot that the trunk server's restart frees.
 func (d *Side) Put(onLoop bool, storePath int, f codec.NameFields, ext7, content []byte) (codec.TrunkInfo, codec.Errno) {
 	st, addr, errno := d.allocator(onLoop, int64(len(content)))
 	if errno != codec.OK {
@@ -34,25 +34,18 @@ func (d *Side) Put(onLoop bool, storePath int, f codec.NameFields, ext7, content
 		}
 		return info, errnoOf(err)
 	}
-	info, errno := d.alloc(st, addr, storePath, int32(len(content))+codec.TrunkSlotHeaderSize)
+	r, errno := d.reserve(st, addr, storePath, int64(len(content)))
 	if errno != codec.OK {
-		return info, errno
+		return r.Info, errno
 	}
-	r := Reservation{d: d, st: st, addr: addr, Info: info}
-	hdr := codec.TrunkSlotHeaderFor(codec.TrunkSlotRegular, f, r.slot(), ext7)
-	var hdrBuf [codec.TrunkSlotHeaderSize]byte
-	if err := r.st.WriteSlot(r.Info, hdr.Append(hdrBuf[:0]), content); err != nil {
-		d.cfg.Log.Error("trunk upload: write slot", "slot", String(r.Info), "err", err)
-		r.Cancel(errnoOf(err))
-		return r.Info, errnoOf(err)
-	}
-	return r.Info, d.confirm(r.st, r.addr, r.Info, codec.OK)
+	errno = r.finish(f, ext7, content)
+	return r.Info, errno
 }
 
 // Reservation is a slot allocated for one upload and held at the trunk
 // server until Finish (the file is in it) or Cancel (it is free again).
-// A streamed upload writes its content at ContentOffset of Container as it
-// arrives; the header goes in last, so a slot cut off mid-body never
+// A streamed upload writes its content at ContentOffset through File as
+// it arrives; the header goes in last, so a slot cut off mid-body never
 // claims a file. The zero value holds nothing.
 type Reservation struct {
 	d    *Side
@@ -69,6 +62,11 @@ func (d *Side) Reserve(onLoop bool, storePath int, size int64) (Reservation, cod
 	if errno != codec.OK {
 		return Reservation{}, errno
 	}
+	return d.reserve(st, addr, storePath, size)
+}
+
+// reserve allocates the slot from the allocator found (Reserve, Put).
+func (d *Side) reserve(st *Store, addr string, storePath int, size int64) (Reservation, codec.Errno) {
 	info, errno := d.alloc(st, addr, storePath, int32(size)+codec.TrunkSlotHeaderSize)
 	if errno != codec.OK {
 		return Reservation{Info: info}, errno
@@ -119,11 +117,16 @@ func (r *Reservation) ContentOffset() int64 {
 // f's size and CRC32, is in the slot already) and confirms the slot. A
 // failed header write cancels it.
 func (r *Reservation) Finish(f codec.NameFields, ext7 []byte) codec.Errno {
+	return r.finish(f, ext7, nil)
+}
+
+// finish writes the header (and content, when the caller has it whole)
+// with one pwritev, then confirms the slot; a failed write cancels it.
+func (r *Reservation) finish(f codec.NameFields, ext7, content []byte) codec.Errno {
 	hdr := codec.TrunkSlotHeaderFor(codec.TrunkSlotRegular, f, r.slot(), ext7)
 	var b [codec.TrunkSlotHeaderSize]byte
-	err := r.st.WriteSlot(r.Info, hdr.Append(b[:0]), nil)
-	if err != nil {
-		r.d.cfg.Log.Error("trunk upload: write slot header", "slot", String(r.Info), "err", err)
+	if err := r.st.WriteSlot(r.Info, hdr.Append(b[:0]), content); err != nil {
+		r.d.cfg.Log.Error("trunk upload: write slot", "slot", String(r.Info), "content", len(content), "err", err)
 		r.Cancel(errnoOf(err))
 		return errnoOf(err)
 	}
