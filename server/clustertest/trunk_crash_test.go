@@ -23,16 +23,7 @@ import (
 // slots of the uploads in flight at the kill.
 func TestTrunkKill9UnderUploads(t *testing.T) {
 	t.Parallel()
-	blk := newBlock(t)
-	tr := newTracker(t, blk.trackerIP(0), "use_trunk_file = true", "slot_min_size = 256", "slot_max_size = 64KB",
-		"trunk_file_size = 4MB", "reserved_storage_space = 1M")
-	cl := newClient(t, tr.addr)
-	ip := blk.storageIP(0)
-	sp := storageSpec{group: "group1", ip: ip, port: sharedPort(t, ip), trackers: []string{tr.addr}}
-	proc, base := startTrunkStorageProc(t, sp, "")
-	waitUntil(t, ip+" ACTIVE", statusIs(cl, "group1", client.StatusActive, ip))
-	waitUntil(t, ip+" trunk server", trunkServerIs(cl, ip))
-	on := client.StorageServer{Group: "group1", Addr: net.JoinHostPort(ip, strconv.Itoa(sp.port)), StorePathIndex: -1}
+	cl, on, proc, ip, base := loneTrunkServer(t, "64KB", "4MB")
 
 	const writers = 3
 	stop := make(chan struct{})
@@ -45,6 +36,25 @@ func TestTrunkKill9UnderUploads(t *testing.T) {
 	if _, err := cl.Upload(ctx(t), bytes.NewReader([]byte("after")), 5, "txt", client.OnStorage(on)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// loneTrunkServer starts a tracker with trunk files on (slot_max_size and
+// trunk_file_size as given) and one storage process, its trunk server;
+// it returns a client, the storage to upload to, its process, address and
+// base path.
+func loneTrunkServer(t *testing.T, slotMax, fileSize string) (*client.Client, client.StorageServer, *storageProc, string, string) {
+	t.Helper()
+	blk := newBlock(t)
+	tr := newTracker(t, blk.trackerIP(0), "use_trunk_file = true", "slot_min_size = 256", "slot_max_size = "+slotMax,
+		"trunk_file_size = "+fileSize, "reserved_storage_space = 1M")
+	cl := newClient(t, tr.addr)
+	ip := blk.storageIP(0)
+	sp := storageSpec{group: "group1", ip: ip, port: sharedPort(t, ip), trackers: []string{tr.addr}}
+	proc, base := startTrunkStorageProc(t, sp, "")
+	waitUntil(t, ip+" ACTIVE", statusIs(cl, "group1", client.StatusActive, ip))
+	waitUntil(t, ip+" trunk server", trunkServerIs(cl, ip))
+	on := client.StorageServer{Group: "group1", Addr: net.JoinHostPort(ip, strconv.Itoa(sp.port)), StorePathIndex: -1}
+	return cl, on, proc, ip, base
 }
 
 // uploadThroughKill runs writers goroutines uploading file(w, i) to on
@@ -163,16 +173,7 @@ func checkTrunkAfterKill(t *testing.T, cl *client.Client, on client.StorageServe
 // overlaps one, and no more than the slots in flight is unaccounted for.
 func TestTrunkKill9UnderStreamedUploads(t *testing.T) {
 	t.Parallel()
-	blk := newBlock(t)
-	tr := newTracker(t, blk.trackerIP(0), "use_trunk_file = true", "slot_min_size = 256", "slot_max_size = 1MB",
-		"trunk_file_size = 8MB", "reserved_storage_space = 1M")
-	cl := newClient(t, tr.addr)
-	ip := blk.storageIP(0)
-	sp := storageSpec{group: "group1", ip: ip, port: sharedPort(t, ip), trackers: []string{tr.addr}}
-	proc, base := startTrunkStorageProc(t, sp, "")
-	waitUntil(t, ip+" ACTIVE", statusIs(cl, "group1", client.StatusActive, ip))
-	waitUntil(t, ip+" trunk server", trunkServerIs(cl, ip))
-	on := client.StorageServer{Group: "group1", Addr: net.JoinHostPort(ip, strconv.Itoa(sp.port)), StorePathIndex: -1}
+	cl, on, proc, ip, base := loneTrunkServer(t, "1MB", "8MB")
 
 	// the storage knows it is the trunk server once a trunk upload passes
 	var files []acked
