@@ -14,13 +14,11 @@ import (
 	"github.com/gofdfs/gofdfs/codec"
 )
 
-// streamedTrunkTracker is a tracker with trunk files on and C's usual
-// slot_max_size of 1 MiB: photo-sized uploads (above the storage's
-// small-body buffer, so streamed) fit a slot.
-func streamedTrunkTracker(t *testing.T, blk block) *trackerNode {
-	return newTracker(t, blk.trackerIP(0), "use_trunk_file = true", "slot_min_size = 256", "slot_max_size = 1MB",
-		"trunk_file_size = 8MB", "check_active_interval = 2", "reserved_storage_space = 1M")
-}
+// streamedTrunkKeys turn trunk files on with C's usual slot_max_size of
+// 1 MiB: photo-sized uploads (above the storage's small-body buffer, so
+// streamed) fit a slot.
+var streamedTrunkKeys = []string{"use_trunk_file = true", "slot_min_size = 256", "slot_max_size = 1MB",
+	"trunk_file_size = 8MB", "check_active_interval = 2", "reserved_storage_space = 1M"}
 
 // streamedSizes are the upload sizes checked, and whether C puts each in
 // a slot: 24 header bytes + content <= slot_max_size.
@@ -59,18 +57,7 @@ func trunkSlotOfID(t *testing.T, id string) codec.TrunkSlot {
 // plain file, and a client cut off mid-body on the member leaves its slot
 // free at the trunk server: the next upload of that size takes it.
 func TestTrunkStreamedUploads(t *testing.T) {
-	blk := newBlock(t)
-	tr := streamedTrunkTracker(t, blk)
-	cl := newClient(t, tr.addr)
-	tip, mip := blk.storageIP(0), blk.storageIP(1)
-	port := sharedPort(t, tip, mip)
-	spec := func(ip string) storageSpec {
-		return storageSpec{group: "group1", ip: ip, port: port, trackers: []string{tr.addr}}
-	}
-	trunkSrv := startTrunkPeer(t, false, spec(tip), "1796626377 A 0 0 0 9 0 256\n1796626377 D 0 0 0 9 0 256\n")
-	member := startTrunkPeer(t, false, spec(mip), "")
-	waitUntil(t, "both ACTIVE", statusIs(cl, "group1", client.StatusActive, tip, mip))
-	waitUntil(t, tip+" the trunk server", trunkServerIs(cl, tip))
+	cl, trunkSrv, member := trunkGroup(t, false, false, streamedTrunkKeys...)
 
 	type file struct {
 		id   string
@@ -172,18 +159,8 @@ func r2b(r codec.UploadRequest) []byte {
 // C's storage decides the same: with C as the member of our trunk
 // server, the same sizes go into slots or plain files as ours put them.
 func TestTrunkStreamedSizesLikeC(t *testing.T) {
-	blk := newBlock(t)
-	tr := streamedTrunkTracker(t, blk)
-	cl := newClient(t, tr.addr)
-	tip, cip := blk.storageIP(0), blk.storageIP(1)
-	port := sharedPort(t, tip, cip)
-	spec := func(ip string) storageSpec {
-		return storageSpec{group: "group1", ip: ip, port: port, trackers: []string{tr.addr}}
-	}
-	ours := startTrunkPeer(t, false, spec(tip), "1796626377 A 0 0 0 9 0 256\n1796626377 D 0 0 0 9 0 256\n")
-	cPeer := startTrunkPeer(t, true, spec(cip), "") // skips without C's fdfs_storaged
-	waitUntil(t, "both ACTIVE", statusIs(cl, "group1", client.StatusActive, tip, cip))
-	waitUntil(t, tip+" the trunk server", trunkServerIs(cl, tip))
+	cl, ours, cPeer := trunkGroup(t, false, true, streamedTrunkKeys...) // skips without C's fdfs_storaged
+	tip, cip := ours.ip, cPeer.ip
 	for i, sz := range streamedSizes {
 		data := randData(uint64(50+i), sz.size)
 		ids := map[string]string{}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gofdfs/gofdfs/client"
@@ -48,16 +49,14 @@ func startTrunkPeer(t *testing.T, c bool, sp storageSpec, binlog string) trunkPe
 	return p
 }
 
-// runTrunkGroupSync checks replication in a group of a trunk server and a
-// member (each ours or C's, as asked): files uploaded to either are in
-// trunk slots and served by both; the member's trunk binlog becomes the
-// trunk server's byte for byte, and the trunk server's mark for it
-// records the whole binlog; files deleted on the trunk server go from the
-// member's slots too.
-func runTrunkGroupSync(t *testing.T, trunkIsC, memberIsC bool) {
+// trunkGroup starts a tracker with the given keys and a group of two
+// storages on one port, each ours or C's: the first, with a trunk binlog
+// that has used container 9 already, becomes the trunk server. It returns
+// once both are ACTIVE and the first is the trunk server.
+func trunkGroup(t *testing.T, trunkIsC, memberIsC bool, trackerKeys ...string) (*client.Client, trunkPeer, trunkPeer) {
+	t.Helper()
 	blk := newBlock(t)
-	tr := newTracker(t, blk.trackerIP(0), "use_trunk_file = true", "slot_min_size = 256",
-		"trunk_file_size = 4MB", "check_active_interval = 2", "reserved_storage_space = 1M")
+	tr := newTracker(t, blk.trackerIP(0), trackerKeys...)
 	cl := newClient(t, tr.addr)
 	tip, mip := blk.storageIP(0), blk.storageIP(1)
 	port := sharedPort(t, tip, mip)
@@ -68,7 +67,19 @@ func runTrunkGroupSync(t *testing.T, trunkIsC, memberIsC bool) {
 	member := startTrunkPeer(t, memberIsC, spec(mip), "")
 	waitUntil(t, "both ACTIVE", statusIs(cl, "group1", client.StatusActive, tip, mip))
 	waitUntil(t, tip+" the trunk server", trunkServerIs(cl, tip))
-	t.Logf("group up, %s trunk server", tip)
+	return cl, trunkSrv, member
+}
+
+// runTrunkGroupSync checks replication in a group of a trunk server and a
+// member (each ours or C's, as asked): files uploaded to either are in
+// trunk slots and served by both; the member's trunk binlog becomes the
+// trunk server's byte for byte, and the trunk server's mark for it
+// records the whole binlog; files deleted on the trunk server go from the
+// member's slots too.
+func runTrunkGroupSync(t *testing.T, trunkIsC, memberIsC bool) {
+	cl, trunkSrv, member := trunkGroup(t, trunkIsC, memberIsC, "use_trunk_file = true", "slot_min_size = 256",
+		"trunk_file_size = 4MB", "check_active_interval = 2", "reserved_storage_space = 1M")
+	t.Logf("group up, %s trunk server", trunkSrv.ip)
 
 	type file struct {
 		id   string
@@ -114,7 +125,7 @@ func runTrunkGroupSync(t *testing.T, trunkIsC, memberIsC bool) {
 		a, b := binlogOf(trunkSrv), binlogOf(member)
 		return len(a) > 0 && bytes.Equal(a, b), fmt.Sprintf("trunk server %d bytes, member %d", len(a), len(b))
 	})
-	mark := filepath.Join(trunkSrv.base, "data", "trunk", mip+"_"+strconv.Itoa(port)+".mark")
+	mark := filepath.Join(trunkSrv.base, "data", "trunk", strings.Replace(member.on.Addr, ":", "_", 1)+".mark")
 	waitUntil(t, "the trunk server's mark for the member", func() (bool, string) {
 		b, err := os.ReadFile(mark)
 		want := "binlog_offset=" + strconv.Itoa(len(binlogOf(trunkSrv))) + "\n"
